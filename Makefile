@@ -1,0 +1,188 @@
+# hvlab: build a RISC-V hypervisor stage by stage, run it under QEMU, watch
+# its exits, grade it. `make help` lists the targets.
+#
+# Conventions (borrowed from xv6): `make stepN` builds stage N and boots it;
+# `make qemu-gdb STEP=N` boots it halted for gdb, `make gdb` attaches.
+# Every target that needs a Debian package checks for it first and installs
+# it if missing (mk/deps.sh); when nothing is missing apt is never called.
+
+STAGES := step1-vmxon step2-vmcs step3-guest step4-mem step5-devices
+STEP ?= 3
+H ?= on
+ARGS ?=
+BUILD := build
+V ?= 0
+ifeq ($(V),0)
+Q := @
+endif
+
+# A stage exists once its directory has a main.c.
+PRESENT := $(foreach n,1 2 3 4 5,$(if $(wildcard $(word $(n),$(STAGES))/main.c),$(n)))
+sdir = $(word $(1),$(STAGES))
+
+.PHONY: all help stages host deps deps-build deps-qemu deps-host deps-gdb \
+        qemu qemu-gdb gdb test clean compdb step1 step2 step3 step4 step5
+.DEFAULT_GOAL := help
+
+help:
+	@echo "hvlab make targets:"
+	@echo "  make stepN            build stage N (1-5) and boot it in QEMU; N present: $(PRESENT)"
+	@echo "  make qemu STEP=N      the same"
+	@echo "      H=off             run on a CPU without the H extension"
+	@echo "      ARGS='k=v ...'    boot arguments for the stage (QEMU -append)"
+	@echo "  make qemu-gdb STEP=N  boot stage N halted, with a gdbstub on a free port"
+	@echo "  make gdb              attach gdb-multiarch to it (run in a second terminal)"
+	@echo "  make test             build everything and run all tests"
+	@echo "  make all              build every stage and the host tools"
+	@echo "  make compdb           write compile_commands.json for clangd"
+	@echo "  make deps             install every Debian package hvlab uses"
+	@echo "  make clean            remove build output"
+	@echo "  V=1                   show the commands being run"
+
+all: stages host
+
+# ---- Debian packages -------------------------------------------------------
+deps-build:
+	$(Q)mk/deps.sh "gcc-riscv64-unknown-elf|gcc-riscv64-linux-gnu" gcc make
+deps-qemu:
+	$(Q)mk/deps.sh qemu-system-misc && mk/qemu-check.sh
+deps-host:
+	$(Q)mk/deps.sh gcc libelf-dev libncurses-dev
+deps-gdb:
+	$(Q)mk/deps.sh gdb-multiarch
+deps:
+	$(Q)mk/deps.sh "gcc-riscv64-unknown-elf|gcc-riscv64-linux-gnu" gcc make \
+	  qemu-system-misc libelf-dev libncurses-dev gdb-multiarch \
+	  device-tree-compiler u-boot-qemu tmux bear
+	$(Q)mk/qemu-check.sh
+
+# ---- Cross compiler for the hypervisor -------------------------------------
+# Either Debian cross toolchain works. CROSS is looked up the first time it
+# is used (after deps-build has had a chance to install one), then cached.
+CROSS ?= $(eval CROSS := $(shell \
+  if command -v riscv64-unknown-elf-gcc >/dev/null 2>&1; then echo riscv64-unknown-elf-; \
+  elif command -v riscv64-linux-gnu-gcc >/dev/null 2>&1; then echo riscv64-linux-gnu-; fi))$(CROSS)
+RVCC = $(CROSS)gcc
+# Freestanding HS-mode code: C11 plus GNU inline asm (gnu11), no libc, no FPU,
+# code and data anywhere in the address space (medany).
+# -mabi=lp64 with rv64imac works with both toolchains because we link no libs.
+RVCFLAGS := -std=gnu11 -Wall -Wextra -Werror=implicit-function-declaration -O2 -g \
+  -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany \
+  -ffreestanding -fno-builtin -fno-common -fno-stack-protector -fno-pie \
+  -fno-omit-frame-pointer -MMD -MP
+RVASFLAGS := -march=rv64imac_zicsr_zifencei -mabi=lp64 -g -MMD -MP \
+  -Wa,-march=rv64imac_zicsr_zifencei_h
+RVLDFLAGS := -nostdlib -static -no-pie -Wl,--no-warn-rwx-segments \
+  -T runtime/riscv/kernel.ld
+
+RT_DIR := runtime/riscv
+RT_OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(basename $(wildcard $(RT_DIR)/*.c $(RT_DIR)/*.S)))
+# The stages' include paths: stage N sees the runtime and stages 1..N.
+upto = $(wordlist 1,$(1),1 2 3 4 5)
+stage_incs = -I$(RT_DIR) -I$(BUILD)/gen $(foreach k,$(call upto,$(1)),-I$(call sdir,$(k)))
+# A stage's reusable objects: everything but its main.c and build-time-only
+# asm-offsets.c. Later stages link these; only stage N links its own main.
+lib_objs = $(patsubst %,$(BUILD)/obj/%.o,$(basename $(filter-out $(1)/main.c $(1)/asm-offsets.c,\
+  $(wildcard $(1)/*.c $(1)/*.S))))
+
+$(BUILD)/obj/$(RT_DIR)/%.o: $(RT_DIR)/%.c | deps-build
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	$(Q)$(RVCC) $(RVCFLAGS) -I$(RT_DIR) -c $< -o $@
+$(BUILD)/obj/$(RT_DIR)/%.o: $(RT_DIR)/%.S | deps-build
+	@mkdir -p $(@D)
+	@echo "  AS      $<"
+	$(Q)$(RVCC) $(RVASFLAGS) -I$(RT_DIR) -c $< -o $@
+
+# Rules for stage $(1), in directory $(2).
+define STAGE_RULES
+$(BUILD)/obj/$(2)/%.o: $(2)/%.c | deps-build
+	@mkdir -p $$(@D)
+	@echo "  CC      $$<"
+	$(Q)$$(RVCC) $(RVCFLAGS) $(call stage_incs,$(1)) -c $$< -o $$@
+$(BUILD)/obj/$(2)/%.o: $(2)/%.S | deps-build
+	@mkdir -p $$(@D)
+	@echo "  AS      $$<"
+	$(Q)$$(RVCC) $(RVASFLAGS) $(call stage_incs,$(1)) -c $$< -o $$@
+STAGE$(1)_OBJS := $(RT_OBJS) $(foreach k,$(call upto,$(1)),$(call lib_objs,$(call sdir,$(k)))) \
+  $(BUILD)/obj/$(2)/main.o
+$(BUILD)/step$(1)/hv.elf: $$(STAGE$(1)_OBJS) $(RT_DIR)/kernel.ld
+	@mkdir -p $$(@D)
+	@echo "  LD      $$@"
+	$(Q)$$(RVCC) $(RVLDFLAGS) $$(STAGE$(1)_OBJS) -o $$@
+	$(Q)$$(CROSS)objdump -d -S $$@ > $(BUILD)/step$(1)/hv.asm
+endef
+$(foreach n,$(PRESENT),$(eval $(call STAGE_RULES,$(n),$(call sdir,$(n)))))
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+STAGE_ELFS := $(foreach n,$(PRESENT),$(BUILD)/step$(n)/hv.elf)
+stages: $(STAGE_ELFS)
+
+# ---- Running a stage in QEMU -------------------------------------------------
+QEMU := qemu-system-riscv64
+QEMU_CPU = rv64,h=$(if $(filter off,$(H)),false,true)
+QEMUOPTS = -M virt -cpu $(QEMU_CPU) -m 128M -smp 1 -nographic -bios default \
+  -kernel $(BUILD)/step$(STEP)/hv.elf $(if $(ARGS),-append "$(ARGS)")
+check-step = $(if $(filter $(STEP),$(PRESENT)),,$(error stage $(STEP) does not exist yet (present: $(PRESENT))))
+
+qemu: deps-qemu
+	$(call check-step)
+	$(Q)$(MAKE) --no-print-directory $(BUILD)/step$(STEP)/hv.elf
+	@echo "hvlab: booting stage $(STEP) in QEMU (Ctrl-A X quits)"
+	$(Q)$(QEMU) $(QEMUOPTS); st=$$?; echo "hvlab: QEMU exited with status $$st"; exit $$st
+
+step1 step2 step3 step4 step5:
+	$(Q)$(MAKE) --no-print-directory qemu STEP=$(subst step,,$@)
+
+# `make qemu-gdb` picks a free TCP port, writes .gdbinit for `make gdb`, and
+# starts QEMU halted at its first instruction (-S) with a gdbstub there.
+qemu-gdb: deps-qemu $(BUILD)/host/freeport
+	$(call check-step)
+	$(Q)$(MAKE) --no-print-directory $(BUILD)/step$(STEP)/hv.elf
+	$(Q)port=$$($(BUILD)/host/freeport) && \
+	  sed -e "s|@ELF@|$(BUILD)/step$(STEP)/hv.elf|" -e "s|@PORT@|$$port|" \
+	      -e "s|@STEP@|$(STEP)|" mk/gdbinit.in > .gdbinit && \
+	  echo "hvlab: stage $(STEP) halted; gdbstub on localhost:$$port." && \
+	  echo "hvlab: run 'make gdb' in another terminal (Ctrl-A X quits QEMU)." && \
+	  $(QEMU) $(QEMUOPTS) -S -gdb tcp:localhost:$$port
+
+gdb: deps-gdb
+	@test -f .gdbinit || { echo "hvlab: no .gdbinit: run 'make qemu-gdb STEP=N' in another terminal first" >&2; exit 1; }
+	$(Q)gdb-multiarch -q -nx -x .gdbinit
+
+# ---- Host programs: shared library, tests (and later monitor, grader) -----
+HOSTCC ?= cc
+HOSTCFLAGS := -std=c11 -Wall -Wextra -O2 -g -D_GNU_SOURCE -Ihostlib -Iruntime -MMD -MP
+HOSTLIB_OBJS := $(patsubst %.c,$(BUILD)/host/%.o,$(wildcard hostlib/*.c))
+HOSTLIBS := -lelf
+
+$(BUILD)/host/%.o: %.c | deps-host
+	@mkdir -p $(@D)
+	@echo "  HOSTCC  $<"
+	$(Q)$(HOSTCC) $(HOSTCFLAGS) -c $< -o $@
+$(BUILD)/host/libhvhost.a: $(HOSTLIB_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+-include $(shell find $(BUILD)/host -name '*.d' 2>/dev/null)
+
+$(BUILD)/host/freeport: $(BUILD)/host/tools/freeport.o $(BUILD)/host/libhvhost.a
+	$(Q)$(HOSTCC) -o $@ $^ $(HOSTLIBS)
+
+TEST_OBJS := $(patsubst %.c,$(BUILD)/host/%.o,$(wildcard tests/*.c))
+$(BUILD)/host/run-tests: $(TEST_OBJS) $(BUILD)/host/libhvhost.a
+	$(Q)$(HOSTCC) -o $@ $^ $(HOSTLIBS)
+
+host: $(BUILD)/host/run-tests $(BUILD)/host/freeport
+
+# `make test`: every present stage, the host tools, then the test runner.
+# T=name runs only the tests whose name contains it.
+test: deps-build deps-qemu deps-host
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(BUILD)/host/run-tests $(T)
+
+compdb: deps-build deps-host
+	$(Q)mk/deps.sh bear
+	$(Q)bear --output compile_commands.json -- $(MAKE) --no-print-directory -B all
+	@echo "hvlab: wrote compile_commands.json"
+
+clean:
+	rm -rf $(BUILD) .gdbinit compile_commands.json

@@ -1,0 +1,269 @@
+// Launching QEMU: see qemu.h.
+
+#include "qemu.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+double now_seconds(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int qemu_argv(const struct qemu_cfg *cfg, char **argv, int n, char *buf,
+              size_t bn) {
+  int i = 0;
+  size_t used = 0;
+#define ARG(s)                                                                 \
+  do {                                                                         \
+    if (i + 1 >= n)                                                            \
+      return -1;                                                               \
+    argv[i++] = (char *)(s);                                                   \
+  } while (0)
+// A formatted argument, stored in buf.
+#define FARG(...)                                                              \
+  do {                                                                         \
+    int k_ = snprintf(buf + used, bn - used, __VA_ARGS__);                     \
+    if (k_ < 0 || (size_t)k_ >= bn - used)                                     \
+      return -1;                                                               \
+    ARG(buf + used);                                                           \
+    used += (size_t)k_ + 1;                                                    \
+  } while (0)
+
+  ARG(cfg->qemu ? cfg->qemu : "qemu-system-riscv64");
+  ARG("-M");
+  ARG("virt");
+  ARG("-cpu");
+  ARG(cfg->no_h ? "rv64,h=false" : "rv64,h=true");
+  ARG("-m");
+  ARG("128M");
+  ARG("-smp");
+  ARG("1");
+  ARG("-bios");
+  ARG("default");
+  ARG("-display");
+  ARG("none");
+  ARG("-monitor");
+  ARG("none");
+  ARG("-serial");
+  ARG("stdio");
+  ARG("-kernel");
+  ARG(cfg->kernel);
+  if (cfg->append && cfg->append[0]) {
+    ARG("-append");
+    ARG(cfg->append);
+  }
+  if (cfg->icount) {
+    ARG("-icount");
+    ARG("shift=0,sleep=off");
+  }
+  if (cfg->gdb_port > 0) {
+    ARG("-gdb");
+    FARG("tcp:localhost:%d", cfg->gdb_port);
+  }
+  if (cfg->halted)
+    ARG("-S");
+  for (const char *const *e = cfg->extra; e && *e; e++)
+    ARG(*e);
+  argv[i] = NULL;
+  return i;
+#undef ARG
+#undef FARG
+}
+
+int qemu_start(const struct qemu_cfg *cfg, struct qemu_proc *p) {
+  char *argv[64], buf[256];
+  memset(p, 0, sizeof(*p));
+  p->fd = -1;
+  p->status = -1;
+  if (qemu_argv(cfg, argv, 64, buf, sizeof buf) < 0) {
+    errno = E2BIG;
+    return -1;
+  }
+  int pfd[2];  // output pipe
+  int efd[2];  // exec-failure pipe: the child writes errno here if exec fails
+  if (pipe(pfd) < 0)
+    return -1;
+  if (pipe2(efd, O_CLOEXEC) < 0) {
+    close(pfd[0]);
+    close(pfd[1]);
+    return -1;
+  }
+  p->start = now_seconds();
+  pid_t pid = fork();
+  if (pid < 0) {
+    int e = errno;
+    close(pfd[0]), close(pfd[1]), close(efd[0]), close(efd[1]);
+    errno = e;
+    return -1;
+  }
+  if (pid == 0) {
+    setpgid(0, 0);                    // own group: killed as a whole
+    prctl(PR_SET_PDEATHSIG, SIGKILL);  // and with us, if we die first
+    int null = open("/dev/null", O_RDONLY);
+    dup2(null, 0);
+    dup2(pfd[1], 1);
+    dup2(pfd[1], 2);
+    close(pfd[0]);
+    close(pfd[1]);
+    close(efd[0]);
+    execvp(argv[0], argv);
+    int e = errno;
+    if (write(efd[1], &e, sizeof e) < 0)
+      _exit(127);
+    _exit(127);
+  }
+  setpgid(pid, pid);  // also from here, so there is no race with kill()
+  close(pfd[1]);
+  close(efd[1]);
+  int e = 0;
+  ssize_t r = read(efd[0], &e, sizeof e);  // EOF means exec succeeded
+  close(efd[0]);
+  if (r == (ssize_t)sizeof e) {
+    waitpid(pid, NULL, 0);
+    close(pfd[0]);
+    errno = e;
+    return -1;
+  }
+  p->pid = pid;
+  p->fd = pfd[0];
+  fcntl(p->fd, F_SETFL, O_NONBLOCK);
+  p->max_output = cfg->max_output ? cfg->max_output : QEMU_DEFAULT_MAX_OUTPUT;
+  p->cap = 4096;
+  p->out = malloc(p->cap);
+  if (!p->out) {
+    qemu_kill(p);
+    errno = ENOMEM;
+    return -1;
+  }
+  p->out[0] = 0;
+  p->deadline = cfg->timeout > 0 ? p->start + cfg->timeout : 0;
+  return 0;
+}
+
+static void reap(struct qemu_proc *p, int flags) {
+  if (p->exited || p->pid <= 0)
+    return;
+  int st;
+  pid_t r = waitpid(p->pid, &st, flags);
+  if (r != p->pid)
+    return;
+  p->exited = 1;
+  p->seconds = now_seconds() - p->start;
+  if (WIFEXITED(st))
+    p->status = WEXITSTATUS(st);
+  else if (WIFSIGNALED(st))
+    p->signal = WTERMSIG(st);
+}
+
+void qemu_kill(struct qemu_proc *p) {
+  if (p->pid > 0 && !p->exited) {
+    kill(-p->pid, SIGKILL);
+    reap(p, 0);
+  }
+  if (p->fd >= 0) {
+    close(p->fd);
+    p->fd = -1;
+  }
+}
+
+static void append(struct qemu_proc *p, const char *b, size_t n) {
+  if (p->len + n > p->max_output) {
+    n = p->max_output - p->len;
+    p->flooded = 1;
+  }
+  if (p->len + n + 1 > p->cap) {
+    size_t c = p->cap;
+    while (p->len + n + 1 > c)
+      c *= 2;
+    char *q = realloc(p->out, c);
+    if (!q) {
+      p->flooded = 1;
+      return;
+    }
+    p->out = q;
+    p->cap = c;
+  }
+  memcpy(p->out + p->len, b, n);
+  p->len += n;
+  p->out[p->len] = 0;
+}
+
+int qemu_pump(struct qemu_proc *p, int ms) {
+  double until = now_seconds() + ms / 1000.0;
+  while (p->fd >= 0) {
+    double t = now_seconds();
+    if (p->deadline && t >= p->deadline) {
+      p->timed_out = 1;
+      qemu_kill(p);
+      break;
+    }
+    double wait = until - t;
+    if (p->deadline && p->deadline - t < wait)
+      wait = p->deadline - t;
+    if (wait < 0)
+      return 1;
+    struct pollfd pf = {.fd = p->fd, .events = POLLIN};
+    int r = poll(&pf, 1, (int)(wait * 1000) + 1);
+    if (r < 0 && errno != EINTR)
+      break;
+    if (r <= 0)
+      continue;
+    char b[8192];
+    ssize_t n = read(p->fd, b, sizeof b);
+    if (n > 0) {
+      append(p, b, (size_t)n);
+      if (p->flooded) {
+        qemu_kill(p);
+        break;
+      }
+    } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+      close(p->fd);  // QEMU closed its output: it is exiting
+      p->fd = -1;
+    }
+  }
+  reap(p, 0);
+  return 0;
+}
+
+void qemu_wait(struct qemu_proc *p) {
+  while (qemu_pump(p, 1000))
+    ;
+}
+
+void qemu_free(struct qemu_proc *p) {
+  qemu_kill(p);
+  free(p->out);
+  p->out = NULL;
+}
+
+int qemu_run(const struct qemu_cfg *cfg, struct qemu_proc *p) {
+  if (qemu_start(cfg, p) < 0)
+    return -1;
+  qemu_wait(p);
+  return 0;
+}
+
+const char *qemu_verdict(const struct qemu_proc *p, char *buf, size_t n) {
+  if (p->timed_out)
+    snprintf(buf, n, "timed out after %.1fs (killed)", p->seconds);
+  else if (p->flooded)
+    snprintf(buf, n, "output flood: more than %zu bytes (killed)",
+             p->max_output);
+  else if (p->signal)
+    snprintf(buf, n, "QEMU died of signal %d (%s)", p->signal,
+             strsignal(p->signal));
+  else
+    snprintf(buf, n, "exit status %d", p->status);
+  return buf;
+}

@@ -1,0 +1,67 @@
+// Launching QEMU for tests, the grader and the monitor.
+//
+// Each run gets its own process group, so a timeout kills QEMU and anything
+// it started; its console (serial port and QEMU's own messages) is collected
+// through a pipe, with a cap so a guest that floods output cannot fill the
+// disk or the memory of the program that launched it.
+#pragma once
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct qemu_cfg {
+  const char *kernel;     // ELF image to boot (required)
+  int no_h;               // 1: a CPU without the H extension
+  const char *append;     // boot arguments (QEMU -append), or NULL
+  int gdb_port;           // > 0: gdbstub on localhost:gdb_port
+  int halted;             // 1: wait for gdb before the first instruction
+  int icount;             // 1: -icount shift=0 (exact instruction counts)
+  double timeout;         // seconds before the run is killed; <= 0: none
+  size_t max_output;      // output cap in bytes; 0: QEMU_DEFAULT_MAX_OUTPUT
+  const char *const *extra;  // more QEMU arguments, NULL-terminated, or NULL
+  const char *qemu;       // binary; NULL: qemu-system-riscv64
+};
+#define QEMU_DEFAULT_MAX_OUTPUT (1u << 20)
+
+// A running QEMU.
+struct qemu_proc {
+  pid_t pid;          // also its process group id
+  int fd;             // read end of its output pipe, -1 once closed
+  char *out;          // output so far, NUL-terminated
+  size_t len, cap;
+  size_t max_output;
+  double start, deadline;  // monotonic seconds; deadline 0: none
+  int flooded;        // killed for exceeding max_output
+  int timed_out;      // killed at the deadline
+  int exited;         // waitpid has collected it
+  int status;         // exit code if it exited normally, else -1
+  int signal;         // the signal that ended it, else 0
+  double seconds;     // wall time from start to end
+};
+
+// Build the argument vector for cfg into argv (at most n entries including
+// the final NULL). Returns the count, or -1 if it does not fit. The strings
+// point into cfg or into buf (size bn). Exposed for tests and `--dry-run`.
+int qemu_argv(const struct qemu_cfg *cfg, char **argv, int n, char *buf,
+              size_t bn);
+
+// Start QEMU. Returns 0, or -1 with errno set (e.g. ENOENT: no QEMU).
+int qemu_start(const struct qemu_cfg *cfg, struct qemu_proc *p);
+// Read output for up to `ms` milliseconds (or until QEMU exits); enforce the
+// deadline and the output cap. Returns 1 while QEMU runs, 0 once it ended.
+int qemu_pump(struct qemu_proc *p, int ms);
+// Pump until QEMU ends (or is killed at its deadline).
+void qemu_wait(struct qemu_proc *p);
+// Kill the whole process group now and collect it.
+void qemu_kill(struct qemu_proc *p);
+void qemu_free(struct qemu_proc *p);
+
+// Start, wait, and fill *p. Returns 0, or -1 if QEMU could not be started.
+int qemu_run(const struct qemu_cfg *cfg, struct qemu_proc *p);
+
+// A one-line description of how the run ended ("exit status 0",
+// "timed out after 10.0s", ...), written into buf.
+const char *qemu_verdict(const struct qemu_proc *p, char *buf, size_t n);
+
+// Seconds on the monotonic clock.
+double now_seconds(void);

@@ -1,0 +1,183 @@
+// Reading the device tree blob (DTB) that OpenSBI hands over in a1.
+//
+// A DTB ("flattened device tree", devicetree.org specification v0.4, ch. 5)
+// is a header, then a stream of 32-bit big-endian tokens describing nodes
+// and their properties, then a table of property-name strings. We only need
+// to look up a property by node path, so we walk the token stream once per
+// lookup and keep no copy. The blob comes from QEMU, but we still check
+// every offset against its size: a bad blob must give an error, not a trap.
+
+#include "defs.h"
+
+#define FDT_MAGIC 0xd00dfeed
+#define FDT_BEGIN_NODE 1  // followed by the node's name, NUL-padded to 4
+#define FDT_END_NODE 2
+#define FDT_PROP 3        // followed by len, nameoff, then len bytes of value
+#define FDT_NOP 4
+#define FDT_END 9
+
+struct fdt_header {
+  u32 magic, totalsize, off_dt_struct, off_dt_strings, off_mem_rsvmap,
+      version, last_comp_version, boot_cpuid_phys, size_dt_strings,
+      size_dt_struct;
+};
+
+static u32 be32(const void *p) {
+  const u8 *b = p;
+  return (u32)b[0] << 24 | (u32)b[1] << 16 | (u32)b[2] << 8 | b[3];
+}
+
+// 0 if dtb looks like a device tree, -1 if not.
+int dtb_check(const void *dtb) {
+  const struct fdt_header *h = dtb;
+  if (dtb == NULL || be32(&h->magic) != FDT_MAGIC)
+    return -1;
+  u32 size = be32(&h->totalsize);
+  if (be32(&h->off_dt_struct) >= size || be32(&h->off_dt_strings) >= size)
+    return -1;
+  return 0;
+}
+
+// Does node name `name` match path component `comp`? "cpu@0" matches
+// "cpu@0" exactly; "chosen" also matches "chosen@anything".
+static int name_eq(const char *comp, size_t clen, const char *name) {
+  if (strncmp(comp, name, clen) != 0)
+    return 0;
+  return name[clen] == 0 || name[clen] == '@';
+}
+
+// Find property `name` of the node at absolute `path` ("/cpus/cpu@0").
+// Returns a pointer to its value and sets *len, or NULL if absent.
+const char *dtb_prop(const void *dtb, const char *path, const char *name,
+                     int *len) {
+  if (dtb_check(dtb) < 0)
+    return NULL;
+  const struct fdt_header *h = dtb;
+  const u8 *base = dtb;
+  u32 size = be32(&h->totalsize);
+  u32 off = be32(&h->off_dt_struct);
+  const char *strings = (const char *)base + be32(&h->off_dt_strings);
+  u32 strings_size = size - be32(&h->off_dt_strings);
+
+  // Split the path into components on the fly: comp[i] starts at start[i].
+  const char *start[8];
+  size_t clen[8];
+  int ncomp = 0;
+  for (const char *p = path; *p;) {
+    while (*p == '/')
+      p++;
+    if (!*p)
+      break;
+    if (ncomp == ARRAY_SIZE(start))
+      return NULL;
+    start[ncomp] = p;
+    while (*p && *p != '/')
+      p++;
+    clen[ncomp] = (size_t)(p - start[ncomp]);
+    ncomp++;
+  }
+
+  int level = -1;   // -1 outside the root node; the root is level 0
+  int matched = 0;  // how many path components the current chain matches
+  while (off + 4 <= size) {
+    u32 tok = be32(base + off);
+    off += 4;
+    if (tok == FDT_BEGIN_NODE) {
+      const char *nname = (const char *)base + off;
+      size_t n = 0;
+      while (off + n < size && nname[n])
+        n++;
+      off += (u32)((n + 4) & ~3UL);  // name plus NUL, padded to 4
+      level++;
+      if (level >= 1 && matched == level - 1 && level - 1 < ncomp &&
+          name_eq(start[level - 1], clen[level - 1], nname))
+        matched = level;
+    } else if (tok == FDT_END_NODE) {
+      if (matched == level && level > 0)
+        matched--;
+      level--;
+    } else if (tok == FDT_PROP) {
+      if (off + 8 > size)
+        return NULL;
+      u32 plen = be32(base + off), nameoff = be32(base + off + 4);
+      off += 8;
+      if (plen > size - off || nameoff >= strings_size)
+        return NULL;
+      if (level == ncomp && matched == ncomp &&
+          strcmp(strings + nameoff, name) == 0) {
+        if (len)
+          *len = (int)plen;
+        return (const char *)base + off;
+      }
+      off += (plen + 3) & ~3U;
+    } else if (tok == FDT_NOP) {
+      continue;
+    } else {  // FDT_END or garbage
+      break;
+    }
+  }
+  return NULL;
+}
+
+// The ISA string of hart 0, e.g. "rv64imafdch_zicsr_zifencei_..._sstc".
+const char *dtb_cpu_isa(const void *dtb) {
+  return dtb_prop(dtb, "/cpus/cpu@0", "riscv,isa", NULL);
+}
+
+// The kernel command line: QEMU copies -append "..." here.
+const char *dtb_bootargs(const void *dtb) {
+  return dtb_prop(dtb, "/chosen", "bootargs", NULL);
+}
+
+// Does an ISA string name extension `ext`? Single letters ("h") are looked
+// up in the first part after "rv64"; longer names ("sstc") are matched
+// against the '_'-separated list that follows.
+int isa_has_ext(const char *isa, const char *ext) {
+  if (isa == NULL || strncmp(isa, "rv", 2) != 0)
+    return 0;
+  const char *p = isa + 2;
+  while (*p >= '0' && *p <= '9')
+    p++;
+  size_t elen = strlen(ext);
+  if (elen == 1) {
+    for (; *p && *p != '_'; p++)
+      if (*p == ext[0])
+        return 1;
+    return 0;
+  }
+  while (*p) {
+    while (*p == '_')
+      p++;
+    const char *w = p;
+    while (*p && *p != '_')
+      p++;
+    if ((size_t)(p - w) == elen && strncmp(w, ext, elen) == 0)
+      return 1;
+  }
+  return 0;
+}
+
+// Look up "key=value" (or a bare "key") in the boot arguments. Copies the
+// value into buf and returns buf, or returns NULL if the key is absent.
+const char *bootarg(const char *key, char *buf, size_t n) {
+  const char *args = dtb_bootargs(boot_dtb);
+  size_t klen = strlen(key);
+  if (args == NULL || n == 0)
+    return NULL;
+  for (const char *p = args; *p;) {
+    while (*p == ' ')
+      p++;
+    const char *w = p;
+    while (*p && *p != ' ')
+      p++;
+    if (strncmp(w, key, klen) == 0 && (w[klen] == '=' || w + klen == p)) {
+      const char *v = w[klen] == '=' ? w + klen + 1 : p;
+      size_t i = 0;
+      for (; v + i < p && i + 1 < n; i++)
+        buf[i] = v[i];
+      buf[i] = 0;
+      return buf;
+    }
+  }
+  return NULL;
+}

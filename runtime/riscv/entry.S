@@ -1,0 +1,35 @@
+# The first instructions of the hypervisor.
+#
+# OpenSBI (QEMU's -bios default) jumps here in HS-mode with
+#   a0 = this hart's id, a1 = physical address of the device tree blob.
+# Nothing is set up yet: no stack, .bss not cleared, no trap vector.
+# We do the minimum in assembly and hand over to C (boot.c).
+
+.section .text.entry
+.globl _start
+_start:
+        # Only hart 0 runs the hypervisor; QEMU starts one hart unless told
+        # otherwise (-smp), but park any other just in case.
+        bnez    a0, park
+
+        la      sp, boot_stack_top
+
+        # Clear .bss (C expects zero-initialised globals). Keep a0/a1.
+        la      t0, __bss_start
+        la      t1, __bss_end
+1:      bgeu    t0, t1, 2f
+        sd      zero, 0(t0)
+        addi    t0, t0, 8
+        j       1b
+2:
+        call    boot            # boot(hartid, dtb) in boot.c; never returns
+park:
+        wfi
+        j       park
+
+.section .bss
+.balign 16
+boot_stack:
+        .space  16384
+.globl boot_stack_top
+boot_stack_top:

@@ -1,0 +1,25 @@
+// Physical memory map of QEMU's "virt" machine, as the hypervisor sees it.
+//
+//   0x00100000  sifive_test: write here to power off with a status
+//   0x02000000  CLINT (timer and software interrupts; used from stage 5)
+//   0x0c000000  PLIC  (external interrupts; used from stage 5)
+//   0x10000000  UART0, a 16550 (our console)
+//   0x80000000  RAM start. OpenSBI lives in 0x80000000-0x8007ffff and guards
+//               it with PMP, so touching it from HS-mode is an access fault.
+//   0x80200000  this image: OpenSBI jumps here in HS-mode with
+//               a0 = hart id and a1 = address of the device tree blob.
+//
+// Addresses come from QEMU's hw/riscv/virt.c and the device tree it builds
+// (dump it with: qemu-system-riscv64 -M virt -machine dumpdtb=virt.dtb).
+#pragma once
+
+#define SIFIVE_TEST 0x00100000UL
+#define UART0 0x10000000UL
+#define RAM_BASE 0x80000000UL
+#define HV_BASE 0x80200000UL
+
+// The sifive_test device understands three commands (low 16 bits);
+// a failure code goes in the high 16 bits and becomes QEMU's exit status.
+#define SIFIVE_TEST_FAIL 0x3333
+#define SIFIVE_TEST_PASS 0x5555
+#define SIFIVE_TEST_RESET 0x7777

@@ -1,0 +1,120 @@
+// Traps taken by the hypervisor itself (not by a guest).
+//
+// In a working hypervisor these do not happen, with one planned exception:
+// a *probe*, where we try an instruction that may not exist (reading hstatus
+// on a CPU without the H extension) and want to learn whether it traps
+// instead of dying. Anything else is a bug: dump everything and power off.
+
+#include "defs.h"
+#include "riscv.h"
+#include "trapframe.h"
+
+static volatile struct {
+  int armed;
+  u64 cause;
+} probe;
+
+const char *const reg_names[32] = {
+    "zero", "ra", "sp", "gp", "tp",  "t0",  "t1", "t2", "s0", "s1", "a0",
+    "a1",   "a2", "a3", "a4", "a5",  "a6",  "a7", "s2", "s3", "s4", "s5",
+    "s6",   "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6"};
+
+// Arm the probe: if the next instruction that traps is a 4-byte instruction
+// (every CSR access is), hs_trap skips it and records the cause.
+void probe_arm(void) {
+  probe.cause = 0;
+  probe.armed = 1;
+}
+
+// Disarm and return what happened: 0 if nothing trapped, else scause + 1
+// (scause can be 0, "instruction address misaligned").
+u64 probe_disarm(void) {
+  u64 c = probe.armed ? 0 : probe.cause + 1;
+  probe.armed = 0;
+  return c;
+}
+
+void trap_init(void) {
+  extern char hs_trapvec[];
+  csr_write(sscratch, 0);  // 0 = "the hypervisor is running" (see stage 3)
+  csr_write(stvec, (u64)hs_trapvec);
+}
+
+// Print the 31 general registers, four to a line, as name=value.
+void dump_regs(const u64 x[32]) {
+  for (int i = 1; i < 32; i++)
+    printf("%4s=%016lx%s", reg_names[i], x[i],
+           (i % 4 == 0 || i == 31) ? "\n" : "  ");
+}
+
+// Called from hs_trapvec with every register saved in *tf.
+void hs_trap(struct trapframe *tf) {
+  u64 cause = csr_read(scause);
+  u64 stval = csr_read(stval);
+
+  if (probe.armed && !(cause & SCAUSE_INTERRUPT)) {
+    probe.cause = cause;
+    probe.armed = 0;
+    tf->sepc += 4;  // skip the probed instruction
+    return;
+  }
+
+  printf("\nhv: PANIC: unexpected trap in the hypervisor (HS-mode)\n");
+  printf("  scause=%016lx (%s)  stval=%016lx  sepc=%016lx\n", cause,
+         cause_name(cause), stval, tf->sepc);
+  // Read H CSRs only if they exist: on a CPU without H the read would trap
+  // again. A probe is safe here because hs_trapvec works on the stack, so
+  // a nested trap just comes back through it.
+  probe_arm();
+  asm volatile("csrr zero, hstatus");
+  int has_h = !probe_disarm();
+  if (has_h)
+    printf("  htval=%016lx  htinst=%016lx  hstatus=%016lx\n",
+           csr_read(htval), csr_read(htinst), csr_read(hstatus));
+  printf("  sstatus=%016lx\n", csr_read(sstatus));
+  dump_regs(tf->x);
+  printf("hv: FAIL: hypervisor panic, powering off with status %d\n",
+         EXIT_HV_PANIC);
+  poweroff(EXIT_HV_PANIC);
+}
+
+// Human names for scause values, for dumps and logs.
+const char *cause_name(u64 cause) {
+  static const char *const exc[NR_EXC] = {
+      [EXC_INST_MISALIGNED] = "instruction address misaligned",
+      [EXC_INST_ACCESS] = "instruction access fault",
+      [EXC_ILLEGAL_INST] = "illegal instruction",
+      [EXC_BREAKPOINT] = "breakpoint",
+      [EXC_LOAD_MISALIGNED] = "load address misaligned",
+      [EXC_LOAD_ACCESS] = "load access fault",
+      [EXC_STORE_MISALIGNED] = "store address misaligned",
+      [EXC_STORE_ACCESS] = "store access fault",
+      [EXC_ECALL_U] = "ecall from U/VU-mode",
+      [EXC_ECALL_HS] = "ecall from HS-mode",
+      [EXC_ECALL_VS] = "ecall from VS-mode",
+      [EXC_ECALL_M] = "ecall from M-mode",
+      [EXC_INST_PAGE_FAULT] = "instruction page fault",
+      [EXC_LOAD_PAGE_FAULT] = "load page fault",
+      [EXC_STORE_PAGE_FAULT] = "store page fault",
+      [EXC_INST_GUEST_PAGE_FAULT] = "instruction guest-page fault",
+      [EXC_LOAD_GUEST_PAGE_FAULT] = "load guest-page fault",
+      [EXC_VIRTUAL_INST] = "virtual instruction",
+      [EXC_STORE_GUEST_PAGE_FAULT] = "store guest-page fault",
+  };
+  static const char *const irq[13] = {
+      [IRQ_SSI] = "supervisor software interrupt",
+      [IRQ_VSSI] = "virtual supervisor software interrupt",
+      [IRQ_STI] = "supervisor timer interrupt",
+      [IRQ_VSTI] = "virtual supervisor timer interrupt",
+      [IRQ_SEI] = "supervisor external interrupt",
+      [IRQ_VSEI] = "virtual supervisor external interrupt",
+      [IRQ_SGEI] = "supervisor guest external interrupt",
+  };
+  u64 code = cause & ~SCAUSE_INTERRUPT;
+  const char *n = NULL;
+  if (cause & SCAUSE_INTERRUPT)
+    n = code < ARRAY_SIZE(irq) ? irq[code] : NULL;
+  else
+    n = code < ARRAY_SIZE(exc) ? exc[code] : NULL;
+  return n ? n : "reserved";
+}

@@ -1,0 +1,159 @@
+// run-tests: run every TEST (or those whose names contain an argument).
+
+#include <regex.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+
+extern const struct test *const __start_hvtests[];
+extern const struct test *const __stop_hvtests[];
+
+static int failed_checks;
+static jmp_buf skip_jmp;
+static char skip_reason[200];
+// The QEMU runs of the current test, freed when it ends.
+#define MAX_RUNS 16
+static struct qemu_proc runs[MAX_RUNS];
+static int nruns;
+
+void check_(int ok, const char *file, int line, const char *fmt, ...) {
+  if (ok)
+    return;
+  failed_checks++;
+  va_list ap;
+  va_start(ap, fmt);
+  printf("    %s:%d: ", file, line);
+  vprintf(fmt, ap);
+  printf("\n");
+  va_end(ap);
+}
+
+void skip_(const char *why) {
+  snprintf(skip_reason, sizeof skip_reason, "%s", why);
+  longjmp(skip_jmp, 1);
+}
+
+static int matches(const char *name, int argc, char **argv) {
+  if (argc < 2)
+    return 1;
+  for (int i = 1; i < argc; i++)
+    if (strstr(name, argv[i]))
+      return 1;
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  setvbuf(stdout, NULL, _IOLBF, 0);
+  static int passed, failed, skipped;  // static: they survive longjmp
+  for (const struct test *const *volatile t = __start_hvtests; t < __stop_hvtests;
+       t++) {
+    if (!matches((*t)->name, argc, argv))
+      continue;
+    failed_checks = 0;
+    double t0 = now_seconds();
+    if (setjmp(skip_jmp)) {
+      printf("SKIP %s: %s\n", (*t)->name, skip_reason);
+      skipped++;
+    } else {
+      (*t)->fn();
+      double dt = now_seconds() - t0;
+      if (failed_checks) {
+        if (nruns)
+          show_tail(&runs[nruns - 1], 25);
+        printf("FAIL %s (%.2fs)\n", (*t)->name, dt);
+        failed++;
+      } else {
+        printf("PASS %s (%.2fs)\n", (*t)->name, dt);
+        passed++;
+      }
+    }
+    for (int i = 0; i < nruns; i++)
+      qemu_free(&runs[i]);
+    nruns = 0;
+  }
+  printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
+  return failed ? 1 : 0;
+}
+
+// ---- QEMU helpers -------------------------------------------------------------
+
+struct qemu_proc *boot_stage(int n, const char *append, int no_h) {
+  if (nruns == MAX_RUNS) {
+    fprintf(stderr, "run-tests: more than %d QEMU runs in one test\n", MAX_RUNS);
+    exit(2);
+  }
+  struct qemu_proc *p = &runs[nruns++];
+  char kernel[64];
+  snprintf(kernel, sizeof kernel, "build/step%d/hv.elf", n);
+  struct qemu_cfg cfg = {
+      .kernel = kernel, .no_h = no_h, .append = append, .timeout = 60};
+  memset(p, 0, sizeof(*p));
+  if (qemu_run(&cfg, p) < 0) {
+    perror("    qemu-system-riscv64");
+    CHECK(0, "could not start QEMU for %s", kernel);
+    return p;
+  }
+  // Drop the '\r' of the UART's CR LF so regexes see plain lines.
+  size_t j = 0;
+  for (size_t i = 0; i < p->len; i++)
+    if (p->out[i] != '\r')
+      p->out[j++] = p->out[i];
+  p->len = j;
+  p->out[j] = 0;
+  if (getenv("HVTEST_VERBOSE"))
+    printf("---- %s %s ----\n%s---- end ----\n", kernel, append ? append : "",
+           p->out);
+  return p;
+}
+
+static int search(const struct qemu_proc *p, const char *re, regmatch_t *m,
+                  int nm) {
+  regex_t r;
+  if (!p->out || regcomp(&r, re, REG_EXTENDED | REG_NEWLINE) != 0)
+    return 0;
+  int ok = regexec(&r, p->out, (size_t)nm, m, 0) == 0;
+  regfree(&r);
+  return ok;
+}
+
+int output_has(const struct qemu_proc *p, const char *re) {
+  regmatch_t m[1];
+  return search(p, re, m, 1);
+}
+
+long output_num(const struct qemu_proc *p, const char *re) {
+  regmatch_t m[2];
+  if (!search(p, re, m, 2) || m[1].rm_so < 0)
+    return -1;
+  return strtol(p->out + m[1].rm_so, NULL, 0);
+}
+
+void expect_status_(const struct qemu_proc *p, int st, const char *file,
+                    int line) {
+  char why[128];
+  check_(!p->timed_out && !p->flooded && !p->signal && p->status == st, file,
+         line, "expected exit status %d, got: %s", st,
+         qemu_verdict(p, why, sizeof why));
+}
+
+void show_tail(const struct qemu_proc *p, int lines) {
+  if (!p->out)
+    return;
+  const char *s = p->out + p->len;
+  int n = 0;
+  while (s > p->out && n <= lines)
+    if (*--s == '\n')
+      n++;
+  printf("    --- last lines of the console ---\n");
+  for (const char *l = s; *l;) {
+    const char *e = strchr(l, '\n');
+    int len = e ? (int)(e - l) : (int)strlen(l);
+    if (len || e)
+      printf("    | %.*s\n", len, l);
+    l = e ? e + 1 : l + len;
+  }
+}
