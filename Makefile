@@ -21,7 +21,8 @@ PRESENT := $(foreach n,1 2 3 4 5,$(if $(wildcard $(word $(n),$(STAGES))/main.c),
 sdir = $(word $(1),$(STAGES))
 
 .PHONY: all help stages host deps deps-build deps-qemu deps-host deps-gdb \
-        qemu qemu-gdb gdb test clean compdb step1 step2 step3 step4 step5
+        qemu qemu-gdb gdb test grade monitor bench clean compdb \
+        step1 step2 step3 step4 step5
 .DEFAULT_GOAL := help
 
 help:
@@ -169,15 +170,40 @@ $(BUILD)/host/freeport: $(BUILD)/host/tools/freeport.o $(BUILD)/host/libhvhost.a
 
 TEST_OBJS := $(patsubst %.c,$(BUILD)/host/%.o,$(wildcard tests/*.c))
 $(BUILD)/host/run-tests: $(TEST_OBJS) $(BUILD)/host/libhvhost.a
-	$(Q)$(HOSTCC) -o $@ $^ $(HOSTLIBS)
+	$(Q)$(HOSTCC) -o $@ $^ $(HOSTLIBS) -lpthread
 
-host: $(BUILD)/host/run-tests $(BUILD)/host/freeport
+GRADER_OBJS := $(patsubst %.c,$(BUILD)/host/%.o,$(wildcard grader/*.c))
+$(BUILD)/host/grade: $(GRADER_OBJS) $(BUILD)/host/libhvhost.a
+	$(Q)$(HOSTCC) -o $@ $^ $(HOSTLIBS) -lpthread
+
+MONITOR_OBJS := $(patsubst %.c,$(BUILD)/host/%.o,$(wildcard monitor/*.c))
+$(BUILD)/host/monitor: $(MONITOR_OBJS) $(BUILD)/host/libhvhost.a
+	$(Q)$(HOSTCC) -o $@ $^ $(HOSTLIBS) -lncurses -lpthread
+
+HOST_PROGS := $(BUILD)/host/run-tests $(BUILD)/host/freeport \
+  $(if $(GRADER_OBJS),$(BUILD)/host/grade) $(if $(MONITOR_OBJS),$(BUILD)/host/monitor)
+host: $(HOST_PROGS)
 
 # `make test`: every present stage, the host tools, then the test runner.
 # T=name runs only the tests whose name contains it.
-test: deps-build deps-qemu deps-host
+test: deps-build deps-qemu deps-host deps-gdb
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)$(BUILD)/host/run-tests $(T)
+	$(Q)HVLAB_BUILD=$(BUILD) $(BUILD)/host/run-tests $(T)
+
+# `make grade` grades every present stage; STEP=N grades one; T=name runs the
+# tests whose name contains it. GRADEFLAGS passes more options (see
+# build/host/grade --help), e.g. GRADEFLAGS="--json results.json".
+grade: deps-build deps-qemu deps-host
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)HVLAB_BUILD=$(BUILD) $(BUILD)/host/grade \
+	  $(if $(filter command line environment,$(origin STEP)),--step $(STEP)) \
+	  $(if $(T),--test $(T)) $(GRADEFLAGS)
+
+# `make monitor STEP=N`: boot stage N under QEMU with the monitor attached.
+monitor: deps-build deps-qemu deps-host
+	$(call check-step)
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(BUILD)/host/monitor --elf $(BUILD)/step$(STEP)/hv.elf $(MONITORFLAGS)
 
 compdb: deps-build deps-host
 	$(Q)mk/deps.sh bear

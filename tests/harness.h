@@ -31,6 +31,8 @@ void skip_(const char *why) __attribute__((noreturn));
 #define SKIP(why) skip_(why)
 
 // ---- Helpers for tests that boot a stage in QEMU ----------------------------
+// The build directory: $HVLAB_BUILD (make sets it), else "build".
+const char *build_dir(void);
 // Boot build/stepN/hv.elf with the given boot arguments; returns with the
 // run finished (or killed at its timeout). A failed start is a CHECK failure.
 // The harness owns the result and frees it after the test; if the test

@@ -81,14 +81,20 @@ int main(int argc, char **argv) {
 
 // ---- QEMU helpers -------------------------------------------------------------
 
+// Where the images are: $HVLAB_BUILD (set by make), else "build".
+const char *build_dir(void) {
+  const char *b = getenv("HVLAB_BUILD");
+  return b && *b ? b : "build";
+}
+
 struct qemu_proc *boot_stage(int n, const char *append, int no_h) {
   if (nruns == MAX_RUNS) {
     fprintf(stderr, "run-tests: more than %d QEMU runs in one test\n", MAX_RUNS);
     exit(2);
   }
   struct qemu_proc *p = &runs[nruns++];
-  char kernel[64];
-  snprintf(kernel, sizeof kernel, "build/step%d/hv.elf", n);
+  char kernel[256];
+  snprintf(kernel, sizeof kernel, "%s/step%d/hv.elf", build_dir(), n);
   struct qemu_cfg cfg = {
       .kernel = kernel, .no_h = no_h, .append = append, .timeout = 60};
   memset(p, 0, sizeof(*p));

@@ -7,8 +7,8 @@
 #include "harness.h"
 
 static void crash_stage(int n, int no_h) {
-  char elf[64];
-  snprintf(elf, sizeof elf, "build/step%d/hv.elf", n);
+  char elf[256];
+  snprintf(elf, sizeof elf, "%s/step%d/hv.elf", build_dir(), n);
   if (access(elf, R_OK) != 0)
     return;  // stage not built yet
   struct qemu_proc *p = boot_stage(n, "crash=hv", no_h);
