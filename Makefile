@@ -67,13 +67,14 @@ RVCC = $(CROSS)gcc
 # Freestanding HS-mode code: C11 plus GNU inline asm (gnu11), no libc, no FPU,
 # code and data anywhere in the address space (medany).
 # -mabi=lp64 with rv64imac works with both toolchains because we link no libs.
-RVCFLAGS := -std=gnu11 -Wall -Wextra -Werror=implicit-function-declaration -O2 -g \
-  -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany \
+RVARCH := -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany
+RVCFLAGS := -flto -std=gnu11 -Wall -Wextra -Werror=implicit-function-declaration -O2 -g \
+  $(RVARCH) \
   -ffreestanding -fno-builtin -fno-common -fno-stack-protector -fno-pie \
-  -fno-omit-frame-pointer -MMD -MP
+  -MMD -MP
 RVASFLAGS := -march=rv64imac_zicsr_zifencei -mabi=lp64 -g -MMD -MP \
   -Wa,-march=rv64imac_zicsr_zifencei_h
-RVLDFLAGS := -nostdlib -static -no-pie -Wl,--no-warn-rwx-segments \
+RVLDFLAGS := -flto -O2 $(RVARCH) -nostdlib -static -no-pie -Wl,--no-warn-rwx-segments \
   -T runtime/riscv/kernel.ld
 
 RT_DIR := runtime/riscv
@@ -115,6 +116,17 @@ $(BUILD)/step$(1)/hv.elf: $$(STAGE$(1)_OBJS) $(RT_DIR)/kernel.ld
 endef
 $(foreach n,$(PRESENT),$(eval $(call STAGE_RULES,$(n),$(call sdir,$(n)))))
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+# Assembly needs struct offsets: compile asm-offsets.c to assembly text and
+# turn its "->NAME value" markers into #defines (the Linux/Bao technique).
+$(BUILD)/gen/asm-offsets.h: step3-guest/asm-offsets.c step2-vmcs/vcpu.h | deps-build
+	@mkdir -p $(@D)
+	@echo "  GEN     $@"
+	$(Q)$(RVCC) $(filter-out -flto -MMD -MP -g,$(RVCFLAGS)) $(call stage_incs,3) -S $< -o $(@:.h=.s)
+	$(Q){ echo "// Generated from step3-guest/asm-offsets.c: do not edit."; \
+	  sed -n 's/^->\([A-Z_0-9]*\) \(-*[0-9][0-9]*\).*/#define \1 \2/p' $(@:.h=.s); } > $@
+$(patsubst %.S,$(BUILD)/obj/%.o,$(wildcard step3-guest/*.S step4-mem/*.S step5-devices/*.S)): \
+  $(BUILD)/gen/asm-offsets.h
 
 STAGE_ELFS := $(foreach n,$(PRESENT),$(BUILD)/step$(n)/hv.elf)
 stages: $(STAGE_ELFS)

@@ -33,11 +33,12 @@ void panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)))
 void poweroff(int status) __attribute__((noreturn));
 
 // trap.c
+extern int guest_loaded;
 extern const char *const reg_names[32];
 void trap_init(void);
 void probe_arm(void);
 u64 probe_disarm(void);
-void dump_regs(const u64 x[32]);
+void dump_regs(const char *indent, const u64 x[32]);
 const char *cause_name(u64 cause);
 
 // dtb.c

@@ -9,7 +9,9 @@
 // arguments; the callee returns a0 = error code, a1 = value.
 #pragma once
 
+#ifndef __ASSEMBLER__
 #include "types.h"
+#endif
 
 // Extension ids (SBI spec chapters 4-10)
 #define SBI_EXT_LEGACY_SET_TIMER 0x00
@@ -55,7 +57,9 @@
 #define HVLAB_SEED 0    // the seed guest's hypercall: logged, changes no register
 #define HVLAB_TEST 1    // a0 = test id, a1 = 1 pass / 0 fail: a test result
 #define HVLAB_COUNT 2   // a0 = how many exits the guest thinks it caused
+#define HVLAB_NOP 3     // does nothing: the null hypercall, for benchmarks
 
+#ifndef __ASSEMBLER__
 struct sbiret {
   i64 error;
   i64 value;
@@ -63,3 +67,4 @@ struct sbiret {
 
 // sbi.c: call the firmware below us.
 struct sbiret sbi_call(u64 eid, u64 fid, u64 a0, u64 a1, u64 a2);
+#endif

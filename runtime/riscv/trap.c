@@ -9,6 +9,12 @@
 #include "riscv.h"
 #include "trapframe.h"
 
+// Set while a guest's state is loaded (stage 3's vcpu_loop). A trap that
+// hs_trap returns from rewrites hstatus.SPV and sstatus.SPP, which between
+// a guest's exit and its next entry must keep saying "return to the
+// guest"; so no probing then. Probes are for boot-time detection.
+int guest_loaded;
+
 static volatile struct {
   int armed;
   u64 cause;
@@ -22,6 +28,8 @@ const char *const reg_names[32] = {
 // Arm the probe: if the next instruction that traps is a 4-byte instruction
 // (every CSR access is), hs_trap skips it and records the cause.
 void probe_arm(void) {
+  if (guest_loaded)
+    panic("probe_arm: not allowed while a guest is loaded");
   probe.cause = 0;
   probe.armed = 1;
 }
@@ -40,10 +48,11 @@ void trap_init(void) {
   csr_write(stvec, (u64)hs_trapvec);
 }
 
-// Print the 31 general registers, four to a line, as name=value.
-void dump_regs(const u64 x[32]) {
+// Print the 31 general registers, four to a line, as name=value, each
+// line starting with `indent`.
+void dump_regs(const char *indent, const u64 x[32]) {
   for (int i = 1; i < 32; i++)
-    printf("%4s=%016lx%s", reg_names[i], x[i],
+    printf("%s%4s=%016lx%s", i % 4 == 1 ? indent : "", reg_names[i], x[i],
            (i % 4 == 0 || i == 31) ? "\n" : "  ");
 }
 
@@ -72,7 +81,7 @@ void hs_trap(struct trapframe *tf) {
     printf("  htval=%016lx  htinst=%016lx  hstatus=%016lx\n",
            csr_read(htval), csr_read(htinst), csr_read(hstatus));
   printf("  sstatus=%016lx\n", csr_read(sstatus));
-  dump_regs(tf->x);
+  dump_regs("  ", tf->x);
   printf("hv: FAIL: hypervisor panic, powering off with status %d\n",
          EXIT_HV_PANIC);
   poweroff(EXIT_HV_PANIC);

@@ -11,3 +11,4 @@ typedef unsigned long size_t;
 
 #define NULL ((void *)0)
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define offsetof(type, member) __builtin_offsetof(type, member)

@@ -1,0 +1,60 @@
+# Stage 3: small guests and guest helpers that must be written in assembly
+# because they control every register or a single instruction.
+
+#include "sbi.h"
+
+.section .text
+
+# guest=fault: a guest that does what only HS-mode may do. Reading hgatp
+# from VS-mode raises a virtual-instruction exception (cause 22), which
+# stage 3 has no handler for: the hypervisor must stop it with a dump.
+.globl guest_fault
+guest_fault:
+        csrr    a0, hgatp
+        j       guest_fault
+
+# void guest_regs_run(struct regtest *t, long mode)
+#
+# Loads every register from t->expect[1..30] (and t6 = t itself), exits
+# once -- with ebreak (mode 0) or with ecall (mode 1, a hypercall whose
+# a7/a6 come from expect[]) -- then stores all 31 registers to t->got[] so
+# the C side can check that the hypervisor gave every one of them back.
+# The registers C needs are parked in t->saved[] meanwhile.
+#
+# struct regtest { u64 expect[32]; u64 got[32]; u64 saved[16]; }
+#define EXPECT 0
+#define GOT (32 * 8)
+#define SAVED (64 * 8)
+
+.globl guest_regs_run
+guest_regs_run:
+        sd      ra, SAVED+0(a0)
+        sd      sp, SAVED+8(a0)
+        sd      gp, SAVED+16(a0)
+        sd      tp, SAVED+24(a0)
+        .irp    n, 0,1,2,3,4,5,6,7,8,9,10,11
+        sd      s\n, SAVED+32+8*\n(a0)
+        .endr
+        mv      t6, a0
+        mv      t5, a1
+        .irp    n, 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29
+        ld      x\n, EXPECT+8*\n(t6)
+        .endr
+        bnez    t5, 1f
+        ld      t5, EXPECT+8*30(t6)
+        ebreak
+        j       2f
+1:      ld      t5, EXPECT+8*30(t6)
+        ecall
+2:      .irp    n, 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+        sd      x\n, GOT+8*\n(t6)
+        .endr
+        mv      a0, t6
+        ld      ra, SAVED+0(a0)
+        ld      sp, SAVED+8(a0)
+        ld      gp, SAVED+16(a0)
+        ld      tp, SAVED+24(a0)
+        .irp    n, 0,1,2,3,4,5,6,7,8,9,10,11
+        ld      s\n, SAVED+32+8*\n(a0)
+        .endr
+        ret

@@ -1,0 +1,89 @@
+// Stage 3: running a vCPU -- the loop at the heart of every hypervisor:
+//
+//     for (;;) { exit = vcpu_run(v); handle_exit(v, exit); }
+//
+// vcpu_run enters the guest and comes back at its next exit; handle_exit
+// (exits.c) decides what the exit means, does it, and moves the guest on.
+
+#include "defs.h"
+#include "riscv.h"
+#include "run.h"
+
+// Enter the guest and return when it exits, with v->exit filled in.
+static inline struct vm_exit *vcpu_run(struct vcpu *v) {
+  // switch.S "returns" at the guest's next exit, with the cause in a1.
+  // The guest overwrites every register but sp (which switch.S restores),
+  // so the asm statement says so: the compiler then keeps across it only
+  // what it must, instead of switch.S saving all callee-saved registers.
+  register struct vcpu *a0 asm("a0") = v;
+  register u64 cause asm("a1");
+  asm volatile("call vcpu_enter"
+               : "+r"(a0), "=r"(cause)
+               :
+               : "memory", "ra", "gp", "tp", "t0", "t1", "t2", "s0", "s1",
+                 "a2", "a3", "a4", "a5", "a6", "a7", "s2", "s3", "s4", "s5",
+                 "s6", "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6");
+
+  // switch.S saved cause and pc. The other exit CSRs matter only for some
+  // causes; a hypercall (the common case) needs none of them.
+  struct vm_exit *e = &v->exit;
+  if (cause != EXC_ECALL_VS) {
+    e->tval = csr_read(stval);
+    e->htval = csr_read(htval);
+    e->htinst = csr_read(htinst);
+  }
+  return e;
+}
+
+// Run v until it stops or fails. Returns the guest's exit status (0 for a
+// clean shutdown), or EXIT_GUEST_ERROR if it failed.
+int vcpu_loop(struct vcpu *v) {
+  extern char hv_vector[];
+  if (v->pc & 1) {  // instructions are 2-byte aligned at least
+    printf("hv: refusing to enter guest '%s': pc %016lx is not aligned\n",
+           v->name, v->pc);
+    v->state = VCPU_FAILED;
+    vcpu_dump(v);
+    return EXIT_GUEST_ERROR;
+  }
+  vcpu_load(v);
+  csr_write(stvec, (u64)hv_vector);
+  // sret enters VS-mode when hstatus.SPV=1 and sstatus.SPP=1. Set them
+  // once: every exit from the guest sets them again by itself.
+  csr_set(hstatus, HSTATUS_SPV | HSTATUS_SPVP);
+  csr_set(sstatus, SSTATUS_SPP);
+  guest_loaded = 1;
+  v->state = VCPU_RUNNING;
+
+  for (;;) {
+    struct vm_exit *e = vcpu_run(v);
+    if (handle_exit(v, e) < 0)
+      break;
+  }
+
+  guest_loaded = 0;
+  vcpu_save(v);
+  return v->state == VCPU_FAILED ? EXIT_GUEST_ERROR : v->status;
+}
+
+// Read the guest instruction at guest virtual address pc, through the
+// guest's own translation (vsatp) and the G-stage (hgatp), as the guest
+// would fetch it. HLVX.HU ("hypervisor load virtual, execute permission")
+// reads 16 bits at a time, so a compressed instruction at the end of a page
+// is never over-read. Sets *len to 2 or 4.
+u64 guest_read_insn(u64 pc, int *len) {
+  u64 lo, hi;
+  // hlvx.hu rd, (rs1): the assembler knows it only with the H extension
+  // enabled, so spell out its encoding.
+#define HLVX_HU(rd, addr)                                                      \
+  asm volatile(".insn r 0x73, 0x4, 0x32, %0, %1, x3" : "=r"(rd) : "r"(addr))
+  HLVX_HU(lo, pc);
+  if ((lo & 3) != 3) {  // low bits != 11: a 16-bit compressed instruction
+    *len = 2;
+    return lo;
+  }
+  HLVX_HU(hi, pc + 2);
+  *len = 4;
+  return lo | (hi << 16);
+#undef HLVX_HU
+}

@@ -1,0 +1,48 @@
+// Stage 3: running a guest and dispatching its exits.
+#pragma once
+
+#include "trace.h"
+#include "types.h"
+#include "vcpu.h"
+
+// What a handler returns: how many bytes to advance the guest pc past the
+// exiting instruction (0 to re-execute it, 2 or 4 to skip it), or
+// EXIT_STOP when the guest has stopped (v->state says how: VCPU_STOPPED
+// after a shutdown, VCPU_FAILED after an error the handler reported).
+#define EXIT_STOP (-1)
+typedef int (*exit_handler_t)(struct vcpu *v, struct vm_exit *e);
+
+// run.c
+int vcpu_loop(struct vcpu *v);
+u64 guest_read_insn(u64 pc, int *len);
+
+// exits.c
+void exits_register(u64 cause, exit_handler_t h);
+int handle_exit(struct vcpu *v, struct vm_exit *e);
+int vcpu_fail(struct vcpu *v, const char *why);
+void exits_init(void);
+
+// trace.c
+extern struct exit_trace exit_trace;
+void trace_summary(void);
+
+// Count an exit and record it in the ring: a few stores, on every exit.
+static inline void trace_exit(const struct vcpu *v, const struct vm_exit *e,
+                              unsigned idx) {
+  struct exit_trace *t = &exit_trace;
+  u64 n = ++t->total;
+  t->count[idx]++;
+  struct exit_record *r = &t->ring[(n - 1) & (TRACE_CAP - 1)];
+  r->seq = n;
+  r->cause = e->cause;
+  r->pc = e->pc;
+  if (e->cause == 10) {    // ecall from VS: the call's ids and first argument
+    r->arg[0] = v->x[17];  // a7: extension
+    r->arg[1] = v->x[16];  // a6: function
+    r->arg[2] = v->x[10];  // a0
+  } else {
+    r->arg[0] = e->tval;
+    r->arg[1] = e->htval << 2;  // the guest physical address, for page faults
+    r->arg[2] = e->htinst;
+  }
+}

@@ -1,0 +1,134 @@
+# Stage 3: the world switch -- entering a guest and coming back.
+#
+# vcpu_enter(v) is called by vcpu_run (run.c). It saves the hypervisor's
+# ra and sp in v, loads all of the guest's registers, and sret's into the
+# guest. It does not return there. Instead, when the guest traps to HS-mode
+# (an "exit"), the CPU jumps to hv_vector, which saves the guest's
+# registers into v, reloads ra and sp, and executes `ret` -- so to the C
+# caller, vcpu_enter simply returned, with v->exit saying why.
+#
+# What about the hypervisor's other registers, which the guest overwrites?
+# A normal function would save the callee-saved ones (s0-s11) itself, every
+# time. vcpu_run instead calls us from an asm statement that tells the
+# compiler "every register is clobbered", so the compiler saves just the
+# few values it still needs afterwards -- usually only the vcpu pointer.
+# That is 24 fewer loads and stores on every exit.
+#
+# Which CSRs are *not* touched here, and why:
+#  - hstatus.SPV and sstatus.SPP: an exit from VS-mode sets both, and they
+#    still say "sret returns to VS-mode" when we enter again (run.c sets
+#    them once, before the first entry).
+#  - stvec: set once (run.c) to hv_vector, which serves both guest exits and
+#    the hypervisor's own traps. sscratch tells them apart: it holds the
+#    vcpu pointer while a guest runs, and 0 while the hypervisor runs.
+#  - stval, htval, htinst: read in C, only for exits that use them.
+
+#include "asm-offsets.h"
+
+#define X(n) (VCPU_X + 8 * (n))
+
+.section .text
+.globl vcpu_enter
+vcpu_enter:                     # a0 = struct vcpu *v
+        # Host state: where to return, and our stack. (gp and tp are not
+        # used by the hypervisor, so the guest may keep its own in them.)
+        sd      ra, VCPU_HOST_RA(a0)
+        sd      sp, VCPU_HOST_SP(a0)
+
+        ld      t0, VCPU_PC(a0)
+        csrw    sepc, t0        # sret jumps here
+        csrw    sscratch, a0    # hv_vector finds the vcpu here
+
+        # Guest state: every register but x0, a0 (our pointer) last.
+        ld      x1, X(1)(a0)
+        ld      x2, X(2)(a0)
+        ld      x3, X(3)(a0)
+        ld      x4, X(4)(a0)
+        ld      x5, X(5)(a0)
+        ld      x6, X(6)(a0)
+        ld      x7, X(7)(a0)
+        ld      x8, X(8)(a0)
+        ld      x9, X(9)(a0)
+        ld      x11, X(11)(a0)
+        ld      x12, X(12)(a0)
+        ld      x13, X(13)(a0)
+        ld      x14, X(14)(a0)
+        ld      x15, X(15)(a0)
+        ld      x16, X(16)(a0)
+        ld      x17, X(17)(a0)
+        ld      x18, X(18)(a0)
+        ld      x19, X(19)(a0)
+        ld      x20, X(20)(a0)
+        ld      x21, X(21)(a0)
+        ld      x22, X(22)(a0)
+        ld      x23, X(23)(a0)
+        ld      x24, X(24)(a0)
+        ld      x25, X(25)(a0)
+        ld      x26, X(26)(a0)
+        ld      x27, X(27)(a0)
+        ld      x28, X(28)(a0)
+        ld      x29, X(29)(a0)
+        ld      x30, X(30)(a0)
+        ld      x31, X(31)(a0)
+        ld      a0, X(10)(a0)
+        sret                    # hstatus.SPV=1: into the guest, V=1
+
+# Every trap to HS-mode lands here once a guest has been set up.
+.balign 4                       # stvec needs a 4-byte aligned address
+.globl hv_vector
+hv_vector:
+        # Swap a0 with sscratch: a0 = the vcpu (0 if the hypervisor itself
+        # trapped), sscratch = the guest's a0 for the moment.
+        csrrw   a0, sscratch, a0
+        beqz    a0, hv_self_trap
+
+.globl guest_exit
+guest_exit:
+        sd      x1, X(1)(a0)
+        sd      x2, X(2)(a0)
+        sd      x3, X(3)(a0)
+        sd      x4, X(4)(a0)
+        sd      x5, X(5)(a0)
+        sd      x6, X(6)(a0)
+        sd      x7, X(7)(a0)
+        sd      x8, X(8)(a0)
+        sd      x9, X(9)(a0)
+        sd      x11, X(11)(a0)
+        sd      x12, X(12)(a0)
+        sd      x13, X(13)(a0)
+        sd      x14, X(14)(a0)
+        sd      x15, X(15)(a0)
+        sd      x16, X(16)(a0)
+        sd      x17, X(17)(a0)
+        sd      x18, X(18)(a0)
+        sd      x19, X(19)(a0)
+        sd      x20, X(20)(a0)
+        sd      x21, X(21)(a0)
+        sd      x22, X(22)(a0)
+        sd      x23, X(23)(a0)
+        sd      x24, X(24)(a0)
+        sd      x25, X(25)(a0)
+        sd      x26, X(26)(a0)
+        sd      x27, X(27)(a0)
+        sd      x28, X(28)(a0)
+        sd      x29, X(29)(a0)
+        sd      x30, X(30)(a0)
+        sd      x31, X(31)(a0)
+        csrrw   t0, sscratch, zero  # the guest's a0; sscratch = 0: we run
+        sd      t0, X(10)(a0)
+
+        # The two facts every exit needs: why, and where.
+        csrr    t0, sepc
+        sd      t0, VCPU_PC(a0)
+        sd      t0, VCPU_EXIT_PC(a0)
+        csrr    a1, scause          # also handed to vcpu_run in a1
+        sd      a1, VCPU_EXIT_CAUSE(a0)
+
+        # Back into the hypervisor, as if vcpu_enter returned.
+        ld      ra, VCPU_HOST_RA(a0)
+        ld      sp, VCPU_HOST_SP(a0)
+        ret
+
+hv_self_trap:                   # the hypervisor itself trapped
+        csrrw   a0, sscratch, a0    # put a0 back; sscratch is 0 again
+        j       hs_trapvec          # runtime/riscv/trapvec.S
