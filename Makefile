@@ -33,7 +33,10 @@ help:
 	@echo "      ARGS='k=v ...'    boot arguments for the stage (QEMU -append)"
 	@echo "  make qemu-gdb STEP=N  boot stage N halted, with a gdbstub on a free port"
 	@echo "  make gdb              attach gdb-multiarch to it (run in a second terminal)"
-	@echo "  make test             build everything and run all tests"
+	@echo "  make test             build everything and run all tests (T=name: some)"
+	@echo "  make grade            grade every stage (STEP=N: one; T=name: one test)"
+	@echo "  make monitor STEP=N   boot stage N with the live VM-exit monitor"
+	@echo "  make bench            benchmarks: instructions per exit, grader, monitor"
 	@echo "  make all              build every stage and the host tools"
 	@echo "  make compdb           write compile_commands.json for clangd"
 	@echo "  make deps             install every Debian package hvlab uses"
@@ -192,7 +195,11 @@ MONITOR_OBJS := $(patsubst %.c,$(BUILD)/host/%.o,$(wildcard monitor/*.c))
 $(BUILD)/host/monitor: $(MONITOR_OBJS) $(BUILD)/host/libhvhost.a
 	$(Q)$(HOSTCC) -o $@ $^ $(HOSTLIBS) -lncurses -lpthread
 
-HOST_PROGS := $(BUILD)/host/run-tests $(BUILD)/host/freeport \
+BENCH_OBJS := $(patsubst %.c,$(BUILD)/host/%.o,$(wildcard bench/*.c))
+$(BUILD)/host/bench: $(BENCH_OBJS) $(BUILD)/host/libhvhost.a
+	$(Q)$(HOSTCC) -o $@ $^ $(HOSTLIBS) -lpthread
+
+HOST_PROGS := $(BUILD)/host/run-tests $(BUILD)/host/freeport $(BUILD)/host/bench \
   $(if $(GRADER_OBJS),$(BUILD)/host/grade) $(if $(MONITOR_OBJS),$(BUILD)/host/monitor)
 host: $(HOST_PROGS)
 
@@ -210,6 +217,12 @@ grade: deps-build deps-qemu deps-host
 	$(Q)HVLAB_BUILD=$(BUILD) $(BUILD)/host/grade \
 	  $(if $(filter command line environment,$(origin STEP)),--step $(STEP)) \
 	  $(if $(T),--test $(T)) $(GRADEFLAGS)
+
+# `make bench`: exact instruction counts and same-run ratios (bench/).
+# B=name runs only the benchmarks whose name contains it.
+bench: deps-build deps-qemu deps-host deps-gdb
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)HVLAB_BUILD=$(BUILD) $(BUILD)/host/bench $(B)
 
 # `make monitor STEP=N`: boot stage N under QEMU with the monitor attached.
 monitor: deps-build deps-qemu deps-host
