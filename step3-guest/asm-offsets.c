@@ -12,6 +12,4 @@ void asm_offsets(void) {
   DEFINE(VCPU_PC, offsetof(struct vcpu, pc));
   DEFINE(VCPU_HOST_RA, offsetof(struct vcpu, host_ra));
   DEFINE(VCPU_HOST_SP, offsetof(struct vcpu, host_sp));
-  DEFINE(VCPU_EXIT_CAUSE, offsetof(struct vcpu, exit.cause));
-  DEFINE(VCPU_EXIT_PC, offsetof(struct vcpu, exit.pc));
 }

@@ -24,8 +24,11 @@ void exits_register(u64 cause, exit_handler_t h) {
 // Called by vcpu_loop after every exit. Returns EXIT_STOP once the guest
 // has stopped, else how far its pc moved.
 int handle_exit(struct vcpu *v, struct vm_exit *e) {
-  unsigned i = trace_index(e->cause);
-  trace_exit(v, e, i);  // first, so even a fatal exit is in the trace
+  u64 i = trace_index(e->cause);
+  // Trace first, so that even a fatal exit is in the trace.
+  struct exit_record *r = trace_exit(v, e, i);
+  if (__builtin_expect(e->cause != EXC_ECALL_VS, 0))
+    trace_fault_args(r, e);
   int advance = handlers[i](v, e);
   if (advance >= 0)
     v->pc += (u64)advance;

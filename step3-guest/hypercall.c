@@ -14,8 +14,9 @@ struct sbi_ext {
   sbi_handler_t fn;
 };
 
+// The registered extensions, ended by an entry with fn == NULL.
 #define MAX_EXT 16
-static struct sbi_ext exts[MAX_EXT];
+static struct sbi_ext exts[MAX_EXT + 1];
 static int next;
 
 void sbi_register(u64 lo, u64 hi, const char *name, sbi_handler_t fn) {
@@ -25,9 +26,9 @@ void sbi_register(u64 lo, u64 hi, const char *name, sbi_handler_t fn) {
 }
 
 static const struct sbi_ext *find(u64 eid) {
-  for (int i = 0; i < next; i++)
-    if (eid >= exts[i].lo && eid <= exts[i].hi)
-      return &exts[i];
+  for (const struct sbi_ext *x = exts; x->fn; x++)
+    if (eid >= x->lo && eid <= x->hi)
+      return x;
   return NULL;
 }
 
@@ -127,6 +128,7 @@ static int srst(struct vcpu *v, u64 fid) {
 }
 
 void hypercall_init(void) {
+  memset(exts, 0, sizeof exts);
   next = 0;
   // Most frequent first: the lookup is a linear scan.
   sbi_register(SBI_EXT_HVLAB, SBI_EXT_HVLAB, "hvlab", hvlab_ext);

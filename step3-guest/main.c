@@ -14,6 +14,7 @@
 #include "run.h"
 
 static struct vcpu vcpu;
+static const char *why;  // for the final FAIL line
 
 // Parse a decimal boot argument, or return `dflt`.
 static long arg_num(const char *key, long dflt) {
@@ -40,6 +41,7 @@ static int run_guest(const char *name) {
     vcpu.x[11] = (u64)arg_num("iterations", 10000);  // a1
   } else {
     printf("hv: no guest called '%s' (try seed, hello, fault, bench)\n", name);
+    why = "unknown guest name in guest=";
     return EXIT_FAIL;
   }
   printf("hv: entering guest '%s' at %016lx\n", name, vcpu.pc);
@@ -75,15 +77,19 @@ int stage_main(void) {
   if (hvlab.tests_passed || hvlab.tests_failed)
     printf("hv: guest tests: %ld passed, %ld failed\n", hvlab.tests_passed,
            hvlab.tests_failed);
-  if (status == EXIT_OK && (hvlab.tests_failed || hvlab.count_checks_bad))
-    status = EXIT_FAIL;
+  if (status == EXIT_GUEST_ERROR)
+    why = "a guest failed";
+  else if (hvlab.tests_failed)
+    status = EXIT_FAIL, why = "a guest test failed";
+  else if (hvlab.count_checks_bad)
+    status = EXIT_FAIL, why = "the exit trace missed exits";
+  else if (status != EXIT_OK && !why)
+    why = "a guest shut down reporting failure";
 
   if (status == EXIT_OK)
     printf("step3: PASS: %d guest(s) ran and shut down, %lu exits handled\n",
            guests, exit_trace.total);
   else
-    printf("step3: FAIL: %s (status %d)\n",
-           status == EXIT_GUEST_ERROR ? "a guest failed" : "a check failed",
-           status);
+    printf("step3: FAIL: %s (status %d)\n", why, status);
   return status;
 }

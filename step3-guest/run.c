@@ -11,23 +11,27 @@
 
 // Enter the guest and return when it exits, with v->exit filled in.
 static inline struct vm_exit *vcpu_run(struct vcpu *v) {
-  // switch.S "returns" at the guest's next exit, with the cause in a1.
-  // The guest overwrites every register but sp (which switch.S restores),
-  // so the asm statement says so: the compiler then keeps across it only
-  // what it must, instead of switch.S saving all callee-saved registers.
+  // switch.S "returns" at the guest's next exit, with the cause in a1 and
+  // the guest pc in a2. The guest overwrites every register but sp (which
+  // switch.S restores), so the asm statement says so: the compiler then
+  // keeps across it only what it must, instead of switch.S saving all the
+  // callee-saved registers every time.
   register struct vcpu *a0 asm("a0") = v;
   register u64 cause asm("a1");
+  register u64 pc asm("a2");
   asm volatile("call vcpu_enter"
-               : "+r"(a0), "=r"(cause)
+               : "+r"(a0), "=r"(cause), "=r"(pc)
                :
                : "memory", "ra", "gp", "tp", "t0", "t1", "t2", "s0", "s1",
-                 "a2", "a3", "a4", "a5", "a6", "a7", "s2", "s3", "s4", "s5",
-                 "s6", "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6");
+                 "a3", "a4", "a5", "a6", "a7", "s2", "s3", "s4", "s5", "s6",
+                 "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6");
 
-  // switch.S saved cause and pc. The other exit CSRs matter only for some
-  // causes; a hypercall (the common case) needs none of them.
   struct vm_exit *e = &v->exit;
-  if (cause != EXC_ECALL_VS) {
+  e->cause = cause;
+  e->pc = v->pc = pc;
+  // The other exit CSRs matter only for some causes; a hypercall (the
+  // common case) needs none of them.
+  if (__builtin_expect(cause != EXC_ECALL_VS, 0)) {
     e->tval = csr_read(stval);
     e->htval = csr_read(htval);
     e->htinst = csr_read(htinst);
@@ -37,7 +41,9 @@ static inline struct vm_exit *vcpu_run(struct vcpu *v) {
 
 // Run v until it stops or fails. Returns the guest's exit status (0 for a
 // clean shutdown), or EXIT_GUEST_ERROR if it failed.
-int vcpu_loop(struct vcpu *v) {
+// (noipa: compiled on its own, v stays a pointer in a register through
+// the loop rather than an address the compiler rebuilds at every use.)
+__attribute__((noipa)) int vcpu_loop(struct vcpu *v) {
   extern char hv_vector[];
   if (v->pc & 1) {  // instructions are 2-byte aligned at least
     printf("hv: refusing to enter guest '%s': pc %016lx is not aligned\n",

@@ -27,22 +27,27 @@ extern struct exit_trace exit_trace;
 void trace_summary(void);
 
 // Count an exit and record it in the ring: a few stores, on every exit.
-static inline void trace_exit(const struct vcpu *v, const struct vm_exit *e,
-                              unsigned idx) {
+// The record's arguments are the hypercall's (a7, a6, a0); for any other
+// exit, trace_fault_args() puts the fault information there instead.
+static inline struct exit_record *trace_exit(const struct vcpu *v,
+                                             const struct vm_exit *e, u64 idx) {
   struct exit_trace *t = &exit_trace;
-  u64 n = ++t->total;
+  u64 n = t->total;
+  struct exit_record *r = &t->ring[n & (TRACE_CAP - 1)];
+  t->total = n + 1;
   t->count[idx]++;
-  struct exit_record *r = &t->ring[(n - 1) & (TRACE_CAP - 1)];
-  r->seq = n;
+  r->seq = n + 1;
   r->cause = e->cause;
   r->pc = e->pc;
-  if (e->cause == 10) {    // ecall from VS: the call's ids and first argument
-    r->arg[0] = v->x[17];  // a7: extension
-    r->arg[1] = v->x[16];  // a6: function
-    r->arg[2] = v->x[10];  // a0
-  } else {
-    r->arg[0] = e->tval;
-    r->arg[1] = e->htval << 2;  // the guest physical address, for page faults
-    r->arg[2] = e->htinst;
-  }
+  r->arg[0] = v->x[17];  // a7: extension
+  r->arg[1] = v->x[16];  // a6: function
+  r->arg[2] = v->x[10];  // a0: first argument
+  return r;
+}
+
+static inline void trace_fault_args(struct exit_record *r,
+                                    const struct vm_exit *e) {
+  r->arg[0] = e->tval;
+  r->arg[1] = e->htval << 2;  // the guest physical address, for page faults
+  r->arg[2] = e->htinst;
 }

@@ -5,7 +5,8 @@
 # guest. It does not return there. Instead, when the guest traps to HS-mode
 # (an "exit"), the CPU jumps to hv_vector, which saves the guest's
 # registers into v, reloads ra and sp, and executes `ret` -- so to the C
-# caller, vcpu_enter simply returned, with v->exit saying why.
+# caller, vcpu_enter simply returned, with the exit's cause in a1 and the
+# guest pc in a2.
 #
 # What about the hypervisor's other registers, which the guest overwrites?
 # A normal function would save the callee-saved ones (s0-s11) itself, every
@@ -117,12 +118,10 @@ guest_exit:
         csrrw   t0, sscratch, zero  # the guest's a0; sscratch = 0: we run
         sd      t0, X(10)(a0)
 
-        # The two facts every exit needs: why, and where.
-        csrr    t0, sepc
-        sd      t0, VCPU_PC(a0)
-        sd      t0, VCPU_EXIT_PC(a0)
-        csrr    a1, scause          # also handed to vcpu_run in a1
-        sd      a1, VCPU_EXIT_CAUSE(a0)
+        # The two facts every exit needs, handed to vcpu_run in registers:
+        # why (a1 = scause) and where (a2 = sepc, the guest's pc).
+        csrr    a1, scause
+        csrr    a2, sepc
 
         # Back into the hypervisor, as if vcpu_enter returned.
         ld      ra, VCPU_HOST_RA(a0)

@@ -52,11 +52,11 @@ struct exit_trace {
 
 // Map scause to a counter index (see count[] above). Exceptions, the
 // common case, map to themselves with a single comparison.
-static inline unsigned trace_index(trace_u64 cause) {
-  if (cause < 32)
-    return (unsigned)cause;
+static inline trace_u64 trace_index(trace_u64 cause) {
+  if (__builtin_expect(cause < 32, 1))
+    return cause;
   trace_u64 code = cause & ~(1ULL << 63);
   if (cause == code || code >= 32)
     return TRACE_OTHER;
-  return (unsigned)(32 + code);
+  return 32 + code;
 }
