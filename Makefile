@@ -169,10 +169,10 @@ gdb: deps-gdb
 # ---- Host programs: shared library, tests (and later monitor, grader) -----
 HOSTCC ?= cc
 HOSTCFLAGS := -std=c11 -Wall -Wextra -O2 -g -D_GNU_SOURCE -Ihostlib -Iruntime -MMD -MP
-HOSTLIB_OBJS := $(patsubst %.c,$(BUILD)/host/%.o,$(wildcard hostlib/*.c))
+HOSTLIB_OBJS := $(patsubst %.c,$(BUILD)/host/obj/%.o,$(wildcard hostlib/*.c))
 HOSTLIBS := -lelf
 
-$(BUILD)/host/%.o: %.c | deps-host
+$(BUILD)/host/obj/%.o: %.c | deps-host
 	@mkdir -p $(@D)
 	@echo "  HOSTCC  $<"
 	$(Q)$(HOSTCC) $(HOSTCFLAGS) -c $< -o $@
@@ -180,22 +180,22 @@ $(BUILD)/host/libhvhost.a: $(HOSTLIB_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^
 -include $(shell find $(BUILD)/host -name '*.d' 2>/dev/null)
 
-$(BUILD)/host/freeport: $(BUILD)/host/tools/freeport.o $(BUILD)/host/libhvhost.a
+$(BUILD)/host/freeport: $(BUILD)/host/obj/tools/freeport.o $(BUILD)/host/libhvhost.a
 	$(Q)$(HOSTCC) -o $@ $^ $(HOSTLIBS)
 
-TEST_OBJS := $(patsubst %.c,$(BUILD)/host/%.o,$(wildcard tests/*.c))
+TEST_OBJS := $(patsubst %.c,$(BUILD)/host/obj/%.o,$(wildcard tests/*.c))
 $(BUILD)/host/run-tests: $(TEST_OBJS) $(BUILD)/host/libhvhost.a
 	$(Q)$(HOSTCC) -o $@ $^ $(HOSTLIBS) -lpthread
 
-GRADER_OBJS := $(patsubst %.c,$(BUILD)/host/%.o,$(wildcard grader/*.c))
+GRADER_OBJS := $(patsubst %.c,$(BUILD)/host/obj/%.o,$(wildcard grader/*.c))
 $(BUILD)/host/grade: $(GRADER_OBJS) $(BUILD)/host/libhvhost.a
 	$(Q)$(HOSTCC) -o $@ $^ $(HOSTLIBS) -lpthread
 
-MONITOR_OBJS := $(patsubst %.c,$(BUILD)/host/%.o,$(wildcard monitor/*.c))
+MONITOR_OBJS := $(patsubst %.c,$(BUILD)/host/obj/%.o,$(wildcard monitor/*.c))
 $(BUILD)/host/monitor: $(MONITOR_OBJS) $(BUILD)/host/libhvhost.a
 	$(Q)$(HOSTCC) -o $@ $^ $(HOSTLIBS) -lncurses -lpthread
 
-BENCH_OBJS := $(patsubst %.c,$(BUILD)/host/%.o,$(wildcard bench/*.c))
+BENCH_OBJS := $(patsubst %.c,$(BUILD)/host/obj/%.o,$(wildcard bench/*.c))
 $(BUILD)/host/bench: $(BENCH_OBJS) $(BUILD)/host/libhvhost.a
 	$(Q)$(HOSTCC) -o $@ $^ $(HOSTLIBS) -lpthread
 

@@ -6,8 +6,9 @@
 
 #include "bench.h"
 
-extern const struct bench *const __start_hvbench[];
-extern const struct bench *const __stop_hvbench[];
+// Weak: with no benchmark linked in, the section and its bounds are absent.
+extern const struct bench *const __start_hvbench[] __attribute__((weak));
+extern const struct bench *const __stop_hvbench[] __attribute__((weak));
 
 const char *bench_build_dir(void) {
   const char *b = getenv("HVLAB_BUILD");
