@@ -77,7 +77,7 @@ RVCFLAGS := -flto -std=gnu11 -Wall -Wextra -Werror=implicit-function-declaration
   -MMD -MP
 RVASFLAGS := -march=rv64imac_zicsr_zifencei -mabi=lp64 -g -MMD -MP \
   -Wa,-march=rv64imac_zicsr_zifencei_h
-RVLDFLAGS := -flto -O2 $(RVARCH) -nostdlib -static -no-pie -Wl,--no-warn-rwx-segments \
+RVLDFLAGS := -flto -O2 -g $(RVARCH) -nostdlib -static -no-pie -Wl,--no-warn-rwx-segments \
   -T runtime/riscv/kernel.ld
 
 RT_DIR := runtime/riscv
