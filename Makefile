@@ -237,3 +237,19 @@ compdb: deps-build deps-host
 
 clean:
 	rm -rf $(BUILD) .gdbinit compile_commands.json
+
+# ---- Fuzzing -----------------------------------------------------------------
+# `make fuzz`: run the RSP packet decoder under libFuzzer (clang) with
+# AddressSanitizer for FUZZ_SECONDS; the corpus grows in $(BUILD)/fuzz-corpus.
+.PHONY: fuzz
+FUZZ_SECONDS ?= 30
+FUZZ_SRCS := fuzz/fuzz_rsp.c hostlib/rsp.c hostlib/rsp_regs.c hostlib/rvnames.c
+$(BUILD)/host/fuzz_rsp: $(FUZZ_SRCS) fuzz/rsp_props.h hostlib/rsp.h
+	@mkdir -p $(@D)
+	@echo "  CLANG   $@"
+	$(Q)clang -std=c11 -D_GNU_SOURCE -g -O1 -Ihostlib -Iruntime \
+	  -fsanitize=fuzzer,address,undefined $(FUZZ_SRCS) -o $@
+fuzz: $(BUILD)/host/fuzz_rsp
+	@mkdir -p $(BUILD)/fuzz-corpus
+	$(Q)$(BUILD)/host/fuzz_rsp -max_total_time=$(FUZZ_SECONDS) \
+	  -print_final_stats=1 $(BUILD)/fuzz-corpus

@@ -1,0 +1,112 @@
+// ELF symbol lookup: in stage 1's image, in this test program itself, and
+// the errors for files that cannot be used.
+
+#include <elf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "elfsym.h"
+#include "harness.h"
+#include "rvdecode.h"
+
+static struct elfsym *open_stage1(void) {
+  char path[256], err[256];
+  snprintf(path, sizeof path, "%s/step1/hv.elf", build_dir());
+  struct elfsym *e = elfsym_open(path, err, sizeof err);
+  CHECK(e != NULL, "%s", err);
+  return e;
+}
+
+TEST(elfsym_stage1_symbols) {
+  struct elfsym *e = open_stage1();
+  if (!e)
+    return;
+  static const char *const names[] = {"boot", "hs_trapvec", "stage_main"};
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+    uint64_t a = 0, sz = 0;
+    int r = elfsym_lookup(e, names[i], &a, &sz);
+    // The kernel is linked at 0x80200000 (runtime/riscv/kernel.ld).
+    CHECK(r == 0 && a >= 0x80200000 && a < 0x80400000,
+          "%s: %s at %#llx (a function inlined away, e.g. by -flto, "
+          "cannot be a breakpoint)", names[i], r ? "missing" : "found",
+          (unsigned long long)a);
+    if (r != 0)
+      continue;
+    // Each is code: the containing function of addr+2 is itself.
+    uint64_t off = 99;
+    const char *f = elfsym_func_at(e, a + 2, &off);
+    CHECK(f && strcmp(f, names[i]) == 0 && off == 2, "func_at(%s+2) = %s+%llu",
+          names[i], f ? f : "NULL", (unsigned long long)off);
+    // And the bytes there, from the file, are an instruction.
+    uint32_t insn = 0;
+    CHECK(elfsym_read(e, a, &insn, sizeof insn) == 0, "read at %s", names[i]);
+    struct rv_insn d;
+    rv_decode(insn, a, &d);
+    CHECK(d.known, "%s starts with '%s'", names[i], d.text);
+  }
+  uint64_t a, sz;
+  CHECK(elfsym_lookup(e, "boot", &a, &sz) == 0 && sz > 0, "boot has no size");
+  CHECK(elfsym_lookup(e, "hs_trapvec", &a, &sz) == 0 && sz == 0,
+        "hs_trapvec is an untyped label, size %llu", (unsigned long long)sz);
+  CHECK(elfsym_lookup(e, "no_such_symbol", &a, NULL) == -1, "no_such_symbol");
+  CHECK(elfsym_func_at(e, 0x1000, NULL) == NULL, "0x1000 is not ours");
+  unsigned char b[4];
+  CHECK(elfsym_read(e, 0x1000, b, sizeof b) == -1, "read outside the image");
+  elfsym_close(e);
+}
+
+int main(int argc, char **argv);  // tests/main.c
+
+// This very program: symbol values are link-time addresses, so in a PIE
+// only differences between them match the running program.
+TEST(elfsym_self) {
+  char err[256];
+  struct elfsym *e = elfsym_open("/proc/self/exe", err, sizeof err);
+  CHECK(e != NULL, "%s", err);
+  if (!e)
+    return;
+  uint64_t main_at, check_at, size;
+  CHECK(elfsym_lookup(e, "main", &main_at, &size) == 0 && size > 0, "main");
+  CHECK(elfsym_lookup(e, "check_", &check_at, NULL) == 0, "check_");
+  long want = (long)((char *)(void *)main - (char *)(void *)check_);
+  CHECK((long)(main_at - check_at) == want, "main - check_: file %ld, "
+        "memory %ld", (long)(main_at - check_at), want);
+  uint64_t off;
+  const char *f = elfsym_func_at(e, main_at + size - 1, &off);
+  CHECK(f && strcmp(f, "main") == 0 && off == size - 1, "last byte of main: "
+        "%s+%llu", f ? f : "NULL", (unsigned long long)off);
+  // The bytes of main in the file are the bytes of main in memory.
+  unsigned char fb[16];
+  CHECK(elfsym_read(e, main_at, fb, sizeof fb) == 0 &&
+            memcmp(fb, (void *)main, sizeof fb) == 0, "main's bytes differ");
+  elfsym_close(e);
+}
+
+TEST(elfsym_errors) {
+  char err[256] = "";
+  CHECK(elfsym_open("/nonexistent/hv.elf", err, sizeof err) == NULL &&
+            strstr(err, "No such file"), "missing file: '%s'", err);
+  char path[] = "/tmp/hvlab-elfsym-XXXXXX";
+  int fd = mkstemp(path);
+  CHECK(fd >= 0, "mkstemp");
+  if (fd < 0)
+    return;
+  CHECK(write(fd, "not an elf file\n", 16) == 16, "write");
+  CHECK(elfsym_open(path, err, sizeof err) == NULL &&
+            strstr(err, "not an ELF file"), "text file: '%s'", err);
+  // A bare ELF header: an ELF file, but no sections, so no symbols.
+  Elf64_Ehdr h = {.e_type = ET_EXEC, .e_machine = EM_RISCV,
+                  .e_version = EV_CURRENT, .e_ehsize = sizeof h};
+  memcpy(h.e_ident, ELFMAG, SELFMAG);
+  h.e_ident[EI_CLASS] = ELFCLASS64;
+  h.e_ident[EI_DATA] = ELFDATA2LSB;
+  h.e_ident[EI_VERSION] = EV_CURRENT;
+  CHECK(ftruncate(fd, 0) == 0 && pwrite(fd, &h, sizeof h, 0) == sizeof h,
+        "write header");
+  CHECK(elfsym_open(path, err, sizeof err) == NULL &&
+            strstr(err, "no symbol table"), "bare header: '%s'", err);
+  close(fd);
+  unlink(path);
+}
