@@ -51,12 +51,12 @@ deps-build:
 deps-qemu:
 	$(Q)mk/deps.sh qemu-system-misc && mk/qemu-check.sh
 deps-host:
-	$(Q)mk/deps.sh gcc libelf-dev libncurses-dev
+	$(Q)mk/deps.sh gcc libelf-dev libdw-dev libncurses-dev
 deps-gdb:
 	$(Q)mk/deps.sh gdb-multiarch
 deps:
 	$(Q)mk/deps.sh "gcc-riscv64-unknown-elf|gcc-riscv64-linux-gnu" gcc make \
-	  qemu-system-misc libelf-dev libncurses-dev gdb-multiarch \
+	  qemu-system-misc libelf-dev libdw-dev libncurses-dev gdb-multiarch \
 	  device-tree-compiler u-boot-qemu tmux bear
 	$(Q)mk/qemu-check.sh
 
@@ -170,7 +170,7 @@ gdb: deps-gdb
 HOSTCC ?= cc
 HOSTCFLAGS := -std=c11 -Wall -Wextra -O2 -g -D_GNU_SOURCE -Ihostlib -Iruntime -MMD -MP
 HOSTLIB_OBJS := $(patsubst %.c,$(BUILD)/host/obj/%.o,$(wildcard hostlib/*.c))
-HOSTLIBS := -lelf
+HOSTLIBS := -lelf -ldw
 
 $(BUILD)/host/obj/%.o: %.c | deps-host
 	@mkdir -p $(@D)

@@ -31,17 +31,21 @@ void trace_summary(void);
 // exit, trace_fault_args() puts the fault information there instead.
 static inline struct exit_record *trace_exit(const struct vcpu *v,
                                              const struct vm_exit *e, u64 idx) {
+  // Read everything first: the compiler cannot tell that the stores into
+  // the trace do not overwrite *v, and would otherwise read it again.
+  u64 cause = e->cause, pc = e->pc;
+  u64 a7 = v->x[17], a6 = v->x[16], a0 = v->x[10];
   struct exit_trace *t = &exit_trace;
   u64 n = t->total;
   struct exit_record *r = &t->ring[n & (TRACE_CAP - 1)];
   t->total = n + 1;
   t->count[idx]++;
   r->seq = n + 1;
-  r->cause = e->cause;
-  r->pc = e->pc;
-  r->arg[0] = v->x[17];  // a7: extension
-  r->arg[1] = v->x[16];  // a6: function
-  r->arg[2] = v->x[10];  // a0: first argument
+  r->cause = cause;
+  r->pc = pc;
+  r->arg[0] = a7;  // extension
+  r->arg[1] = a6;  // function
+  r->arg[2] = a0;  // first argument
   return r;
 }
 
