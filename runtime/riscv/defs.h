@@ -16,7 +16,9 @@
 // boot.c
 extern u64 boot_hartid;
 extern void *boot_dtb;
-int stage_main(void);  // each stage's main.c provides this
+int stage_main(void) __attribute__((noinline));  // each stage's main.c
+// (noinline: link-time optimisation would fold it into boot(), and then
+// `break stage_main` in gdb would find nothing.)
 
 // uart.c
 void uart_init(void);
