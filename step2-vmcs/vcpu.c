@@ -18,8 +18,11 @@ void vcpu_init(struct vcpu *v, const char *name, u64 entry, u64 sp) {
   // hstatus: SPV=1 makes the next sret enter V=1 (the guest); SPVP=1 says
   // the guest was in VS (not VU) mode, for hypervisor loads/stores. VSXL
   // (guest XLEN) is read-only 64 on QEMU, so keep what the hardware has.
-  v->ctl.hstatus =
-      (csr_read(hstatus) & HSTATUS_VSXL) | HSTATUS_SPV | HSTATUS_SPVP;
+  // VTW=1: a guest wfi traps to us (as a virtual instruction) instead of
+  // stopping the hart. Until a later stage gives guests a timer, a guest
+  // waiting for an interrupt would otherwise hang the machine silently.
+  v->ctl.hstatus = (csr_read(hstatus) & HSTATUS_VSXL) | HSTATUS_SPV |
+                   HSTATUS_SPVP | HSTATUS_VTW;
   // Delegation and counters: what stage 1 chose for every guest.
   v->ctl.hedeleg = h_hedeleg;
   v->ctl.hideleg = h_hideleg;

@@ -13,6 +13,15 @@ guest_fault:
         csrr    a0, hgatp
         j       guest_fault
 
+# guest=wfi: a guest that waits for an interrupt that will never come.
+# hstatus.VTW (set by vcpu_init) turns its wfi into an exit, so the
+# hypervisor sees it -- and, having no handler in stage 3, stops it with a
+# dump rather than letting the machine sleep forever.
+.globl guest_wfi
+guest_wfi:
+        wfi
+        j       guest_wfi
+
 # void guest_regs_run(struct regtest *t, long mode)
 #
 # Loads every register from t->expect[1..30] (and t6 = t itself), exits

@@ -3,6 +3,7 @@
 // Boot arguments (make step3 ARGS="..."):
 //   guest=seed,hello   which guests to run, in order (the default)
 //         fault        a guest with an exit stage 3 cannot handle
+//         wfi          a guest that waits for an interrupt (never comes)
 //         bench        the null-hypercall benchmark (see guest_bench.c)
 //   seed=N             hypercalls before the seed guest is stopped (10)
 //   iterations=N       round trips for the benchmark (10000)
@@ -36,11 +37,14 @@ static int run_guest(const char *name) {
     vcpu_init(&vcpu, "hello", (u64)guest_hello, sp);
   else if (strcmp(name, "fault") == 0)
     vcpu_init(&vcpu, "fault", (u64)guest_fault, 0);
+  else if (strcmp(name, "wfi") == 0)
+    vcpu_init(&vcpu, "wfi", (u64)guest_wfi, 0);
   else if (strcmp(name, "bench") == 0) {
     vcpu_init(&vcpu, "bench", (u64)guest_bench, sp);
     vcpu.x[11] = (u64)arg_num("iterations", 10000);  // a1
   } else {
-    printf("hv: no guest called '%s' (try seed, hello, fault, bench)\n", name);
+    printf("hv: no guest called '%s' (try seed, hello, fault, wfi, bench)\n",
+           name);
     why = "unknown guest name in guest=";
     return EXIT_FAIL;
   }

@@ -6,7 +6,7 @@ TEST(step2_vcpu_round_trip) {
   struct qemu_proc *p = boot_stage(2, NULL, 0);
   EXPECT_STATUS(p, 0);
   // The dump names the fields and decodes hstatus.
-  EXPECT_OUT(p, "^    hstatus +0000000200000180  VSXL=64 SPVP SPV$");
+  EXPECT_OUT(p, "^    hstatus +0000000200200180  VSXL=64 VTW SPVP SPV$");
   EXPECT_OUT(p, "^    hedeleg +000000000000b101$");
   // Every field comes back as written.
   EXPECT_OUT(p, "vs.vsscratch +wrote 1122334455667788 read 1122334455667788  ok");

@@ -52,7 +52,7 @@ TEST(step3_unhandled_exit_dumps_and_fails) {
   EXPECT_OUT(p, "^  exit information:$");
   EXPECT_OUT(p, "^    cause +0000000000000016  virtual instruction$");
   EXPECT_OUT(p, "^    tval +0000000068002573$");  // csrr a0, hgatp
-  EXPECT_OUT(p, "^    hstatus +0000000200000180  VSXL=64 SPVP SPV$");
+  EXPECT_OUT(p, "^    hstatus +0000000200200180  VSXL=64 VTW SPVP SPV$");
   EXPECT_OUT(p, "step3: FAIL: a guest failed \\(status 4\\)\n*$");
 }
 
@@ -74,6 +74,14 @@ TEST(step3_trace_counts_every_exit) {
   CHECK(total == ebreaks + ecalls, "%ld != %ld + %ld", total, ebreaks, ecalls);
   CHECK(total == seed + hello, "%ld != %ld + %ld", total, seed, hello);
   CHECK(seed == 10, "seed guest made %ld exits", seed);
+}
+
+TEST(step3_guest_wfi_is_an_exit_not_a_hang) {
+  struct qemu_proc *p = boot_stage(3, "guest=wfi", 0);
+  EXPECT_STATUS(p, 4);
+  EXPECT_OUT(p, "guest 'wfi' failed: unhandled exit: scause 22 \\(virtual "
+                "instruction\\)");
+  EXPECT_OUT(p, "^    tval +0000000010500073$");  // the wfi instruction
 }
 
 TEST(step3_unknown_guest_is_an_error) {
