@@ -1,0 +1,317 @@
+// What the exit trace means: counters with a monitor-side baseline, rates,
+// the log of records, and the names shown for causes and SBI calls.
+//
+// Nothing here talks to QEMU, so the same code serves the TUI and the
+// batch mode, and the counts on screen are the hypervisor's own: the
+// monitor never counts exits itself, it only subtracts a baseline (`r`).
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "monitor.h"
+
+void exits_init(struct exits *e) { memset(e, 0, sizeof *e); }
+
+void exits_counts(struct exits *e, uint64_t total, const uint64_t *count,
+                  double now) {
+  e->total = total;
+  memcpy(e->count, count, sizeof e->count);
+  if (!e->valid) {
+    e->valid = 1;
+    e->rate_t = now;
+    memcpy(e->rate_prev, count, sizeof e->rate_prev);
+    return;
+  }
+  // Rates over about a second: a 10 Hz refresh sees too few exits of a
+  // rare cause for a per-refresh rate to mean anything.
+  double dt = now - e->rate_t;
+  if (dt < 0.9)
+    return;
+  e->rate_total = 0;
+  for (int i = 0; i < TRACE_NCOUNT; i++) {
+    uint64_t d = count[i] >= e->rate_prev[i] ? count[i] - e->rate_prev[i] : 0;
+    e->rate[i] = (double)d / dt;
+    e->rate_total += e->rate[i];
+  }
+  e->rate_t = now;
+  memcpy(e->rate_prev, count, sizeof e->rate_prev);
+}
+
+void exits_add(struct exits *e, const struct exit_record *r, double now) {
+  int at;
+  if (e->log_len < LOG_MAX) {
+    at = (e->log_head + e->log_len++) % LOG_MAX;
+  } else {
+    at = e->log_head;
+    e->log_head = (e->log_head + 1) % LOG_MAX;
+  }
+  e->log[at].r = *r;
+  e->log[at].when = now;
+  if (r->seq > e->seen)
+    e->seen = r->seq;
+}
+
+void exits_reset(struct exits *e) {
+  e->base_total = e->total;
+  memcpy(e->base, e->count, sizeof e->base);
+  e->base_missed = e->missed;
+  e->log_len = 0;
+  e->log_head = 0;
+}
+
+uint64_t exits_shown(const struct exits *e, int idx) {
+  return e->count[idx] - e->base[idx];
+}
+
+uint64_t exits_shown_total(const struct exits *e) {
+  return e->total - e->base_total;
+}
+
+// ---- Names ------------------------------------------------------------------------
+
+uint64_t cause_of_index(int idx) {
+  if (idx < 32)
+    return (uint64_t)idx;
+  if (idx == TRACE_OTHER)
+    return ~0ULL;  // no single cause
+  return (1ULL << 63) | (uint64_t)(idx - 32);
+}
+
+struct cname {
+  const char *lng, *shrt;
+};
+
+// Exception codes (privileged spec table 8.7, with the H extension's).
+static const struct cname exc_names[24] = {
+    [0] = {"instruction address misaligned", "insn misaligned"},
+    [1] = {"instruction access fault", "insn access fault"},
+    [2] = {"illegal instruction", "illegal insn"},
+    [3] = {"breakpoint", "breakpoint"},
+    [4] = {"load address misaligned", "load misaligned"},
+    [5] = {"load access fault", "load access fault"},
+    [6] = {"store address misaligned", "store misaligned"},
+    [7] = {"store access fault", "store access fault"},
+    [8] = {"ecall from U/VU-mode", "ecall U/VU"},
+    [9] = {"ecall from HS-mode", "ecall HS"},
+    [10] = {"ecall from VS-mode", "ecall VS"},
+    [11] = {"ecall from M-mode", "ecall M"},
+    [12] = {"instruction page fault", "insn page fault"},
+    [13] = {"load page fault", "load page fault"},
+    [15] = {"store page fault", "store page fault"},
+    [20] = {"instruction guest-page fault", "insn guest-pf"},
+    [21] = {"load guest-page fault", "load guest-pf"},
+    [22] = {"virtual instruction", "virtual insn"},
+    [23] = {"store guest-page fault", "store guest-pf"},
+};
+static const struct cname irq_names[13] = {
+    [1] = {"supervisor software interrupt", "irq S soft"},
+    [2] = {"virtual supervisor software interrupt", "irq VS soft"},
+    [5] = {"supervisor timer interrupt", "irq S timer"},
+    [6] = {"virtual supervisor timer interrupt", "irq VS timer"},
+    [9] = {"supervisor external interrupt", "irq S ext"},
+    [10] = {"virtual supervisor external interrupt", "irq VS ext"},
+    [12] = {"supervisor guest external interrupt", "irq SG ext"},
+};
+
+static const struct cname *cname(uint64_t cause) {
+  uint64_t code = cause & ~(1ULL << 63);
+  if (cause == ~0ULL)
+    return NULL;
+  if (cause >> 63)
+    return code < 13 && irq_names[code].lng ? &irq_names[code] : NULL;
+  return code < 24 && exc_names[code].lng ? &exc_names[code] : NULL;
+}
+
+const char *cause_long(uint64_t cause) {
+  const struct cname *n = cname(cause);
+  return n ? n->lng : cause == ~0ULL ? "other" : "reserved";
+}
+
+const char *cause_short(uint64_t cause) {
+  const struct cname *n = cname(cause);
+  return n ? n->shrt : cause == ~0ULL ? "other" : "reserved";
+}
+
+int cause_parse(const char *s) {
+  while (isspace((unsigned char)*s))
+    s++;
+  if (!*s)
+    return -1;
+  if (isdigit((unsigned char)*s)) {
+    char *end;
+    unsigned long long v = strtoull(s, &end, 0);
+    if (*end && !isspace((unsigned char)*end))
+      return -1;
+    return (int)trace_index(v);
+  }
+  // A name: the first counter whose long or short name contains it.
+  for (int i = 0; i < TRACE_NCOUNT; i++) {
+    const struct cname *n = cname(cause_of_index(i));
+    if (n && (strcasestr(n->lng, s) || strcasestr(n->shrt, s)))
+      return i;
+  }
+  return -1;
+}
+
+// SBI extension and function ids, as in runtime/riscv/sbi.h (not included:
+// its types.h clashes with the host's headers).
+const char *sbi_name(uint64_t eid, uint64_t fid, char *buf, size_t n) {
+  static const char *const base_fn[] = {
+      "spec_version", "impl_id", "impl_version", "probe_ext",
+      "mvendorid",    "marchid", "mimpid"};
+  static const char *const hvlab_fn[] = {"SEED", "TEST", "COUNT", "NOP"};
+  switch (eid) {
+  case 0x00:
+    return snprintf(buf, n, "legacy set_timer"), buf;
+  case 0x01:
+    return snprintf(buf, n, "legacy putchar"), buf;
+  case 0x02:
+    return snprintf(buf, n, "legacy getchar"), buf;
+  case 0x08:
+    return snprintf(buf, n, "legacy shutdown"), buf;
+  case 0x10:
+    if (fid < 7)
+      snprintf(buf, n, "BASE %s", base_fn[fid]);
+    else
+      snprintf(buf, n, "BASE fid %llu", (unsigned long long)fid);
+    return buf;
+  case 0x54494d45:
+    return snprintf(buf, n, "TIME set_timer"), buf;
+  case 0x735049:
+    return snprintf(buf, n, "IPI"), buf;
+  case 0x52464e43:
+    return snprintf(buf, n, "RFENCE fid %llu", (unsigned long long)fid), buf;
+  case 0x48534d:
+    return snprintf(buf, n, "HSM fid %llu", (unsigned long long)fid), buf;
+  case 0x53525354:
+    return snprintf(buf, n, fid == 0 ? "SRST" : "SRST fid %llu",
+                    (unsigned long long)fid),
+           buf;
+  case 0x0948564c:
+    if (fid < 4)
+      snprintf(buf, n, "hvlab %s", hvlab_fn[fid]);
+    else
+      snprintf(buf, n, "hvlab fid %llu", (unsigned long long)fid);
+    return buf;
+  default:
+    snprintf(buf, n, "eid %#llx fid %llu", (unsigned long long)eid,
+             (unsigned long long)fid);
+    return buf;
+  }
+}
+
+// hstatus (privileged spec 8.2.1): the fields a hypervisor writer cares
+// about, from the most to the least significant.
+const char *hstatus_bits(uint64_t v, char *buf, size_t n) {
+  static const struct {
+    const char *name;
+    int bit;
+  } bits[] = {{"VTSR", 22}, {"VTW", 21}, {"VTVM", 20}, {"HU", 9},
+              {"SPVP", 8},  {"SPV", 7},  {"GVA", 6},   {"VSBE", 5}};
+  size_t k = (size_t)snprintf(buf, n, "VSXL=%u VGEIN=%u",
+                              (unsigned)(v >> 32) & 3,
+                              (unsigned)(v >> 12) & 63);
+  for (size_t i = 0; i < sizeof bits / sizeof bits[0] && k < n; i++)
+    k += (size_t)snprintf(buf + k, n - k, " %s%s",
+                          (v >> bits[i].bit) & 1 ? "" : "-", bits[i].name);
+  return buf;
+}
+
+const char *rec_args(const struct exit_record *r, char *buf, size_t n) {
+  if (r->cause == 10) {  // ecall from VS: a7, a6, a0 (trace.h)
+    char s[48];
+    snprintf(buf, n, "%s a0=%#llx", sbi_name(r->arg[0], r->arg[1], s, sizeof s),
+             (unsigned long long)r->arg[2]);
+  } else if (r->cause == 20 || r->cause == 21 || r->cause == 23) {
+    snprintf(buf, n, "gva=%#llx gpa=%#llx", (unsigned long long)r->arg[0],
+             (unsigned long long)r->arg[1]);
+  } else {
+    snprintf(buf, n, "stval=%#llx", (unsigned long long)r->arg[0]);
+  }
+  return buf;
+}
+
+// ---- The table's rows ------------------------------------------------------------
+
+static const struct exits *sort_e;
+static enum sort_by sort_how;
+
+static int row_cmp(const void *a, const void *b) {
+  int x = *(const int *)a, y = *(const int *)b;
+  if (sort_how == SORT_NAME) {
+    int c = strcmp(cause_short(cause_of_index(x)),
+                   cause_short(cause_of_index(y)));
+    return c ? c : x - y;
+  }
+  if (sort_how == SORT_RATE && sort_e->rate[x] != sort_e->rate[y])
+    return sort_e->rate[x] < sort_e->rate[y] ? 1 : -1;
+  uint64_t cx = exits_shown(sort_e, x), cy = exits_shown(sort_e, y);
+  if (cx != cy)
+    return cx < cy ? 1 : -1;
+  return x - y;
+}
+
+int exits_rows(const struct exits *e, enum sort_by by, int filter, int *idx,
+               int max) {
+  int n = 0;
+  for (int i = 0; i < TRACE_NCOUNT && n < max; i++)
+    if (filter >= 0 ? i == filter : exits_shown(e, i) != 0)
+      idx[n++] = i;
+  sort_e = e;
+  sort_how = by;
+  qsort(idx, (size_t)n, sizeof *idx, row_cmp);
+  return n;
+}
+
+// ---- Console ---------------------------------------------------------------------
+
+// Lines are kept as printable text only: QEMU's serial output is the
+// guest's and could hold escape sequences that would move the cursor or
+// change colours under curses. Tabs become a space, '\r' is dropped.
+static void con_push(struct console *c) {
+  c->part[c->plen] = 0;
+  int at;
+  if (c->n < CON_LINES) {
+    at = (c->head + c->n++) % CON_LINES;
+  } else {
+    at = c->head;
+    c->head = (c->head + 1) % CON_LINES;
+    free(c->line[at]);
+  }
+  c->line[at] = strdup(c->part);
+  c->plen = 0;
+}
+
+void con_feed(struct console *c, const char *p, size_t n) {
+  c->bytes += n;
+  for (size_t i = 0; i < n; i++) {
+    unsigned char ch = (unsigned char)p[i];
+    if (ch == '\n') {
+      con_push(c);
+      continue;
+    }
+    if (ch == '\t')
+      ch = ' ';
+    if (ch < ' ' || ch > '~')
+      continue;
+    if (c->plen + 1 >= sizeof c->part)
+      con_push(c);  // an overlong line continues on the next one
+    c->part[c->plen++] = (char)ch;
+  }
+}
+
+const char *con_line(const struct console *c, int i) {
+  if (i < 0 || i >= c->n)
+    return "";
+  const char *s = c->line[(c->head + i) % CON_LINES];
+  return s ? s : "";
+}
+
+void con_free(struct console *c) {
+  for (int i = 0; i < CON_LINES; i++)
+    free(c->line[i]);
+  memset(c, 0, sizeof *c);
+}

@@ -1,0 +1,877 @@
+// The target: a stage running in QEMU, seen through QEMU's gdbstub and,
+// when we start QEMU ourselves, through its RAM shared with us.
+//
+// Reading the exit trace. QEMU's gdbstub is all-stop: memory can only be
+// read while the VM is stopped, so each refresh is interrupt (0x03), read
+// what is new, continue. A stop with a full ring read costs about 1 ms
+// (about 10 packets), which is 1% of the time at 10 Hz. Cheaper still: we
+// start QEMU with its RAM in a file under /dev/shm (a memory-backend-file
+// shared with us) and mmap it, so the trace, the counters and the vCPU are
+// read with no stop at all; the gdbstub then serves only what is not in
+// memory (CSRs, V, breakpoints, a gdb client). bench/bench_monitor.c
+// measures both. A file also outlives QEMU: when a stage powers itself
+// off, its final counters are still there to read, exactly.
+//
+// Reading while the hypervisor writes: trace_exit() (step3-guest/run.h)
+// increments `total`, then a counter, then writes the record, seq first.
+// So a reader takes records only up to total - 1 while the VM runs (the
+// newest may be half-written), and checks a record's seq again after
+// copying it: if it changed, the record was overwritten during the copy
+// and is counted as missed, like any record the ring lost between reads.
+// x86 hosts keep stores in order, which this relies on; the counters are
+// single aligned words and are always exact.
+//
+// In gdbstub-only mode (--connect) a stage that powers off takes its last
+// exits with it: the final counts are those of the last refresh. With
+// --final-break the monitor puts breakpoints on the stores that power the
+// machine off (found by decoding the image), reads everything one last
+// time when one is hit, and lets the store happen. It is not the default
+// because it is expensive: QEMU 7.2 runs every instruction in the same
+// 4 KiB page as a breakpoint as a block of its own, and the hypervisor is
+// three pages of hot code. Measured on the bench guest: 3x slower.
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../runtime/riscv/csrnum.h"
+#include "monitor.h"
+#include "net.h"
+#include "rvdecode.h"
+
+#define RAM_BASE 0x80000000ULL  // QEMU virt: where RAM starts
+#define RAM_SIZE (128ULL << 20) // qemu.c starts QEMU with -m 128M
+#define SIFIVE_TEST 0x100000    // the power-off device (memlayout.h)
+#define MAX_POWEROFF 8
+#define PC_REG 32               // QEMU's gdbstub: x0-x31, then pc
+
+static uint64_t poweroff_at[MAX_POWEROFF];
+static int npoweroff;
+static int phys_ok, phys_on;  // Qqemu.PhyMemMode: supported, and set
+
+const char *state_name(enum run_state s) {
+  static const char *const n[] = {"running",     "paused",
+                                  "to next exit", "waiting for exit",
+                                  "gdb: stopped", "gdb: running",
+                                  "ended"};
+  return n[s];
+}
+
+void tgt_ended(struct target *t, const char *fmt, ...) {
+  if (t->state == ST_ENDED)
+    return;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(t->ended_why, sizeof t->ended_why, fmt, ap);
+  va_end(ap);
+  t->state = ST_ENDED;
+}
+
+int tgt_is_stopped(const struct target *t) {
+  return t->state != ST_ENDED && t->rsp && t->rsp->fd >= 0 && !t->rsp->running;
+}
+
+// ---- Memory ------------------------------------------------------------------
+
+static int in_ram(const struct target *t, uint64_t addr, size_t n) {
+  return t->ram && addr >= t->ram_base && addr - t->ram_base <= t->ram_size &&
+         n <= t->ram_size - (addr - t->ram_base);
+}
+
+// gdbstub memory reads are virtual addresses in the CPU's current mode;
+// a stop inside a guest that has its own G-stage table would translate
+// the hypervisor's addresses through it. Physical mode reads what we mean.
+static void want_phys(struct target *t, int on) {
+  char r[64];
+  if (!phys_ok || phys_on == on || !tgt_is_stopped(t))
+    return;
+  if (rsp_request(t->rsp, on ? "Qqemu.PhyMemMode:1" : "Qqemu.PhyMemMode:0", r,
+                  sizeof r) >= 0)
+    phys_on = on;
+}
+void tgt_phys(struct target *t, int on) { want_phys(t, on); }
+
+// Read hypervisor (physical) memory: from the shared RAM if we have it,
+// else through the gdbstub, which needs the target stopped.
+static int mem_read(struct target *t, uint64_t addr, void *buf, size_t n) {
+  if (in_ram(t, addr, n)) {
+    memcpy(buf, t->ram + (addr - t->ram_base), n);
+    return 0;
+  }
+  if (!tgt_is_stopped(t))
+    return -1;
+  want_phys(t, 1);
+  return rsp_read_mem(t->rsp, addr, buf, n) < 0 ? -1 : 0;
+}
+
+// A 64-bit word of shared RAM, read in one access (never torn).
+static uint64_t ram_u64(const struct target *t, uint64_t addr) {
+  return __atomic_load_n((const uint64_t *)(t->ram + (addr - t->ram_base)),
+                         __ATOMIC_ACQUIRE);
+}
+
+int tgt_insn(struct target *t, uint64_t pc, uint32_t *bits) {
+  unsigned h = (unsigned)(pc >> 1) % 256;
+  if (t->icache[h].ok && t->icache[h].pc == pc) {
+    *bits = t->icache[h].bits;
+    return 0;
+  }
+  // A guest pc is a guest virtual address. Only while the guest has no
+  // page tables of its own (vsatp and hgatp Bare, as in stage 3) is it
+  // also where the bytes are in RAM; otherwise use the image's bytes.
+  int bare = t->vcpu_valid ? (t->vcpu.vsatp >> 60) == 0 &&
+                                 (t->vcpu.hgatp >> 60) == 0
+                           : 1;
+  uint16_t h16[2] = {0, 0};
+  int ok = bare && mem_read(t, pc, &h16[0], 2) == 0 &&
+           (rv_insn_len(h16[0]) == 2 || mem_read(t, pc + 2, &h16[1], 2) == 0);
+  if (!ok) {
+    ok = elfsym_read(t->elf, pc, &h16[0], 2) == 0 &&
+         (rv_insn_len(h16[0]) == 2 ||
+          elfsym_read(t->elf, pc + 2, &h16[1], 2) == 0);
+    if (!ok)
+      return -1;
+  }
+  *bits = (uint32_t)h16[0] | (uint32_t)h16[1] << 16;
+  t->icache[h].pc = pc;
+  t->icache[h].bits = *bits;
+  t->icache[h].ok = 1;
+  return 0;
+}
+
+// ---- The exit trace ---------------------------------------------------------
+
+static int read_header(struct target *t) {
+  // Header, total and counters in one read: one packet in gdbstub mode.
+  unsigned char b[40 + 8 * TRACE_NCOUNT];
+  struct trace_hdr *h = &t->hdr;
+  if (mem_read(t, t->trace_addr, b, 32) < 0)
+    return -1;
+  memcpy(h, b, 32);
+  if (h->magic != TRACE_MAGIC) {
+    snprintf(t->note, sizeof t->note,
+             "no exit trace at %#llx yet (magic %08x)",
+             (unsigned long long)t->trace_addr, h->magic);
+    return -1;
+  }
+  if (h->version < 1 || h->record_size < 48 || h->capacity == 0 ||
+      (h->capacity & (h->capacity - 1)) || h->capacity > 65536 ||
+      h->counts_off < 40 || h->ring_off < h->counts_off + 8 * h->ncount) {
+    snprintf(t->note, sizeof t->note, "exit trace header makes no sense");
+    return -1;
+  }
+  unsigned nc = h->ncount < TRACE_NCOUNT ? h->ncount : TRACE_NCOUNT;
+  uint64_t count[TRACE_NCOUNT] = {0}, total;
+  if (t->ram && in_ram(t, t->trace_addr, h->ring_off)) {
+    total = ram_u64(t, t->trace_addr + 32);
+    for (unsigned i = 0; i < nc; i++)
+      count[i] = ram_u64(t, t->trace_addr + h->counts_off + 8 * i);
+  } else {
+    size_t n = h->counts_off + 8 * nc;
+    if (n > sizeof b || mem_read(t, t->trace_addr, b, n) < 0)
+      return -1;
+    memcpy(&total, b + 32, 8);
+    memcpy(count, b + h->counts_off, 8 * nc);
+  }
+  exits_counts(&t->ex, total, count, now_seconds());
+  return 0;
+}
+
+// Records seq in [from, to]: at most capacity of them, in at most two
+// contiguous pieces of the ring.
+static int read_records(struct target *t, uint64_t from, uint64_t to) {
+  const struct trace_hdr *h = &t->hdr;
+  static unsigned char *buf;
+  static size_t bufsz;
+  size_t need = (size_t)h->capacity * h->record_size;
+  if (bufsz < need) {
+    free(buf);
+    if (!(buf = malloc(need)))
+      return -1;
+    bufsz = need;
+  }
+  double now = now_seconds();
+  uint64_t ring = t->trace_addr + h->ring_off;
+  while (from <= to) {
+    uint64_t slot = (from - 1) & (h->capacity - 1);
+    uint64_t k = to - from + 1;
+    if (k > h->capacity - slot)
+      k = h->capacity - slot;  // up to the end of the ring, then wrap
+    uint64_t addr = ring + slot * h->record_size;
+    if (mem_read(t, addr, buf, k * h->record_size) < 0)
+      return -1;
+    for (uint64_t i = 0; i < k; i++) {
+      struct exit_record r = {0};
+      size_t sz = h->record_size < sizeof r ? h->record_size : sizeof r;
+      memcpy(&r, buf + i * h->record_size, sz);
+      uint64_t want = from + i;
+      int ok = r.seq == want;
+      if (ok && t->ram && in_ram(t, addr, 8))  // overwritten while copied?
+        ok = ram_u64(t, addr + i * h->record_size) == want;
+      if (ok)
+        exits_add(&t->ex, &r, now);
+      else
+        t->ex.missed++;
+    }
+    from += k;
+  }
+  if (to > t->ex.seen)
+    t->ex.seen = to;
+  return 0;
+}
+
+static int read_trace(struct target *t) {
+  if (read_header(t) < 0)
+    return -1;
+  struct exits *e = &t->ex;
+  uint64_t total = e->total;
+  // Running (shared RAM only): the newest record may be half-written.
+  uint64_t last = tgt_is_stopped(t) || t->state == ST_ENDED ? total
+                  : total ? total - 1 : 0;
+  if (last <= e->seen)
+    return 0;
+  uint64_t from = e->seen + 1;
+  if (last - e->seen > t->hdr.capacity) {
+    // The ring holds only the newest `capacity`: the rest are gone.
+    e->missed += last - t->hdr.capacity - e->seen;
+    from = last - t->hdr.capacity + 1;
+  }
+  return read_records(t, from, last);
+}
+
+// ---- The vCPU and the CSRs ---------------------------------------------------------
+
+static void read_vcpu(struct target *t) {
+  if (!t->vcpu_addr)
+    return;
+  struct mon_vcpu v;
+  if (mem_read(t, t->vcpu_addr, &v, sizeof v) < 0)
+    return;
+  // Stopped at guest_exit, the guest's registers are still in the CPU:
+  // the struct holds the previous exit's. Take them from the CPU (a0 is
+  // in sscratch there, swapped by hv_vector; the pc is sepc).
+  t->regs_from_cpu = 0;
+  if (tgt_is_stopped(t) && t->stop_pc == t->guest_exit && t->guest_exit) {
+    uint64_t g[33], a0, sepc;
+    if (rsp_read_gregs(t->rsp, g, 33) >= 32 &&
+        rsp_read_reg_name(t->rsp, "sscratch", &a0) >= 0 &&
+        rsp_read_reg_name(t->rsp, "sepc", &sepc) >= 0) {
+      memcpy(v.x, g, sizeof v.x);
+      v.x[0] = 0;
+      v.x[10] = a0;
+      v.pc = sepc;
+      t->regs_from_cpu = 1;
+    }
+  }
+  t->vcpu_changed = 0;
+  if (t->vcpu_valid) {
+    for (int i = 0; i < 32; i++)
+      if (v.x[i] != t->vcpu.x[i])
+        t->vcpu_changed |= 1ULL << i;
+    if (v.pc != t->vcpu.pc)
+      t->vcpu_changed |= 1ULL << 32;
+  }
+  t->vcpu_old = t->vcpu;
+  t->vcpu = v;
+  t->vcpu_valid = 1;
+}
+
+static void csr_init(struct target *t) {
+  static const struct {
+    const char *name;
+    int num;
+  } list[] = {
+      {"hstatus", CSR_HSTATUS},   {"hedeleg", CSR_HEDELEG},
+      {"hideleg", CSR_HIDELEG},   {"hvip", CSR_HVIP},
+      {"hip", CSR_HIP},           {"hie", CSR_HIE},
+      {"hgatp", CSR_HGATP},       {"hcounteren", CSR_HCOUNTEREN},
+      {"henvcfg", CSR_HENVCFG},   {"htval", CSR_HTVAL},
+      {"scause", CSR_SCAUSE},     {"sepc", CSR_SEPC},
+      {"vsstatus", CSR_VSSTATUS}, {"vstvec", CSR_VSTVEC},
+      {"vsepc", CSR_VSEPC},       {"vsatp", CSR_VSATP},
+  };
+  t->ncsr = 0;
+  for (size_t i = 0; i < sizeof list / sizeof list[0] && t->ncsr < NCSR; i++) {
+    struct csr_view *c = &t->csr[t->ncsr++];
+    memset(c, 0, sizeof *c);
+    c->name = list[i].name;
+    c->num = list[i].num;
+    c->reg = rsp_reg_num(t->rsp, c->name);
+    if (c->reg < 0 && t->rsp->regs.n == 0)
+      c->reg = 66 + c->num;  // QEMU's numbering, if there was no XML
+  }
+}
+
+static void read_csrs(struct target *t) {
+  for (int i = 0; i < t->ncsr; i++) {
+    struct csr_view *c = &t->csr[i];
+    uint64_t v;
+    if (c->reg < 0 || rsp_read_reg(t->rsp, c->reg, &v) < 0)
+      continue;
+    c->changed = c->valid && v != c->val;
+    c->old = c->val;
+    c->val = v;
+    c->valid = 1;
+  }
+  // V: QEMU's `info registers` prints " V      =   1" first thing.
+  char out[4096];
+  t->vmode = -1;
+  if (rsp_monitor(t->rsp, "info registers", out, sizeof out) > 0) {
+    const char *v = strstr(out, " V ");
+    const char *eq = v ? strchr(v, '=') : NULL;
+    if (eq)
+      t->vmode = atoi(eq + 1);
+  }
+  t->csr_t = now_seconds();
+}
+
+// Read what is readable now: everything if stopped, else what shared RAM
+// holds. Returns 0, or -1 if the connection failed.
+static int do_reads(struct target *t, int want_csrs) {
+  double t0 = now_seconds();
+  if (read_trace(t) == 0) {
+    // Fetch the instructions of the newest records while we can read.
+    struct exits *e = &t->ex;
+    for (int i = e->log_len > 24 ? e->log_len - 24 : 0; i < e->log_len; i++) {
+      uint32_t bits;
+      tgt_insn(t, e->log[(e->log_head + i) % LOG_MAX].r.pc, &bits);
+    }
+  }
+  read_vcpu(t);
+  if (want_csrs && tgt_is_stopped(t))
+    read_csrs(t);
+  t->refreshes++;
+  t->last_refresh = now_seconds();
+  if (tgt_is_stopped(t))
+    t->refresh_cost = t->last_refresh - t0;
+  if (t->rsp->fd < 0) {
+    tgt_ended(t, "lost the gdbstub: %s", rsp_error(t->rsp));
+    return -1;
+  }
+  return 0;
+}
+
+// ---- Stops -------------------------------------------------------------------
+
+static int resume(struct target *t) {
+  if (rsp_continue(t->rsp) < 0) {
+    tgt_ended(t, "cannot continue: %s", rsp_error(t->rsp));
+    return -1;
+  }
+  return 0;
+}
+
+static void remove_poweroff(struct target *t) {
+  for (int i = 0; i < npoweroff && t->poweroff_set; i++)
+    rsp_break_remove(t->rsp, RSP_BP_SW, poweroff_at[i], 4);
+  t->poweroff_set = 0;
+}
+
+static int is_poweroff(uint64_t pc) {
+  for (int i = 0; i < npoweroff; i++)
+    if (poweroff_at[i] == pc)
+      return 1;
+  return 0;
+}
+
+// A stop arrived (st; raw is its packet as QEMU sent it). `ours`: we sent
+// the 0x03 that asked for it. Decide whose it is and act.
+static int handle_stop(struct target *t, struct rsp_stop *st, const char *raw,
+                       size_t rawlen, int ours, int want_csrs) {
+  if (st->kind == 'W' || st->kind == 'X') {
+    tgt_ended(t, st->kind == 'W' ? "QEMU exited with status %d"
+                                 : "QEMU was killed by signal %d",
+              st->sig);
+    return -1;
+  }
+  uint64_t pc = 0;
+  if (rsp_read_reg(t->rsp, PC_REG, &pc) < 0) {
+    tgt_ended(t, "lost the gdbstub: %s", rsp_error(t->rsp));
+    return -1;
+  }
+  t->stop_pc = pc;
+  int sigint = st->sig == 2;
+
+  if (!sigint && t->poweroff_set && is_poweroff(pc)) {
+    // The stage is about to power off: our last chance to read.
+    do_reads(t, 1);
+    remove_poweroff(t);
+    snprintf(t->note, sizeof t->note, "the stage is powering off");
+    return resume(t);
+  }
+
+  switch (t->state) {
+  case ST_WAIT_NEXT:
+  case ST_WAIT_CAUSE:
+    if (!sigint && pc == t->guest_exit) {
+      uint64_t cause = 0, sepc = 0;
+      rsp_read_reg_name(t->rsp, "scause", &cause);
+      rsp_read_reg_name(t->rsp, "sepc", &sepc);
+      if (t->state == ST_WAIT_NEXT || (int)trace_index(cause) == t->want_idx) {
+        rsp_break_remove(t->rsp, RSP_BP_SW, t->guest_exit, 4);
+        t->state = ST_PAUSED;
+        t->at_exit_cause = cause;
+        t->at_exit_pc = sepc;
+        snprintf(t->note, sizeof t->note, "at guest_exit: %s at pc %#llx",
+                 cause_long(cause), (unsigned long long)sepc);
+        return do_reads(t, 1);
+      }
+      // Not the one: step off the breakpoint and go on.
+      if (now_seconds() - t->last_refresh > 0.5)
+        do_reads(t, 0);
+      if (rsp_continue_over(t->rsp, RSP_BP_SW, t->guest_exit, 4) < 0) {
+        tgt_ended(t, "cannot continue: %s", rsp_error(t->rsp));
+        return -1;
+      }
+      return 0;
+    }
+    if (sigint && ours) {  // a refresh while we wait
+      do_reads(t, want_csrs);
+      return resume(t);
+    }
+    break;
+  case ST_GDB_RUNNING:
+    if (sigint && ours && !stub_wants_stop(the_stub)) {
+      do_reads(t, want_csrs);
+      return resume(t);
+    }
+    // gdb's stop (its breakpoint, its step, its Ctrl-C): refresh, tell it.
+    do_reads(t, 1);
+    t->state = ST_GDB_STOPPED;
+    want_phys(t, 0);
+    stub_forward_stop(the_stub, raw, rawlen);
+    return 0;
+  case ST_RUNNING:
+    if (sigint) {  // ours, or a late answer to an earlier 0x03: harmless
+      do_reads(t, want_csrs);
+      return resume(t);
+    }
+    break;
+  default:
+    break;
+  }
+  // A stop nobody asked for: keep it, and let the user look.
+  t->state = ST_PAUSED;
+  snprintf(t->note, sizeof t->note, "stopped: signal %d at pc %#llx", st->sig,
+           (unsigned long long)pc);
+  return do_reads(t, 1);
+}
+
+// Wait for a stop reply and hand it to handle_stop.
+static int await_stop(struct target *t, int timeout_ms, int ours,
+                      int want_csrs) {
+  struct rsp_stop st;
+  int r = rsp_wait_stop(t->rsp, &st, timeout_ms);
+  if (r == RSP_ETIMEOUT)
+    return 0;
+  if (r < 0) {
+    tgt_ended(t, "lost the gdbstub: %s", rsp_error(t->rsp));
+    return -1;
+  }
+  char raw[256];
+  size_t n = strnlen(t->rsp->reply, sizeof raw - 1);
+  memcpy(raw, t->rsp->reply, n);
+  raw[n] = 0;
+  return handle_stop(t, &st, raw, n, ours, want_csrs);
+}
+
+// Stop the running target. Returns 1 if it is now stopped by us (an
+// interrupt), 0 if the stop turned out to be something else that
+// handle_stop dealt with, -1 if the target is gone.
+static int interrupt(struct target *t) {
+  if (rsp_send_intr(t->rsp) < 0) {
+    tgt_ended(t, "lost the gdbstub: %s", rsp_error(t->rsp));
+    return -1;
+  }
+  struct rsp_stop st;
+  int r = rsp_wait_stop(t->rsp, &st, 3000);
+  if (r < 0) {
+    tgt_ended(t, "no stop after an interrupt: %s", rsp_error(t->rsp));
+    return -1;
+  }
+  if (st.kind == 'T' || st.kind == 'S') {
+    if (st.sig == 2)
+      return 1;
+    char raw[256];
+    size_t n = strnlen(t->rsp->reply, sizeof raw - 1);
+    memcpy(raw, t->rsp->reply, n);
+    raw[n] = 0;
+    handle_stop(t, &st, raw, n, 0, 0);
+    return 0;
+  }
+  handle_stop(t, &st, t->rsp->reply, strlen(t->rsp->reply), 0, 0);
+  return -1;
+}
+
+int tgt_refresh(struct target *t, int want_csrs) {
+  if (t->state == ST_ENDED) {
+    if (t->ram)
+      read_trace(t), read_vcpu(t);  // RAM outlives QEMU
+    return -1;
+  }
+  if (t->state == ST_GDB_STOPPED)
+    return 0;  // hands off: gdb is talking to QEMU
+  // With shared RAM the trace needs no stop; CSRs always do.
+  int need_stop = !t->ram || want_csrs;
+  if (!tgt_is_stopped(t) && need_stop) {
+    double t0 = now_seconds();
+    int r = interrupt(t);
+    if (r <= 0)
+      return r;
+    // handle_stop decides: our refresh while running, or someone's stop.
+    struct rsp_stop st = {.kind = 'T', .sig = 2};
+    r = handle_stop(t, &st, "T02", 3, 1, want_csrs);
+    t->stops++;
+    t->stop_time += now_seconds() - t0;
+    return r;
+  }
+  return do_reads(t, want_csrs);
+}
+
+int tgt_on_rsp_readable(struct target *t) {
+  if (t->state == ST_ENDED || !t->rsp->running)
+    return 0;
+  // Not 0 ms: hostlib's wait gives up before reading when its deadline
+  // has passed, even with the reply already in the socket. poll() said
+  // there is something, so this returns at once unless a packet is cut.
+  return await_stop(t, 20, 0, 0);
+}
+
+// ---- User actions -------------------------------------------------------------------
+
+int tgt_pause(struct target *t) {
+  if (t->state == ST_ENDED || t->state == ST_GDB_STOPPED ||
+      t->state == ST_GDB_RUNNING || t->state == ST_PAUSED)
+    return 0;
+  if (!tgt_is_stopped(t)) {
+    int r = interrupt(t);
+    if (r <= 0)
+      return r;
+  }
+  if (t->state == ST_WAIT_NEXT || t->state == ST_WAIT_CAUSE)
+    rsp_break_remove(t->rsp, RSP_BP_SW, t->guest_exit, 4);
+  t->state = ST_PAUSED;
+  t->note[0] = 0;
+  uint64_t pc;
+  if (rsp_read_reg(t->rsp, PC_REG, &pc) >= 0)
+    t->stop_pc = pc;
+  return do_reads(t, 1);
+}
+
+int tgt_resume(struct target *t) {
+  if (t->state != ST_PAUSED)
+    return 0;
+  t->state = ST_RUNNING;
+  t->note[0] = 0;
+  t->stop_pc = 0;
+  // Continuing from our own breakpoint address is fine: it was removed.
+  return resume(t);
+}
+
+static int run_to_exit(struct target *t, enum run_state s) {
+  if (!t->guest_exit) {
+    snprintf(t->note, sizeof t->note, "no symbol guest_exit in the ELF");
+    return 0;
+  }
+  if (t->state == ST_ENDED || t->state == ST_GDB_STOPPED ||
+      t->state == ST_GDB_RUNNING) {
+    snprintf(t->note, sizeof t->note, "not now: %s", state_name(t->state));
+    return 0;
+  }
+  if (!tgt_is_stopped(t)) {
+    int r = interrupt(t);
+    if (r <= 0)
+      return r;
+  }
+  if (rsp_break_insert(t->rsp, RSP_BP_SW, t->guest_exit, 4) < 0) {
+    snprintf(t->note, sizeof t->note, "breakpoint: %s", rsp_error(t->rsp));
+    t->state = ST_PAUSED;
+    return 0;
+  }
+  t->state = s;
+  t->stop_pc = 0;
+  return resume(t);
+}
+
+int tgt_next_exit(struct target *t) {
+  snprintf(t->note, sizeof t->note, "running to the next exit");
+  return run_to_exit(t, ST_WAIT_NEXT);
+}
+
+int tgt_break_on(struct target *t, int idx) {
+  t->want_idx = idx;
+  snprintf(t->note, sizeof t->note, "waiting for an exit: %s",
+           cause_long(cause_of_index(idx)));
+  return run_to_exit(t, ST_WAIT_CAUSE);
+}
+
+// ---- Console ------------------------------------------------------------------
+
+void tgt_on_console(struct target *t) {
+  struct qemu_proc *p = &t->qemu;
+  if (p->fd < 0)
+    return;
+  char b[4096];
+  ssize_t n = read(p->fd, b, sizeof b);
+  if (n > 0) {
+    con_feed(&t->con, b, (size_t)n);
+    if (t->echo_console && write(2, b, (size_t)n) < 0)
+      t->echo_console = 0;
+    return;
+  }
+  if (n < 0 && (errno == EAGAIN || errno == EINTR))
+    return;
+  // End of output: QEMU is exiting. qemu_pump collects its status.
+  close(p->fd);
+  p->fd = -1;
+  qemu_pump(p, 0);
+  char why[128];
+  tgt_ended(t, "QEMU %s", p->signal || p->status ? qemu_verdict(p, why, sizeof why)
+                                                 : "exited with status 0");
+}
+
+// ---- Opening -------------------------------------------------------------------
+
+// Find the stores that power the machine off: `lui rX, 0x100` (the
+// sifive_test address) and, a few instructions on, a store through rX.
+// poweroff() is inlined in several places, so there are several.
+static void find_poweroff(struct target *t) {
+  uint64_t start, end = 0;
+  npoweroff = 0;
+  if (elfsym_lookup(t->elf, "_start", &start, NULL) < 0)
+    return;
+  for (uint64_t pc = start; npoweroff < MAX_POWEROFF;) {
+    uint64_t off;
+    uint32_t bits = 0;
+    if (!elfsym_func_at(t->elf, pc, &off) ||
+        elfsym_read(t->elf, pc, &bits, 2) < 0)
+      break;
+    int len = rv_insn_len(bits & 0xffff);
+    if (len == 4 && elfsym_read(t->elf, pc, &bits, 4) < 0)
+      break;
+    if (len == 4 && (bits & 0x7f) == 0x37 && (bits >> 12) == SIFIVE_TEST >> 12) {
+      int rd = (bits >> 7) & 31;
+      uint64_t q = pc + 4;
+      for (int k = 0; k < 6; k++) {  // the store follows closely
+        uint32_t b2 = 0;
+        struct rv_insn in;
+        if (elfsym_read(t->elf, q, &b2, 2) < 0)
+          break;
+        if (rv_insn_len(b2 & 0xffff) == 4 && elfsym_read(t->elf, q, &b2, 4) < 0)
+          break;
+        q += (uint64_t)rv_decode(b2, q, &in);
+        if (in.is_store && in.rs1 == rd) {
+          poweroff_at[npoweroff++] = q - (uint64_t)in.len;
+          break;
+        }
+      }
+    }
+    pc += (uint64_t)(len == 2 ? 2 : 4);
+    end = pc;
+  }
+  (void)end;
+}
+
+static int stage_of(const char *path) {
+  const char *s = strstr(path, "step");
+  while (s && !(s[4] >= '1' && s[4] <= '9'))
+    s = strstr(s + 4, "step");
+  return s ? s[4] - '0' : 0;
+}
+
+static int map_ram(struct target *t, const char *path) {
+  int fd = open(path, O_RDONLY);
+  if (fd < 0)
+    return -1;
+  struct stat sb;
+  if (fstat(fd, &sb) < 0 || sb.st_size <= 0) {
+    close(fd);
+    errno = EINVAL;
+    return -1;
+  }
+  void *m = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_SHARED, fd, 0);
+  close(fd);
+  if (m == MAP_FAILED)
+    return -1;
+  t->ram = m;
+  t->ram_size = (size_t)sb.st_size;
+  t->ram_base = RAM_BASE;
+  return 0;
+}
+
+static int launch(struct target *t, int *port) {
+  static char objarg[256];
+  static const char *extra[8];
+  int ne = 0;
+  if (t->use_shm) {
+    // QEMU's RAM in a file we can map: /dev/shm is memory, not disk.
+    snprintf(t->shm_path, sizeof t->shm_path, "/dev/shm/hvlab-monitor-XXXXXX");
+    int fd = mkstemp(t->shm_path);
+    if (fd < 0) {
+      mon_log("monitor: cannot create %s (%s); reading through the gdbstub",
+              t->shm_path, strerror(errno));
+      t->use_shm = 0;
+      t->shm_path[0] = 0;
+    } else {
+      close(fd);
+      snprintf(objarg, sizeof objarg,
+               "memory-backend-file,id=hvmem,size=%llu,mem-path=%s,share=on",
+               (unsigned long long)RAM_SIZE, t->shm_path);
+      extra[ne++] = "-object";
+      extra[ne++] = objarg;
+      extra[ne++] = "-machine";
+      extra[ne++] = "memory-backend=hvmem";
+    }
+  }
+  extra[ne] = NULL;
+  // free_tcp_port can race with another program: retry with a new port.
+  for (int tries = 0; tries < 3; tries++) {
+    *port = free_tcp_port();
+    struct qemu_cfg cfg = {.kernel = t->elf_path,
+                           .no_h = t->no_h,
+                           .append = t->append,
+                           .gdb_port = *port,
+                           .halted = 1,
+                           .extra = extra};
+    if (qemu_start(&cfg, &t->qemu) < 0) {
+      mon_log("monitor: cannot start qemu-system-riscv64: %s", strerror(errno));
+      return -1;
+    }
+    t->launched = 1;
+    if (rsp_connect(t->rsp, "localhost", *port, 5000) == 0)
+      return 0;
+    qemu_pump(&t->qemu, 200);
+    int busy = t->qemu.out && strstr(t->qemu.out, "Address already in use");
+    if (!busy || tries == 2) {
+      mon_log("monitor: cannot talk to QEMU's gdbstub: %s", rsp_error(t->rsp));
+      if (t->qemu.out && *t->qemu.out)
+        mon_log("monitor: QEMU said: %.300s", t->qemu.out);
+      return -1;
+    }
+    qemu_kill(&t->qemu);
+    qemu_free(&t->qemu);
+  }
+  return -1;
+}
+
+int tgt_open(struct target *t, int unused) {
+  (void)unused;
+  char err[256];
+  t->qemu.fd = -1;
+  t->vmode = -1;
+  t->rsp = calloc(1, sizeof *t->rsp);
+  if (!t->rsp)
+    return -1;
+  t->rsp->fd = -1;
+  exits_init(&t->ex);
+  if (!(t->elf = elfsym_open(t->elf_path, err, sizeof err))) {
+    mon_log("monitor: %s", err);
+    return -1;
+  }
+  t->stage = stage_of(t->elf_path);
+  uint64_t size;
+  if (elfsym_lookup(t->elf, "exit_trace", &t->trace_addr, NULL) < 0) {
+    mon_log("monitor: %s has no symbol exit_trace: is it stage 3 or later?",
+            t->elf_path);
+    return -1;
+  }
+  if (elfsym_lookup(t->elf, "vcpu", &t->vcpu_addr, &size) == 0) {
+    t->vcpu_size = size;
+    if (size && size != sizeof(struct mon_vcpu))
+      mon_log("monitor: warning: vcpu is %llu bytes, the monitor knows a "
+              "%zu-byte layout; registers may be wrong",
+              (unsigned long long)size, sizeof(struct mon_vcpu));
+  }
+  elfsym_lookup(t->elf, "guest_exit", &t->guest_exit, NULL);
+  elfsym_lookup(t->elf, "hv_vector", &t->hv_vector, NULL);
+
+  int port = 0;
+  if (t->connect) {
+    char host[128];
+    snprintf(host, sizeof host, "%s", t->connect);
+    char *colon = strrchr(host, ':');
+    if (!colon || !(port = atoi(colon + 1))) {
+      mon_log("monitor: --connect wants host:port, not '%s'", t->connect);
+      return -1;
+    }
+    *colon = 0;
+    if (rsp_connect(t->rsp, host[0] ? host : "localhost", port, 5000) < 0) {
+      mon_log("monitor: %s", rsp_error(t->rsp));
+      return -1;
+    }
+    t->use_shm = 0;
+    if (t->mem_path && map_ram(t, t->mem_path) < 0) {
+      mon_log("monitor: cannot map %s: %s", t->mem_path, strerror(errno));
+      return -1;
+    }
+  } else if (launch(t, &port) < 0) {
+    return -1;
+  }
+  if (t->use_shm && t->shm_path[0]) {
+    // QEMU has the file open and mapped: map it too, and unlink it so
+    // nothing is left behind in /dev/shm however we end.
+    if (map_ram(t, t->shm_path) < 0)
+      mon_log("monitor: cannot map %s (%s); reading through the gdbstub",
+              t->shm_path, strerror(errno));
+    unlink(t->shm_path);
+    t->shm_path[0] = 0;
+  }
+  char r[64];
+  phys_ok = rsp_request(t->rsp, "Qqemu.PhyMemMode:1", r, sizeof r) >= 0 &&
+            strcmp(r, "OK") == 0;
+  phys_on = phys_ok;
+  csr_init(t);
+  if (!t->ram && t->final_break) {
+    find_poweroff(t);
+    for (int i = 0; i < npoweroff; i++)
+      if (rsp_break_insert(t->rsp, RSP_BP_SW, poweroff_at[i], 4) == 0)
+        t->poweroff_set = 1;
+  }
+  t->refresh_t0 = now_seconds();
+  t->state = ST_PAUSED;  // connecting stopped it
+  do_reads(t, 1);
+  t->note[0] = 0;
+  t->state = ST_RUNNING;
+  return resume(t);
+}
+
+void tgt_close(struct target *t) {
+  if (t->rsp && t->rsp->fd >= 0 && t->state != ST_ENDED && !t->launched) {
+    // Someone else's QEMU: leave it running, without our breakpoints.
+    if (!tgt_is_stopped(t))
+      interrupt(t);
+    if (tgt_is_stopped(t)) {
+      remove_poweroff(t);
+      if (t->state == ST_WAIT_NEXT || t->state == ST_WAIT_CAUSE)
+        rsp_break_remove(t->rsp, RSP_BP_SW, t->guest_exit, 4);
+      want_phys(t, 0);
+      char r[64];
+      rsp_request(t->rsp, "D", r, sizeof r);  // detach: QEMU runs on
+    }
+  }
+  if (t->rsp) {
+    rsp_close(t->rsp);
+    free(t->rsp);
+    t->rsp = NULL;
+  }
+  if (t->launched) {
+    qemu_kill(&t->qemu);
+    qemu_free(&t->qemu);
+    t->launched = 0;
+  }
+  if (t->shm_path[0])
+    unlink(t->shm_path);
+  if (t->ram)
+    munmap(t->ram, t->ram_size);
+  t->ram = NULL;
+  if (t->elf)
+    elfsym_close(t->elf);
+  t->elf = NULL;
+  con_free(&t->con);
+}
