@@ -1,0 +1,215 @@
+// hvlab's autograder.
+//
+// Each stage has a table of tests (grader/stepN.c). A test boots the
+// stage's hv.elf in its own QEMU, then judges the run three ways:
+//   1. the console: regular expressions that must match lines, in order,
+//      and ones that must match no line;
+//   2. the exit status: every stage powers off through QEMU's sifive_test
+//      device, so QEMU's exit status is the stage's own (0 pass, 1 a check
+//      failed, 2 no H extension, 3 hypervisor panic, 4 unhandled guest exit);
+//   3. optionally a gdb probe: QEMU starts halted with a gdbstub, and the
+//      test stops the hypervisor at symbols from the ELF and reads its
+//      registers and memory, so it can check facts the console cannot show.
+//
+// Files:
+//   main.c    command line, choosing tests, running them in parallel, score
+//   run.c     one test: QEMU, the checks, the GOOD/BAD/MISSING listing
+//   probe.c   gdb probes over hostlib's RSP client
+//   trace.c   reading stage 3's exit trace out of hypervisor memory
+//   report.c  text buffers, Gradescope JSON and JUnit XML
+//   stepN.c   the tables
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct probe;
+
+// Exit statuses of the stages (runtime/riscv/defs.h), as a set: a test
+// accepts the statuses in its mask. 0 in a table means "status 0 only".
+#define ST(n) (1u << (n))
+#define ST_OK ST(0)
+#define ST_FAIL ST(1)
+#define ST_NO_H ST(2)
+#define ST_PANIC ST(3)
+#define ST_GUEST ST(4)
+
+#define MAX_EXPECT 32
+#define MAX_REJECT 8
+
+struct gtest {
+  const char *name;   // unique within its stage: letters, digits, '_'
+  int points;
+  const char *about;  // one line: what it checks (--list, reports)
+  // How to boot.
+  const char *append;  // boot arguments (QEMU -append), or NULL
+  int no_h;            // 1: a CPU without the H extension
+  double timeout;      // seconds; 0: DEFAULT_TIMEOUT (PROBE_TIMEOUT)
+  size_t max_output;   // console bytes before it counts as a flood; 0:
+                       // DEFAULT_MAX_OUTPUT
+  // What to check.
+  unsigned status;                 // accepted exit statuses; 0: ST_OK
+  const char *expect[MAX_EXPECT];  // regexes matching lines, in this order
+  const char *reject[MAX_REJECT];  // regexes no line may match
+  // gdb probe: run with QEMU halted at reset and a gdbstub attached; and
+  // checks that need the whole console, run once QEMU has exited.
+  void (*probe)(struct probe *pr);
+  void (*after)(struct probe *pr, const char *console);
+  // Gradescope visibility of this test's result: NULL means "visible";
+  // also "hidden", "after_due_date", "after_published".
+  const char *visibility;
+};
+
+#define DEFAULT_TIMEOUT 10.0
+#define PROBE_TIMEOUT 15.0
+// Stages 1-3 print under 8 KB. A flood is cut well before it costs
+// seconds: QEMU prints about 100 KB/s one character per exit.
+#define DEFAULT_MAX_OUTPUT (64u << 10)
+
+struct gstage {
+  int num;            // N in stepN
+  const char *dir;    // its source directory, e.g. "step1-vmxon"
+  const char *title;
+  const struct gtest *tests;
+  int ntests;
+};
+
+// Register a stage's table, from its file: adding stage 4 is writing
+// grader/step4.c with a table and one GRADE_STAGE line (no list to edit).
+#define GRADE_STAGE(n, dir, title, table)                                      \
+  static const struct gstage stage_rec_##n = {                                 \
+      n, dir, title, table, (int)(sizeof(table) / sizeof((table)[0]))};        \
+  static const struct gstage *const stage_ptr_##n                              \
+      __attribute__((used, section("hvgrade"))) = &stage_rec_##n
+
+// ---- Text buffers (report.c) -------------------------------------------------
+struct sbuf {
+  char *s;  // NUL-terminated; NULL until something is added
+  size_t len, cap;
+};
+void sb_printf(struct sbuf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void sb_add(struct sbuf *b, const char *s, size_t n);
+void sb_free(struct sbuf *b);
+const char *sb_str(const struct sbuf *b);  // "" if empty
+
+// ---- Running (run.c) ---------------------------------------------------------
+
+// Settings for the whole run.
+struct gctx {
+  const char *build;    // build directory
+  const char *qemu;     // QEMU binary, or NULL for qemu-system-riscv64
+  const char *results;  // where transcripts of failed tests go
+  double timeout;       // > 0: overrides every test's timeout
+  size_t max_output;    // console cap for tests that set none
+  int verbose;          // print every console
+  int color;            // ANSI colors in the listing
+};
+
+struct result {
+  const struct gstage *stage;
+  const struct gtest *test;
+  int passed;
+  double seconds;
+  char reason[256];     // one line: why it failed
+  struct sbuf details;  // the listing and probe notes, for failures
+  char transcript[512]; // where the console was saved, or ""
+  struct sbuf console;  // the console (only kept with -v)
+};
+
+void run_test(const struct gctx *g, const struct gstage *st,
+              const struct gtest *t, struct result *r);
+
+// Every QEMU the grader started and has not collected yet. A watchdog
+// thread kills those past their deadline (whatever their test is blocked
+// on), and the signal handler kills them all if we are interrupted.
+void live_init(void);
+void live_kill_all(void);  // async-signal-safe
+
+// Serialize fork() against creating file descriptors we do not want a
+// concurrently started QEMU to inherit (see run.c).
+void spawn_lock(void);
+void spawn_unlock(void);
+void set_cloexec(int fd);
+// Start QEMU (the caller holds the spawn lock) and enrol it with the
+// watchdog; run it to its end and withdraw it. A QEMU the watchdog had to
+// kill is marked timed out.
+struct qemu_cfg;
+struct qemu_proc;
+int grader_qemu_start_locked(const struct qemu_cfg *cfg, struct qemu_proc *p);
+void grader_qemu_finish(struct qemu_proc *p);
+
+// ---- gdb probes (probe.c) --------------------------------------------------
+// All return 0 on success, -1 on failure; a failure also ends the probe
+// (the reason is kept and shown), so a test just returns on -1.
+
+// Stop at the first instruction of symbol sym (a breakpoint), or at addr.
+int probe_stop(struct probe *pr, const char *sym);
+int probe_stop_addr(struct probe *pr, uint64_t addr, const char *what);
+// Stop when the hypervisor starts printing text: a read watchpoint on the
+// string in its image, which its printf reads when it formats that line.
+// (LTO inlines most small functions, so many have no symbol to stop at.)
+int probe_stop_print(struct probe *pr, const char *text);
+// Registers by name, as the gdbstub's target description calls them
+// ("a0", "pc", "scause", "hstatus", ...), and memory.
+int probe_reg(struct probe *pr, const char *name, uint64_t *v);
+int probe_mem(struct probe *pr, uint64_t addr, void *buf, size_t n);
+// Symbols in hv.elf; and which function an address is in (or NULL).
+int probe_sym(struct probe *pr, const char *name, uint64_t *addr,
+              uint64_t *size);
+const char *probe_func_at(struct probe *pr, uint64_t addr);
+int probe_has_sym(struct probe *pr, const char *name);  // quietly: 1 or 0
+// The first instruction at or after addr (within len bytes of the ELF's
+// code) whose disassembly starts with mnemonic: 0 and *at, or -1.
+int probe_find_insn(struct probe *pr, uint64_t addr, uint64_t len,
+                    const char *mnemonic, uint64_t *at);
+// Record a check; a false one fails the test but the probe goes on.
+int probe_check(struct probe *pr, int ok, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+// Give up: the probe cannot go on. Returns -1.
+int probe_fail(struct probe *pr, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void probe_note(struct probe *pr, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+// Values a probe keeps for its `after` function.
+uint64_t *probe_saved(struct probe *pr);  // 32 slots, zeroed at the start
+// Console helpers for `after`: lines matching an extended regex, and the
+// sum of the first capture group over those lines.
+long console_count(const char *console, const char *regex);
+long console_sum(const char *console, const char *regex);
+
+// The probe side of run.c.
+struct probe *probe_new(const struct gctx *g, const char *elf_path,
+                        struct sbuf *log);
+void probe_free(struct probe *pr);
+// Start QEMU halted with a gdbstub on a free port and connect (retrying
+// on a port some other program took meanwhile). Returns 0, or -1 with
+// pr's reason set; *p is started either way if QEMU could be.
+int probe_attach(struct probe *pr, struct qemu_cfg *cfg, struct qemu_proc *p);
+// Remove breakpoints, let the stage run on, detach.
+void probe_detach(struct probe *pr);
+int probe_failed(const struct probe *pr);
+const char *probe_reason(const struct probe *pr);
+
+// ---- The exit trace (trace.c) ------------------------------------------------
+// Stage 3's `exit_trace` (step3-guest/trace.h), read through the gdbstub.
+// The layout comes from its own header, never from compiled-in sizes.
+struct trace_rec {
+  uint64_t seq, cause, pc, arg[3];
+};
+struct trace_view {
+  uint32_t version, record_size, capacity, ncount, counts_off, ring_off;
+  uint64_t total;
+  uint64_t count[64];  // the first ncount (at most 64) counters
+  struct trace_rec newest;  // ring[(total - 1) % capacity], if total > 0
+};
+int trace_read(struct probe *pr, struct trace_view *t);
+uint64_t trace_sum(const struct trace_view *t);
+
+// ---- Reports (report.c) -------------------------------------------------------
+int write_json(const char *path, const struct result *r, int n, double secs);
+int write_junit(const char *path, const struct result *r, int n, double secs);
+// Append s to b as the inside of a JSON string / XML text: escaped, with
+// control characters and invalid UTF-8 replaced so the file stays valid.
+void json_escape(struct sbuf *b, const char *s);
+void xml_escape(struct sbuf *b, const char *s);

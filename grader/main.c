@@ -1,0 +1,529 @@
+// grade: hvlab's autograder (see grade.h for what a test is).
+//
+//   grade                     every stage that is built (or started)
+//   grade --step 3            stage 3 only
+//   grade --test regs         the tests whose names contain "regs"
+//   grade --json results.json --junit report.xml
+//
+// Tests run in parallel, one QEMU each, but results are printed in table
+// order, so two runs of the same submission read the same. The run ends
+// with "Score: x/y"; the exit status is 0 only for full marks.
+
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <regex.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "grade.h"
+#include "qemu.h"
+
+extern const struct gstage *const __start_hvgrade[];
+extern const struct gstage *const __stop_hvgrade[];
+
+#define MAX_STAGES 16
+
+static void usage(FILE *f) {
+  fprintf(f,
+          "usage: grade [options]\n"
+          "Boot each built hvlab stage in QEMU and run its tests.\n"
+          "\n"
+          "  --step N        grade stage N only (its tests fail if it is "
+          "not built)\n"
+          "  --test NAME     run the test NAME or stepN:NAME; if no test is "
+          "called\n"
+          "                  that, every test whose name contains NAME\n"
+          "  --list          list the tests and their points, then exit\n"
+          "  -j N            run N tests at a time (default: one per CPU)\n"
+          "  --build DIR     where the stages were built (default: "
+          "$HVLAB_BUILD, else build)\n"
+          "  --src DIR       the source tree (default: .): a stage with "
+          "sources but no\n"
+          "                  hv.elf failed to build and scores 0\n"
+          "  --json FILE     also write Gradescope's results.json to FILE\n"
+          "  --junit FILE    also write JUnit XML to FILE\n"
+          "  --results DIR   where to keep the transcripts of failed tests\n"
+          "                  (default: grade-results)\n"
+          "  --qemu PATH     the QEMU to run (default: $HVLAB_QEMU, else\n"
+          "                  qemu-system-riscv64 from PATH)\n"
+          "  --timeout SECS  one timeout for every test instead of the "
+          "table's\n"
+          "  -v, --verbose   print every test's console\n"
+          "  -h, --help      this text\n"
+          "\n"
+          "Exit status: 0 full marks, 1 some test failed, 2 nothing could "
+          "be graded\n"
+          "(a usage error, no QEMU, no stage built).\n");
+}
+
+// ---- The tables ------------------------------------------------------------------
+
+static const struct gstage *stages[MAX_STAGES];
+static int nstages;
+
+static int by_num(const void *a, const void *b) {
+  const struct gstage *x = *(const struct gstage *const *)a;
+  const struct gstage *y = *(const struct gstage *const *)b;
+  return x->num - y->num;
+}
+
+// Load the tables and check them: a broken table is the grader's bug, and
+// it must show up on the instructor's machine, not in a student's score.
+static int load_tables(void) {
+  int bad = 0;
+  for (const struct gstage *const *s = __start_hvgrade; s < __stop_hvgrade;
+       s++)
+    if (nstages < MAX_STAGES)
+      stages[nstages++] = *s;
+  qsort(stages, (size_t)nstages, sizeof stages[0], by_num);
+  for (int i = 0; i < nstages; i++) {
+    const struct gstage *st = stages[i];
+    if (i && stages[i - 1]->num == st->num) {
+      fprintf(stderr, "grade: two tables for stage %d\n", st->num);
+      bad++;
+    }
+    for (int k = 0; k < st->ntests; k++) {
+      const struct gtest *t = &st->tests[k];
+      for (int j = 0; j < k; j++)
+        if (strcmp(st->tests[j].name, t->name) == 0) {
+          fprintf(stderr, "grade: step%d: two tests called %s\n", st->num,
+                  t->name);
+          bad++;
+        }
+      const char *const *lists[2] = {t->expect, t->reject};
+      int sizes[2] = {MAX_EXPECT, MAX_REJECT};
+      for (int l = 0; l < 2; l++)
+        for (int j = 0; j < sizes[l] && lists[l][j]; j++) {
+          regex_t re;
+          if (regcomp(&re, lists[l][j], REG_EXTENDED | REG_NEWLINE) != 0) {
+            fprintf(stderr, "grade: step%d: %s: bad regex /%s/\n", st->num,
+                    t->name, lists[l][j]);
+            bad++;
+          } else
+            regfree(&re);
+        }
+    }
+  }
+  return bad ? -1 : 0;
+}
+
+static int stage_points(const struct gstage *st) {
+  int p = 0;
+  for (int i = 0; i < st->ntests; i++)
+    p += st->tests[i].points;
+  return p;
+}
+
+static int exists(const char *dir, const char *a, const char *b) {
+  char path[PATH_MAX];
+  snprintf(path, sizeof path, "%s/%s/%s", dir, a, b);
+  return access(path, F_OK) == 0;
+}
+
+static void list_tests(const char *build) {
+  int total = 0;
+  for (int i = 0; i < nstages; i++) {
+    const struct gstage *st = stages[i];
+    char elf[64];
+    snprintf(elf, sizeof elf, "step%d", st->num);
+    printf("step%d (%s): %s -- %d points%s\n", st->num, st->dir, st->title,
+           stage_points(st), exists(build, elf, "hv.elf") ? "" : " (not built)");
+    for (int k = 0; k < st->ntests; k++) {
+      const struct gtest *t = &st->tests[k];
+      printf("  %-22s %3d  %s", t->name, t->points, t->about);
+      if (t->visibility)
+        printf(" [%s]", t->visibility);
+      printf("\n");
+    }
+    total += stage_points(st);
+  }
+  printf("Total: %d points\n", total);
+}
+
+// ---- QEMU ------------------------------------------------------------------------
+
+// Is prog runnable, as execvp would find it?
+static int runnable(const char *prog) {
+  if (strchr(prog, '/'))
+    return access(prog, X_OK) == 0;
+  const char *path = getenv("PATH");
+  if (!path || !*path)
+    path = "/usr/local/bin:/usr/bin:/bin";
+  while (*path) {
+    size_t n = strcspn(path, ":");
+    char full[PATH_MAX];
+    snprintf(full, sizeof full, "%.*s/%s", (int)n, n ? path : ".", prog);
+    if (access(full, X_OK) == 0)
+      return 1;
+    path += n + (path[n] == ':');
+  }
+  return 0;
+}
+
+// ---- Running -----------------------------------------------------------------------
+
+struct job {
+  const struct gstage *st;
+  const struct gtest *t;
+};
+
+static struct job *jobs;
+static struct result *results;
+static int njobs;
+static atomic_int next_job;
+static pthread_mutex_t print_mu = PTHREAD_MUTEX_INITIALIZER;
+static char *done;
+static int next_print;
+static const struct gctx *ctx;
+
+#define GREEN "\033[32m"
+#define RED "\033[31m"
+#define PLAIN "\033[0m"
+
+static void print_details(const char *d, int color) {
+  while (*d) {
+    size_t n = strcspn(d, "\n");
+    const char *c = NULL;
+    if (color) {
+      size_t sp = strspn(d, " ");
+      const char *w = d + sp;
+      if (strncmp(w, "GOOD", 4) == 0 || strncmp(w, "ok ", 3) == 0)
+        c = GREEN;
+      else if (strncmp(w, "BAD", 3) == 0 || strncmp(w, "MISSING", 7) == 0 ||
+               strncmp(w, "WRONG", 5) == 0 || strncmp(w, "FAILED", 6) == 0)
+        c = RED;
+    }
+    printf("    %s%.*s%s\n", c ? c : "", (int)n, d, c ? PLAIN : "");
+    d += n + (d[n] == '\n');
+  }
+}
+
+static void print_result(const struct result *r) {
+  int color = ctx->color;
+  printf("step%d: %s ... ", r->stage->num, r->test->name);
+  if (r->passed)
+    printf("%sOK%s (%.1fs)\n", color ? GREEN : "", color ? PLAIN : "",
+           r->seconds);
+  else
+    printf("%sFAIL%s (%.1fs): %s\n", color ? RED : "", color ? PLAIN : "",
+           r->seconds, r->reason);
+  print_details(sb_str(&r->details), color);  // passes: only with -v
+  if (!r->passed && r->transcript[0])
+    printf("    transcript: %s\n", r->transcript);
+  if (ctx->verbose && r->console.len) {
+    const char *s = sb_str(&r->console);
+    while (*s) {
+      size_t n = strcspn(s, "\n");
+      printf("    | %.*s\n", (int)n, s);
+      s += n + (s[n] == '\n');
+    }
+  }
+  fflush(stdout);
+}
+
+static void *worker(void *arg) {
+  (void)arg;
+  for (;;) {
+    int i = atomic_fetch_add(&next_job, 1);
+    if (i >= njobs)
+      return NULL;
+    run_test(ctx, jobs[i].st, jobs[i].t, &results[i]);
+    // Print in table order: everything finished up to the first gap.
+    pthread_mutex_lock(&print_mu);
+    done[i] = 1;
+    while (next_print < njobs && done[next_print])
+      print_result(&results[next_print++]);
+    pthread_mutex_unlock(&print_mu);
+  }
+}
+
+static void run_all(int nthreads) {
+  pthread_t th[256];
+  if (nthreads > njobs)
+    nthreads = njobs;
+  if (nthreads > 256)
+    nthreads = 256;
+  int started = 0;
+  pthread_attr_t a;
+  pthread_attr_init(&a);
+  pthread_attr_setstacksize(&a, 1 << 20);
+  for (int i = 0; i < nthreads; i++)
+    if (pthread_create(&th[started], &a, worker, NULL) == 0)
+      started++;
+  pthread_attr_destroy(&a);
+  if (started == 0)
+    worker(NULL);
+  for (int i = 0; i < started; i++)
+    pthread_join(th[i], NULL);
+}
+
+// ---- Signals -----------------------------------------------------------------------
+
+// Ctrl-C (or a CI job's SIGTERM): take every QEMU down with us. They run
+// in process groups of their own, so the terminal's SIGINT never reaches
+// them, and a QEMU left behind would spin a CPU forever.
+static void on_fatal_signal(int sig) {
+  live_kill_all();
+  static const char msg[] = "\ngrade: interrupted: stopped every QEMU\n";
+  if (write(2, msg, sizeof msg - 1) < 0) {
+  }
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+
+// A reader that goes away (grade | head) must not kill us before we have
+// cleaned up and written the reports: with a handler instead of SIG_IGN,
+// write() fails with EPIPE, and QEMU (exec resets handlers) is unaffected.
+static void on_sigpipe(int sig) { (void)sig; }
+
+static void install_signals(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sigemptyset(&sa.sa_mask);
+  sa.sa_handler = on_fatal_signal;
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGHUP, &sa, NULL);
+  sa.sa_handler = on_sigpipe;
+  sa.sa_flags = SA_RESTART;
+  sigaction(SIGPIPE, &sa, NULL);
+}
+
+// ---- main ----------------------------------------------------------------------------
+
+static int parse_int(const char *s, int *v) {
+  char *end;
+  long x = strtol(s, &end, 10);
+  if (!*s || *end || x < 0 || x > 100000)
+    return -1;
+  *v = (int)x;
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  setvbuf(stdout, NULL, _IOLBF, 0);
+  install_signals();
+
+  const char *env = getenv("HVLAB_BUILD");
+  struct gctx g = {
+      .build = env && *env ? env : "build",
+      .results = "grade-results",
+      .max_output = DEFAULT_MAX_OUTPUT,
+  };
+  env = getenv("HVLAB_QEMU");
+  g.qemu = env && *env ? env : NULL;
+  const char *src = ".", *json = NULL, *junit = NULL, *want_test = NULL;
+  int want_step = 0, list = 0;
+  long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+  int nthreads = ncpu > 0 ? (int)ncpu : 1;
+
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i], *val = NULL;
+    // "--opt VALUE", "--opt=VALUE" and "-jN" all work.
+    static const char *const with_value[] = {
+        "--step", "--test", "--build", "--src", "--json", "--junit",
+        "--results", "--qemu", "--timeout", "-j", "--jobs", NULL};
+    int takes = 0;
+    for (int k = 0; with_value[k]; k++) {
+      size_t n = strlen(with_value[k]);
+      if (strncmp(a, with_value[k], n) == 0 &&
+          (a[n] == 0 || a[n] == '=' || (k >= 9 && a[1] == 'j' && a[n]))) {
+        takes = 1;
+        if (a[n] == '=')
+          val = a + n + 1;
+        else if (a[n])
+          val = a + n;
+        else if (i + 1 < argc)
+          val = argv[++i];
+        else {
+          fprintf(stderr, "grade: %s needs a value\n", a);
+          return 2;
+        }
+        a = with_value[k];
+        break;
+      }
+    }
+    if (!takes) {
+      if (strcmp(a, "--list") == 0)
+        list = 1;
+      else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0)
+        g.verbose = 1;
+      else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+        usage(stdout);
+        return 0;
+      } else {
+        fprintf(stderr, "grade: unknown option '%s'\n", a);
+        usage(stderr);
+        return 2;
+      }
+      continue;
+    }
+    int bad = 0;
+    if (strcmp(a, "--step") == 0)
+      bad = parse_int(val, &want_step) < 0 || want_step == 0;
+    else if (strcmp(a, "--test") == 0)
+      want_test = val;
+    else if (strcmp(a, "--build") == 0)
+      g.build = val;
+    else if (strcmp(a, "--src") == 0)
+      src = val;
+    else if (strcmp(a, "--json") == 0)
+      json = val;
+    else if (strcmp(a, "--junit") == 0)
+      junit = val;
+    else if (strcmp(a, "--results") == 0)
+      g.results = val;
+    else if (strcmp(a, "--qemu") == 0)
+      g.qemu = val;
+    else if (strcmp(a, "--timeout") == 0) {
+      char *end;
+      g.timeout = strtod(val, &end);
+      bad = *end || g.timeout <= 0;
+    } else  // -j, --jobs
+      bad = parse_int(val, &nthreads) < 0 || nthreads == 0;
+    if (bad) {
+      fprintf(stderr, "grade: bad value '%s' for %s\n", val, a);
+      return 2;
+    }
+  }
+
+  if (load_tables() < 0)
+    return 2;
+  if (list) {
+    list_tests(g.build);
+    return 0;
+  }
+  g.color = isatty(1) && !getenv("NO_COLOR");
+
+  // Which stages: those built, those with sources (a failed build scores
+  // 0, not "not graded"), or exactly the one asked for.
+  const struct gstage *graded[MAX_STAGES];
+  int ngraded = 0, found_step = 0;
+  struct sbuf skipped = {0};
+  for (int i = 0; i < nstages; i++) {
+    const struct gstage *st = stages[i];
+    char d[32];
+    snprintf(d, sizeof d, "step%d", st->num);
+    if (want_step) {
+      if (st->num == want_step)
+        graded[ngraded++] = st, found_step = 1;
+    } else if (exists(g.build, d, "hv.elf") || exists(src, st->dir, "main.c"))
+      graded[ngraded++] = st;
+    else
+      sb_printf(&skipped, " %d", st->num);
+  }
+  if (want_step && !found_step) {
+    fprintf(stderr, "grade: stage %d has no tests (stages with tests:",
+            want_step);
+    for (int i = 0; i < nstages; i++)
+      fprintf(stderr, " %d", stages[i]->num);
+    fprintf(stderr, ")\n");
+    return 2;
+  }
+  if (ngraded == 0) {
+    fprintf(stderr,
+            "grade: nothing to grade: no stage is built under %s/ and no "
+            "stage's sources are under %s/\n"
+            "       (run `make stages`, or pass --build DIR)\n",
+            g.build, src);
+    return 2;
+  }
+
+  // The tests: exact names first, then any containing the text.
+  jobs = calloc(256, sizeof *jobs);
+  for (int pass = 0; pass < 2 && njobs == 0; pass++)
+    for (int i = 0; i < ngraded; i++)
+      for (int k = 0; k < graded[i]->ntests && njobs < 256; k++) {
+        const struct gtest *t = &graded[i]->tests[k];
+        char full[128];
+        snprintf(full, sizeof full, "step%d:%s", graded[i]->num, t->name);
+        int take = !want_test ||
+                   (pass == 0 ? strcmp(t->name, want_test) == 0 ||
+                                    strcmp(full, want_test) == 0
+                              : strstr(full, want_test) != NULL);
+        if (take)
+          jobs[njobs++] = (struct job){graded[i], t};
+      }
+  if (njobs == 0) {
+    fprintf(stderr, "grade: no test matches '%s' (see grade --list)\n",
+            want_test);
+    return 2;
+  }
+  results = calloc((size_t)njobs, sizeof *results);
+  done = calloc((size_t)njobs, 1);
+  int max = 0;
+  for (int i = 0; i < njobs; i++) {
+    max += jobs[i].t->points;
+    results[i].stage = jobs[i].st;
+    results[i].test = jobs[i].t;
+  }
+
+  // From here on, "graded" means the stages that have a test to run.
+  int kept = 0;
+  for (int i = 0; i < ngraded; i++)
+    for (int k = 0; k < njobs; k++)
+      if (jobs[k].st == graded[i]) {
+        graded[kept++] = graded[i];
+        break;
+      }
+  ngraded = kept;
+  printf("grade: %d test%s of stage%s", njobs, njobs == 1 ? "" : "s",
+         ngraded == 1 ? "" : "s");
+  for (int i = 0; i < ngraded; i++)
+    printf(" %d", graded[i]->num);
+  printf(" (%d points) from %s/, %d at a time\n", max, g.build,
+         nthreads < njobs ? nthreads : njobs);
+  if (skipped.len)
+    printf("grade: not started, not graded: stage%s\n", sb_str(&skipped));
+
+  double t0 = now_seconds();
+  const char *qemu = g.qemu ? g.qemu : "qemu-system-riscv64";
+  int status;
+  if (!runnable(qemu)) {
+    // Without QEMU nothing can run: say it once, not once per test.
+    printf("grade: cannot run any test: %s %s.\n"
+           "grade: install QEMU 7.2 with `make deps-qemu` (Debian package "
+           "qemu-system-misc)%s.\n",
+           qemu, strchr(qemu, '/') ? "is not an executable file"
+                                   : "is not installed (not found in PATH)",
+           g.qemu ? ", or fix --qemu / $HVLAB_QEMU" : "");
+    for (int i = 0; i < njobs; i++)
+      snprintf(results[i].reason, sizeof results[i].reason,
+               "not run: %s not found", qemu);
+    status = 2;
+  } else {
+    live_init();
+    ctx = &g;
+    run_all(nthreads);
+    status = 0;
+  }
+  double secs = now_seconds() - t0;
+
+  int score = 0;
+  printf("\n");
+  for (int i = 0; i < ngraded; i++) {
+    int got = 0, of = 0;
+    for (int k = 0; k < njobs; k++)
+      if (jobs[k].st == graded[i]) {
+        of += jobs[k].t->points;
+        got += results[k].passed ? jobs[k].t->points : 0;
+      }
+    score += got;
+    printf("%sstep%d: %d/%d", i ? ", " : "", graded[i]->num, got, of);
+  }
+  printf(" (%.1fs)\nScore: %d/%d\n", secs, score, max);
+  fflush(stdout);
+
+  if (json && write_json(json, results, njobs, secs) < 0 && status == 0)
+    status = 1;
+  if (junit && write_junit(junit, results, njobs, secs) < 0 && status == 0)
+    status = 1;
+  if (status == 0 && score < max)
+    status = 1;
+  return status;
+}

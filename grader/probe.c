@@ -1,0 +1,472 @@
+// gdb probes: look inside the hypervisor while it runs.
+//
+// The console shows what a stage chooses to print; a probe checks what is
+// actually there. QEMU starts halted (-S) with a gdbstub on a free port;
+// we connect with hostlib's RSP client, set breakpoints at addresses from
+// the ELF's symbol table, and read registers by the names in QEMU's
+// target description (so "hstatus" means hstatus whatever its number).
+//
+// While the target runs, its console still arrives on QEMU's stdout, so
+// every wait alternates between the gdb socket and the console pipe: a
+// stage that prints a lot must not stall on a full pipe while we wait for
+// a breakpoint, and the test's deadline must hold throughout.
+
+#include <errno.h>
+#include <pthread.h>
+#include <regex.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "elfsym.h"
+#include "grade.h"
+#include "net.h"
+#include "qemu.h"
+#include "rsp.h"
+#include "rvdecode.h"
+
+#define MAX_BP 8
+#define CONNECT_TIMEOUT 5.0  // seconds for QEMU's gdbstub to answer
+#define PORT_TRIES 3         // ports to try if another program takes ours
+
+struct probe {
+  const struct gctx *g;
+  const char *elf_path;
+  struct elfsym *elf;  // NULL until needed
+  struct sbuf *log;
+  struct qemu_proc *p;
+  struct rsp_client *c;  // NULL until connected
+  int broken;            // the probe cannot go on
+  int failed;            // a check failed
+  char why[256];         // the first of either
+  struct {
+    int type;
+    uint64_t addr;
+    int kind;
+  } bp[MAX_BP];
+  int nbp;
+  uint64_t pc;  // where the target stopped last
+  int stopped;  // ... and it is stopped there now
+  uint64_t saved[32];
+};
+
+// libelf is not documented as safe to initialize from several threads.
+static pthread_mutex_t elf_mu = PTHREAD_MUTEX_INITIALIZER;
+
+struct probe *probe_new(const struct gctx *g, const char *elf_path,
+                        struct sbuf *log) {
+  struct probe *pr = calloc(1, sizeof *pr);
+  if (!pr) {
+    fprintf(stderr, "grade: out of memory\n");
+    exit(2);
+  }
+  pr->g = g;
+  pr->elf_path = elf_path;
+  pr->log = log;
+  return pr;
+}
+
+void probe_free(struct probe *pr) {
+  if (pr->c) {
+    rsp_close(pr->c);
+    free(pr->c);
+  }
+  if (pr->elf)
+    elfsym_close(pr->elf);
+  free(pr);
+}
+
+int probe_failed(const struct probe *pr) { return pr->broken || pr->failed; }
+const char *probe_reason(const struct probe *pr) { return pr->why; }
+uint64_t *probe_saved(struct probe *pr) { return pr->saved; }
+
+// Keep the first failure's line as the reason (cut to fit).
+static void set_why(struct probe *pr, const char *line) {
+  if (pr->why[0])
+    return;
+  size_t n = strlen(line);
+  if (n >= sizeof pr->why)
+    n = sizeof pr->why - 1;
+  memcpy(pr->why, line, n);
+  pr->why[n] = 0;
+}
+
+int probe_fail(struct probe *pr, const char *fmt, ...) {
+  va_list ap;
+  char line[300];
+  va_start(ap, fmt);
+  vsnprintf(line, sizeof line, fmt, ap);
+  va_end(ap);
+  set_why(pr, line);
+  sb_printf(pr->log, "  FAILED   %s\n", line);
+  pr->broken = 1;
+  return -1;
+}
+
+int probe_check(struct probe *pr, int ok, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  char line[300];
+  vsnprintf(line, sizeof line, fmt, ap);
+  va_end(ap);
+  sb_printf(pr->log, "  %-8s %s\n", ok ? "ok" : "WRONG", line);
+  if (!ok) {
+    set_why(pr, line);
+    pr->failed = 1;
+  }
+  return ok;
+}
+
+void probe_note(struct probe *pr, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  char line[300];
+  vsnprintf(line, sizeof line, fmt, ap);
+  va_end(ap);
+  sb_printf(pr->log, "  note     %s\n", line);
+}
+
+// ---- The ELF ----------------------------------------------------------------------
+
+static int open_elf(struct probe *pr) {
+  if (pr->elf)
+    return 0;
+  char err[256];
+  pthread_mutex_lock(&elf_mu);
+  pr->elf = elfsym_open(pr->elf_path, err, sizeof err);
+  pthread_mutex_unlock(&elf_mu);
+  if (!pr->elf)
+    return probe_fail(pr, "cannot read symbols: %s", err);
+  return 0;
+}
+
+int probe_sym(struct probe *pr, const char *name, uint64_t *addr,
+              uint64_t *size) {
+  if (open_elf(pr) < 0)
+    return -1;
+  if (elfsym_lookup(pr->elf, name, addr, size) < 0)
+    return probe_fail(pr, "hv.elf has no symbol '%s'", name);
+  return 0;
+}
+
+// A lookup that is allowed to fail quietly.
+static int have_sym(struct probe *pr, const char *name, uint64_t *addr) {
+  return open_elf(pr) == 0 && elfsym_lookup(pr->elf, name, addr, NULL) == 0;
+}
+
+int probe_has_sym(struct probe *pr, const char *name) {
+  uint64_t a;
+  return have_sym(pr, name, &a);
+}
+
+const char *probe_func_at(struct probe *pr, uint64_t addr) {
+  uint64_t off;
+  if (open_elf(pr) < 0)
+    return NULL;
+  return elfsym_func_at(pr->elf, addr, &off);
+}
+
+int probe_find_insn(struct probe *pr, uint64_t addr, uint64_t len,
+                    const char *mnemonic, uint64_t *at) {
+  if (open_elf(pr) < 0)
+    return -1;
+  size_t ml = strlen(mnemonic);
+  for (uint64_t a = addr; a < addr + len;) {
+    uint8_t b[4] = {0};
+    if (elfsym_read(pr->elf, a, b, 2) < 0)
+      break;
+    uint32_t bits = (uint32_t)b[0] | (uint32_t)b[1] << 8;
+    if (rv_insn_len(bits) == 4) {
+      if (elfsym_read(pr->elf, a + 2, b + 2, 2) < 0)
+        break;
+      bits |= (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+    }
+    struct rv_insn in;
+    int n = rv_decode(bits, a, &in);
+    if (strncmp(in.text, mnemonic, ml) == 0 &&
+        (in.text[ml] == 0 || in.text[ml] == ' ')) {
+      *at = a;
+      return 0;
+    }
+    a += (uint64_t)(n > 0 ? n : 2);
+  }
+  return probe_fail(pr, "no '%s' instruction within %lu bytes of %#lx",
+                    mnemonic, (unsigned long)len, (unsigned long)addr);
+}
+
+// Where the image holds the NUL-terminated string that starts with text,
+// preferring a string that starts exactly there. The image runs from
+// _start to __image_end (runtime/riscv/kernel.ld).
+static int find_string(struct probe *pr, const char *text, uint64_t *at) {
+  uint64_t lo, hi;
+  if (!have_sym(pr, "_start", &lo))
+    lo = 0x80200000;
+  if (!have_sym(pr, "__image_end", &hi) || hi <= lo || hi - lo > (64u << 20))
+    hi = lo + (8u << 20);
+  size_t n = 0, cap = 1 << 16;
+  unsigned char *img = malloc(cap);
+  // Read page by page until the first byte outside every segment.
+  while (img && lo + n < hi) {
+    if (n + 4096 > cap) {
+      unsigned char *q = realloc(img, cap * 2);
+      if (!q)
+        break;
+      img = q;
+      cap *= 2;
+    }
+    if (elfsym_read(pr->elf, lo + n, img + n, 4096) == 0) {
+      n += 4096;
+      continue;
+    }
+    while (lo + n < hi && elfsym_read(pr->elf, lo + n, img + n, 1) == 0)
+      n++;
+    break;
+  }
+  size_t tl = strlen(text);
+  long best = -1;
+  for (size_t i = 0; img && i + tl <= n; i++)
+    if (img[i] == (unsigned char)text[0] && memcmp(img + i, text, tl) == 0) {
+      if (i == 0 || img[i - 1] == 0) {
+        best = (long)i;
+        break;
+      }
+      if (best < 0)
+        best = (long)i;
+    }
+  free(img);
+  if (best < 0)
+    return probe_fail(pr, "hv.elf does not contain the text \"%s\"", text);
+  *at = lo + (uint64_t)best;
+  return 0;
+}
+
+// ---- Attaching ----------------------------------------------------------------------
+
+int probe_attach(struct probe *pr, struct qemu_cfg *cfg, struct qemu_proc *p) {
+  pr->p = p;
+  if (open_elf(pr) < 0)
+    return -1;
+  pr->c = malloc(sizeof *pr->c);
+  if (!pr->c)
+    return probe_fail(pr, "out of memory");
+  memset(pr->c, 0, sizeof *pr->c);
+  pr->c->fd = -1;
+
+  for (int attempt = 0; attempt < PORT_TRIES; attempt++) {
+    // The port is free now; the lock keeps our own QEMUs from inheriting
+    // the probe socket, but another program may still take the port
+    // before QEMU binds it. Then QEMU says so and exits, and we try again.
+    spawn_lock();
+    int port = free_tcp_port();
+    cfg->gdb_port = port;
+    cfg->halted = 1;
+    int r = port > 0 ? grader_qemu_start_locked(cfg, p) : -1;
+    int e = errno;
+    spawn_unlock();
+    if (port <= 0)
+      return probe_fail(pr, "no free TCP port for the gdbstub");
+    if (r < 0)
+      return probe_fail(pr, "could not start QEMU (%s): %s",
+                        cfg->qemu ? cfg->qemu : "qemu-system-riscv64",
+                        strerror(e));
+
+    double give_up = now_seconds() + CONNECT_TIMEOUT;
+    if (p->deadline && p->deadline < give_up)
+      give_up = p->deadline;
+    for (;;) {
+      if (rsp_connect(pr->c, "localhost", port, 100) == 0) {
+        set_cloexec(pr->c->fd);
+        return 0;
+      }
+      if (!qemu_pump(p, 1)) {  // QEMU ended, or its deadline came
+        if (p->timed_out)
+          return probe_fail(pr, "QEMU's gdbstub on port %d never answered "
+                                "(timed out after %.0fs)",
+                            port, p->seconds);
+        break;
+      }
+      if (now_seconds() > give_up) {
+        char err[200];
+        snprintf(err, sizeof err, "%s", rsp_error(pr->c));
+        return probe_fail(pr, "QEMU's gdbstub on port %d did not answer "
+                              "(%s)", port, err);
+      }
+    }
+    grader_qemu_finish(p);
+    if (p->out && (strstr(p->out, "Address already in use") ||
+                   strstr(p->out, "Failed to bind") ||
+                   strstr(p->out, "ailed to find an available port"))) {
+      probe_note(pr, "port %d was taken meanwhile; trying another", port);
+      qemu_free(p);
+      continue;
+    }
+    char v[160];
+    return probe_fail(pr, "QEMU ended before its gdbstub answered (%s)",
+                      qemu_verdict(p, v, sizeof v));
+  }
+  return probe_fail(pr, "no usable TCP port for the gdbstub after %d tries",
+                    PORT_TRIES);
+}
+
+// ---- Running to a stop ------------------------------------------------------------------
+
+// The target ended while we waited for `what`: collect it and say how.
+static int ended(struct probe *pr, const char *what) {
+  char v[160];
+  grader_qemu_finish(pr->p);
+  return probe_fail(pr, "the stage ended (%s) before %s",
+                    qemu_verdict(pr->p, v, sizeof v), what);
+}
+
+static int wait_stop(struct probe *pr, const char *what) {
+  struct rsp_stop st;
+  for (;;) {
+    int r = rsp_wait_stop(pr->c, &st, 20);
+    if (r == 0)
+      break;
+    if (r != RSP_ETIMEOUT)  // the connection broke: QEMU is gone
+      return ended(pr, what);
+    if (!qemu_pump(pr->p, 1))  // also kills it at the deadline
+      return ended(pr, what);
+  }
+  if (st.kind == 'W' || st.kind == 'X')
+    return ended(pr, what);
+  pr->stopped = 1;
+  uint64_t pc;
+  if (rsp_read_reg_name(pr->c, "pc", &pc) < 0)
+    return probe_fail(pr, "reading pc: %s", rsp_error(pr->c));
+  pr->pc = pc;
+  return 0;
+}
+
+static int find_bp(struct probe *pr, int type, uint64_t addr) {
+  for (int i = 0; i < pr->nbp; i++)
+    if (pr->bp[i].type == type && pr->bp[i].addr == addr)
+      return i;
+  return -1;
+}
+
+// Make (type, addr) the only breakpoint or watchpoint, then resume.
+static int run_to(struct probe *pr, int type, uint64_t addr, int kind,
+                  const char *what) {
+  if (pr->broken || !pr->c)
+    return -1;
+  for (int i = 0; i < pr->nbp;) {
+    if (pr->bp[i].type == type && pr->bp[i].addr == addr) {
+      i++;
+      continue;
+    }
+    if (rsp_break_remove(pr->c, pr->bp[i].type, pr->bp[i].addr,
+                         pr->bp[i].kind) < 0)
+      return probe_fail(pr, "removing a breakpoint: %s", rsp_error(pr->c));
+    pr->bp[i] = pr->bp[--pr->nbp];
+  }
+  if (find_bp(pr, type, addr) < 0) {
+    if (rsp_break_insert(pr->c, type, addr, kind) < 0)
+      return probe_fail(pr, "setting a %s at %#lx (%s): %s",
+                        type == RSP_BP_SW ? "breakpoint" : "watchpoint",
+                        (unsigned long)addr, what, rsp_error(pr->c));
+    pr->bp[pr->nbp].type = type;
+    pr->bp[pr->nbp].addr = addr;
+    pr->bp[pr->nbp++].kind = kind;
+  }
+  int r;
+  // Sitting on the breakpoint we want again: QEMU would stop at once.
+  if (type == RSP_BP_SW && pr->stopped && pr->pc == addr)
+    r = rsp_continue_over(pr->c, type, addr, kind);
+  else
+    r = rsp_continue(pr->c);
+  if (r < 0)
+    return probe_fail(pr, "resuming: %s", rsp_error(pr->c));
+  pr->stopped = 0;
+  return wait_stop(pr, what);
+}
+
+int probe_stop_addr(struct probe *pr, uint64_t addr, const char *what) {
+  char w[160];
+  snprintf(w, sizeof w, "reaching %s", what);
+  if (run_to(pr, RSP_BP_SW, addr, 4, w) < 0)
+    return -1;
+  if (pr->pc != addr)
+    return probe_fail(pr, "stopped at %#lx instead of %s (%#lx)",
+                      (unsigned long)pr->pc, what, (unsigned long)addr);
+  return 0;
+}
+
+int probe_stop(struct probe *pr, const char *sym) {
+  uint64_t addr;
+  if (probe_sym(pr, sym, &addr, NULL) < 0)
+    return -1;
+  return probe_stop_addr(pr, addr, sym);
+}
+
+#define RSP_WATCH_READ 3  // Z3: a read watchpoint
+
+int probe_stop_print(struct probe *pr, const char *text) {
+  uint64_t at = 0;
+  if (open_elf(pr) < 0 || find_string(pr, text, &at) < 0)
+    return -1;
+  char w[160];
+  snprintf(w, sizeof w, "printing \"%s\"", text);
+  return run_to(pr, RSP_WATCH_READ, at, 4, w);
+}
+
+int probe_reg(struct probe *pr, const char *name, uint64_t *v) {
+  if (pr->broken || !pr->c)
+    return -1;
+  if (rsp_read_reg_name(pr->c, name, v) < 0)
+    return probe_fail(pr, "reading register %s: %s", name, rsp_error(pr->c));
+  return 0;
+}
+
+int probe_mem(struct probe *pr, uint64_t addr, void *buf, size_t n) {
+  if (pr->broken || !pr->c)
+    return -1;
+  if (rsp_read_mem(pr->c, addr, buf, n) < 0)
+    return probe_fail(pr, "reading memory: %s", rsp_error(pr->c));
+  return 0;
+}
+
+void probe_detach(struct probe *pr) {
+  if (!pr->c || pr->c->fd < 0)
+    return;
+  if (!pr->c->running) {
+    for (int i = 0; i < pr->nbp; i++)
+      rsp_break_remove(pr->c, pr->bp[i].type, pr->bp[i].addr, pr->bp[i].kind);
+    pr->nbp = 0;
+    rsp_continue(pr->c);
+  }
+  // Closing the connection leaves a running target running.
+  rsp_close(pr->c);
+}
+
+// ---- Console helpers ------------------------------------------------------------------------
+
+static long scan(const char *console, const char *regex, int sum) {
+  regex_t re;
+  if (regcomp(&re, regex, REG_EXTENDED | REG_NEWLINE) != 0)
+    return -1;
+  long total = 0;
+  regmatch_t m[2];
+  for (const char *s = console; *s && regexec(&re, s, 2, m, 0) == 0;) {
+    if (!sum)
+      total++;
+    else if (m[1].rm_so >= 0)
+      total += strtol(s + m[1].rm_so, NULL, 10);
+    const char *nl = strchr(s + m[0].rm_eo, '\n');
+    if (!nl)
+      break;
+    s = nl + 1;  // one match per line
+  }
+  regfree(&re);
+  return total;
+}
+
+long console_count(const char *console, const char *regex) {
+  return scan(console, regex, 0);
+}
+
+long console_sum(const char *console, const char *regex) {
+  return scan(console, regex, 1);
+}

@@ -1,0 +1,641 @@
+// Running one test: boot QEMU, collect the console, judge the run.
+//
+// Tests run in parallel threads, each with its own QEMU. Two things make
+// that harder than it looks:
+//
+//  - fork() copies every file descriptor of every thread. If QEMU B is
+//    forked while test A holds the write end of its console pipe (between
+//    pipe() and the close after its own fork), QEMU B keeps A's pipe open,
+//    A never sees end-of-file, and A "times out" for no fault of its own.
+//    The same goes for the socket free_tcp_port() briefly binds. So forks
+//    and the creation of such descriptors take one lock, and descriptors
+//    that live on get FD_CLOEXEC as soon as they exist.
+//
+//  - A test can block in places that have no deadline of their own (a
+//    QEMU that closed its output but will not exit, a gdbstub that went
+//    quiet). A watchdog thread therefore kills every QEMU that outlives
+//    its deadline, whatever its test is doing; the test then wakes up.
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <regex.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "grade.h"
+#include "qemu.h"
+
+// ---- Forks and descriptors --------------------------------------------------------
+
+static pthread_mutex_t spawn_mu = PTHREAD_MUTEX_INITIALIZER;
+void spawn_lock(void) { pthread_mutex_lock(&spawn_mu); }
+void spawn_unlock(void) { pthread_mutex_unlock(&spawn_mu); }
+
+void set_cloexec(int fd) {
+  if (fd >= 0)
+    fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC);
+}
+
+// ---- Live QEMUs and the watchdog ----------------------------------------------------
+
+// A QEMU's deadline plus this is when the watchdog steps in. qemu_pump
+// enforces the deadline itself whenever it runs; the grace keeps the two
+// from racing in the ordinary case.
+#define WATCHDOG_GRACE 1.0
+#define MAX_LIVE 256
+
+static struct live {
+  volatile pid_t pid;  // read by the signal handler: no lock there
+  double deadline;
+  int killed;
+} live[MAX_LIVE];
+static pthread_mutex_t live_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void live_add(pid_t pid, double deadline) {
+  pthread_mutex_lock(&live_mu);
+  for (int i = 0; i < MAX_LIVE; i++)
+    if (live[i].pid == 0) {
+      live[i].deadline = deadline;
+      live[i].killed = 0;
+      live[i].pid = pid;
+      break;
+    }
+  pthread_mutex_unlock(&live_mu);
+}
+
+// Forget pid; returns 1 if the watchdog had to kill it.
+static int live_remove(pid_t pid) {
+  int killed = 0;
+  pthread_mutex_lock(&live_mu);
+  for (int i = 0; i < MAX_LIVE; i++)
+    if (live[i].pid == pid) {
+      killed = live[i].killed;
+      live[i].pid = 0;
+    }
+  pthread_mutex_unlock(&live_mu);
+  return killed;
+}
+
+static void *watchdog(void *arg) {
+  (void)arg;
+  for (;;) {
+    struct timespec ts = {0, 50 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    double now = now_seconds();
+    pthread_mutex_lock(&live_mu);
+    for (int i = 0; i < MAX_LIVE; i++)
+      if (live[i].pid > 0 && live[i].deadline > 0 && !live[i].killed &&
+          now > live[i].deadline + WATCHDOG_GRACE) {
+        kill(-live[i].pid, SIGKILL);  // the whole group: QEMU and children
+        live[i].killed = 1;
+      }
+    pthread_mutex_unlock(&live_mu);
+  }
+  return NULL;
+}
+
+void live_init(void) {
+  pthread_t t;
+  pthread_attr_t a;
+  pthread_attr_init(&a);
+  pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+  pthread_attr_setstacksize(&a, 64 * 1024);
+  if (pthread_create(&t, &a, watchdog, NULL) != 0)
+    fprintf(stderr, "grade: warning: no watchdog thread\n");
+  pthread_attr_destroy(&a);
+}
+
+// From the signal handler: kill() is async-signal-safe, and a slot being
+// filled or emptied meanwhile is at worst a QEMU that PR_SET_PDEATHSIG
+// (set by qemu_start) kills anyway when we die.
+void live_kill_all(void) {
+  for (int i = 0; i < MAX_LIVE; i++) {
+    pid_t pid = live[i].pid;
+    if (pid > 0)
+      kill(-pid, SIGKILL);
+  }
+}
+
+// Start QEMU, with the spawn lock held by the caller.
+int grader_qemu_start_locked(const struct qemu_cfg *cfg, struct qemu_proc *p) {
+  if (qemu_start(cfg, p) < 0)
+    return -1;
+  set_cloexec(p->fd);
+  live_add(p->pid, p->deadline);
+  return 0;
+}
+
+static int grader_qemu_start(const struct qemu_cfg *cfg, struct qemu_proc *p) {
+  spawn_lock();
+  int r = grader_qemu_start_locked(cfg, p);
+  int e = errno;
+  spawn_unlock();
+  errno = e;
+  return r;
+}
+
+// Run p to its end (or its deadline) and forget it.
+void grader_qemu_finish(struct qemu_proc *p) {
+  if (p->pid <= 0)
+    return;
+  qemu_wait(p);
+  if (live_remove(p->pid))
+    p->timed_out = 1;  // the watchdog's doing, not a crash
+}
+
+// ---- Console text ----------------------------------------------------------------
+
+// The console as lines: '\r' dropped (the UART sends CR LF) and NUL bytes
+// made visible, so that regexec and the listing see ordinary C strings.
+struct console {
+  char *text;
+  size_t len;
+  size_t *start;  // start[i]: offset of line i, for i <= nlines
+  int nlines;
+};
+
+static void console_init(struct console *c, const char *out, size_t n) {
+  c->text = malloc(n + 1);
+  size_t j = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (out[i] == '\r')
+      continue;
+    c->text[j++] = out[i] ? out[i] : '?';
+  }
+  c->text[j] = 0;
+  c->len = j;
+  // A last line without '\n' is still a line.
+  int lines = 0;
+  for (size_t i = 0; i < j; i++)
+    lines += c->text[i] == '\n';
+  if (j && c->text[j - 1] != '\n')
+    lines++;
+  c->start = malloc(((size_t)lines + 1) * sizeof *c->start);
+  int k = 0;
+  size_t at = 0;
+  while (k < lines) {
+    c->start[k++] = at;
+    char *nl = memchr(c->text + at, '\n', j - at);
+    at = nl ? (size_t)(nl - c->text) + 1 : j + 1;
+  }
+  // One past the last line's '\n' (or where it would be): so the length
+  // of line i, without its '\n', is always start[i + 1] - start[i] - 1.
+  c->start[lines] = j && c->text[j - 1] == '\n' ? j : j + 1;
+  c->nlines = lines;
+}
+
+static void console_free(struct console *c) {
+  free(c->text);
+  free(c->start);
+}
+
+// The line holding byte offset off.
+static int line_of(const struct console *c, size_t off) {
+  int lo = 0, hi = c->nlines - 1;
+  while (lo < hi) {
+    int mid = (lo + hi + 1) / 2;
+    if (c->start[mid] <= off)
+      lo = mid;
+    else
+      hi = mid - 1;
+  }
+  return lo;
+}
+
+// Append line i for people to read: control characters shown as '?', and
+// long lines (a flood is often one endless line) cut.
+static void add_line(struct sbuf *b, const struct console *c, int i) {
+  const char *s = c->text + c->start[i];
+  size_t n = c->start[i + 1] - c->start[i] - 1, max = 160;
+  for (size_t k = 0; k < n && k < max; k++) {
+    unsigned char ch = (unsigned char)s[k];
+    // The stages print ASCII; anything else is shown as '?', so that a
+    // terminal (or a report) never gets escape sequences or broken UTF-8.
+    char o = (ch < 0x20 && ch != '\t') || ch >= 0x7f ? '?' : (char)ch;
+    sb_add(b, &o, 1);
+  }
+  if (n > max)
+    sb_printf(b, "... (%zu more characters)", n - max);
+  sb_add(b, "\n", 1);
+}
+
+// ---- The checks on the console ---------------------------------------------------------
+
+#define MAX_BAD 20
+
+struct matches {
+  int line[MAX_EXPECT];     // line matched by expect[i], or -1
+  int earlier[MAX_EXPECT];  // for a missing one: a line before its turn
+  int nexp, missing;
+  int bad[MAX_BAD];         // lines matched by a reject pattern
+  int badpat[MAX_BAD];
+  int nbad;
+};
+
+// Search from byte offset `from` (a line start) for the first match of re.
+// Returns its line, or -1.
+static int find(const regex_t *re, const struct console *c, size_t from) {
+  regmatch_t m;
+  if (from >= c->len)
+    return -1;
+  if (regexec(re, c->text + from, 1, &m, 0) != 0)
+    return -1;
+  return line_of(c, from + (size_t)m.rm_so);
+}
+
+// Match expect[] in order: each pattern must match a line after the one
+// the previous pattern matched. A pattern that is missing does not move
+// the position, so the next one is still looked for where it should be.
+static int check_console(const struct gtest *t, const struct console *c,
+                         struct matches *m, struct sbuf *err) {
+  memset(m, 0, sizeof *m);
+  size_t pos = 0;
+  for (int i = 0; i < MAX_EXPECT && t->expect[i]; i++) {
+    regex_t re;
+    m->nexp++;
+    m->line[i] = m->earlier[i] = -1;
+    if (regcomp(&re, t->expect[i], REG_EXTENDED | REG_NEWLINE) != 0) {
+      sb_printf(err, "bad regex in the grader: /%s/", t->expect[i]);
+      return -1;
+    }
+    int l = find(&re, c, pos);
+    if (l >= 0) {
+      m->line[i] = l;
+      pos = c->start[l + 1];
+    } else {
+      m->missing++;
+      int e = find(&re, c, 0);  // anywhere before: out of order
+      m->earlier[i] = e;
+    }
+    regfree(&re);
+  }
+  for (int i = 0; i < MAX_REJECT && t->reject[i]; i++) {
+    regex_t re;
+    if (regcomp(&re, t->reject[i], REG_EXTENDED | REG_NEWLINE) != 0) {
+      sb_printf(err, "bad regex in the grader: /%s/", t->reject[i]);
+      return -1;
+    }
+    for (size_t at = 0; m->nbad < MAX_BAD;) {
+      int l = find(&re, c, at);
+      if (l < 0)
+        break;
+      m->bad[m->nbad] = l;
+      m->badpat[m->nbad++] = i;
+      at = c->start[l + 1];
+    }
+    regfree(&re);
+  }
+  return 0;
+}
+
+#define MAX_SHOWN 80
+
+// The GOOD/BAD/MISSING listing, after gradelib's assert_lines_match, but
+// aware of order: first the expected patterns and what became of each,
+// then the console around them, with each missing pattern shown where it
+// should have matched.
+static void listing(const struct gtest *t, const struct console *c,
+                    const struct matches *m, struct sbuf *b) {
+  if (m->nexp) {
+    sb_printf(b, "expected lines, in order:\n");
+    for (int i = 0; i < m->nexp; i++) {
+      if (m->line[i] >= 0)
+        sb_printf(b, "  GOOD     /%s/  (line %d)\n", t->expect[i],
+                  m->line[i] + 1);
+      else if (m->earlier[i] >= 0)
+        sb_printf(b,
+                  "  MISSING  /%s/  (only at line %d, before the line "
+                  "matched by the pattern above it: out of order)\n",
+                  t->expect[i], m->earlier[i] + 1);
+      else
+        sb_printf(b, "  MISSING  /%s/\n", t->expect[i]);
+    }
+  }
+  for (int i = 0; i < m->nbad; i++)
+    sb_printf(b, "  BAD      line %d matches /%s/, which must not appear\n",
+              m->bad[i] + 1, t->reject[m->badpat[i]]);
+  if (c->nlines == 0) {
+    sb_printf(b, "console: (empty: nothing was printed)\n");
+    return;
+  }
+
+  // Which lines to show: two around every GOOD and BAD line, three after
+  // the place of a missing one, and the last five if anything is missing.
+  char *show = calloc((size_t)c->nlines, 1), *good = calloc((size_t)c->nlines, 1),
+       *bad = calloc((size_t)c->nlines, 1);
+#define SHOW(l)                                                                \
+  do {                                                                         \
+    if ((l) >= 0 && (l) < c->nlines)                                           \
+      show[l] = 1;                                                             \
+  } while (0)
+  int prev = -1;
+  for (int i = 0; i < m->nexp; i++) {
+    int l = m->line[i];
+    if (l >= 0) {
+      good[l] = 1;
+      for (int k = -2; k <= 2; k++)
+        SHOW(l + k);
+      prev = l;
+    } else
+      for (int k = 1; k <= 3; k++)
+        SHOW(prev + k);
+  }
+  for (int i = 0; i < m->nbad; i++) {
+    bad[m->bad[i]] = 1;
+    for (int k = -2; k <= 2; k++)
+      SHOW(m->bad[i] + k);
+  }
+  if (m->missing)
+    for (int k = 1; k <= 5; k++)
+      SHOW(c->nlines - k);
+#undef SHOW
+
+  sb_printf(b, "console:\n");
+  int shown = 0, last = -1;
+  // Missing patterns before the first one that matched: shown at the top,
+  // if anything matched at all (else the list above says it all).
+  if (m->missing < m->nexp)
+    for (int i = 0; i < m->nexp && m->line[i] < 0; i++)
+      sb_printf(b, "  MISSING       /%s/ (expected before the first GOOD)\n",
+                t->expect[i]);
+  for (int l = 0; l < c->nlines && shown < MAX_SHOWN; l++) {
+    if (!show[l])
+      continue;
+    if (l != last + 1)
+      sb_printf(b, "  ...\n");
+    last = l;
+    shown++;
+    sb_printf(b, "  %-7s %5d| ", bad[l] ? "BAD" : good[l] ? "GOOD" : "", l + 1);
+    add_line(b, c, l);
+    // Missing patterns whose predecessor matched this line.
+    if (good[l]) {
+      int i = 0;
+      while (i < m->nexp && m->line[i] != l)
+        i++;
+      for (i++; i < m->nexp && m->line[i] < 0; i++)
+        sb_printf(b, "  MISSING       /%s/ (expected after line %d)\n",
+                  t->expect[i], l + 1);
+    }
+  }
+  if (shown == MAX_SHOWN)
+    sb_printf(b, "  ... (listing cut at %d lines)\n", MAX_SHOWN);
+  else if (last != c->nlines - 1)
+    sb_printf(b, "  ...\n");
+  free(show);
+  free(good);
+  free(bad);
+}
+
+// The last n lines, for failures that are not about particular lines.
+static void tail(const struct console *c, int n, struct sbuf *b) {
+  if (c->nlines == 0) {
+    sb_printf(b, "console: (empty: nothing was printed)\n");
+    return;
+  }
+  sb_printf(b, "last lines of the console:\n");
+  int from = c->nlines > n ? c->nlines - n : 0;
+  if (from)
+    sb_printf(b, "  ...\n");
+  for (int l = from; l < c->nlines; l++) {
+    sb_printf(b, "          %5d| ", l + 1);
+    add_line(b, c, l);
+  }
+}
+
+// ---- Exit statuses ---------------------------------------------------------------
+
+static const char *status_name(int st) {
+  static const char *const names[] = {
+      "pass", "a check failed", "no H extension", "hypervisor panic",
+      "unhandled guest exit"};
+  return st >= 0 && st < 5 ? names[st] : "not a stage status";
+}
+
+static void describe_mask(unsigned mask, struct sbuf *b) {
+  int first = 1;
+  for (int s = 0; s < 32; s++)
+    if (mask & ST(s)) {
+      sb_printf(b, "%s%d (%s)", first ? "" : " or ", s, status_name(s));
+      first = 0;
+    }
+}
+
+// ---- Transcripts -------------------------------------------------------------------
+
+static int mkdir_p(const char *path) {
+  char p[PATH_MAX];
+  if (snprintf(p, sizeof p, "%s", path) >= (int)sizeof p)
+    return -1;
+  for (char *s = p + 1; *s; s++)
+    if (*s == '/') {
+      *s = 0;
+      mkdir(p, 0777);
+      *s = '/';
+    }
+  return mkdir(p, 0777) == 0 || errno == EEXIST ? 0 : -1;
+}
+
+static void transcript_path(const struct gctx *g, const struct gstage *st,
+                            const struct gtest *t, char *out, size_t n) {
+  snprintf(out, n, "%s/step%d-%s.txt", g->results, st->num, t->name);
+}
+
+static void save_transcript(const struct gctx *g, struct result *r,
+                            const struct qemu_cfg *cfg,
+                            const struct console *c) {
+  char path[512], tmp[600];
+  transcript_path(g, r->stage, r->test, path, sizeof path);
+  if (mkdir_p(g->results) < 0)
+    return;
+  snprintf(tmp, sizeof tmp, "%s.tmp%d.%lx", path, (int)getpid(),
+           (unsigned long)pthread_self());
+  FILE *f = fopen(tmp, "w");
+  if (!f)
+    return;
+  char *argv[64], buf[256];
+  fprintf(f, "# hvlab grade: step%d: %s (%d points)\n", r->stage->num,
+          r->test->name, r->test->points);
+  if (qemu_argv(cfg, argv, 64, buf, sizeof buf) > 0) {
+    fprintf(f, "# QEMU:");
+    for (char **a = argv; *a; a++)
+      fprintf(f, strchr(*a, ' ') ? " '%s'" : " %s", *a);
+    fprintf(f, "\n");
+  }
+  fprintf(f, "# FAIL: %s\n#\n", r->reason);
+  // The details, as comments, then the console exactly as captured.
+  const char *d = sb_str(&r->details);
+  while (*d) {
+    const char *e = strchr(d, '\n');
+    size_t len = e ? (size_t)(e - d) : strlen(d);
+    fprintf(f, "# %.*s\n", (int)len, d);
+    d += len + (e != NULL);
+  }
+  fprintf(f, "# ---- console (%zu bytes) ----\n", c->len);
+  fwrite(c->text, 1, c->len, f);
+  int ok = fclose(f) == 0;
+  if (ok && rename(tmp, path) == 0)
+    snprintf(r->transcript, sizeof r->transcript, "%s", path);
+  else
+    unlink(tmp);
+}
+
+// ---- One test -----------------------------------------------------------------------
+
+// Set the reason, once: the first problem found is the one reported.
+__attribute__((format(printf, 2, 3))) static void fail(struct result *r,
+                                                       const char *fmt, ...) {
+  if (r->reason[0])
+    return;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(r->reason, sizeof r->reason, fmt, ap);
+  va_end(ap);
+}
+
+void run_test(const struct gctx *g, const struct gstage *st,
+              const struct gtest *t, struct result *r) {
+  double t0 = now_seconds();
+  r->stage = st;
+  r->test = t;
+  r->passed = 0;
+
+  char elf[PATH_MAX];
+  snprintf(elf, sizeof elf, "%s/step%d/hv.elf", g->build, st->num);
+  if (access(elf, R_OK) != 0) {
+    fail(r, "not built: %s is missing (did the stage fail to compile?)", elf);
+    r->seconds = now_seconds() - t0;
+    return;
+  }
+
+  double timeout = g->timeout > 0   ? g->timeout
+                   : t->timeout > 0 ? t->timeout
+                   : t->probe       ? PROBE_TIMEOUT
+                                    : DEFAULT_TIMEOUT;
+  struct qemu_cfg cfg = {
+      .kernel = elf,
+      .no_h = t->no_h,
+      .append = t->append,
+      .timeout = timeout,
+      .max_output = t->max_output ? t->max_output : g->max_output,
+      .qemu = g->qemu,
+  };
+  struct qemu_proc p;
+  memset(&p, 0, sizeof p);
+  p.fd = -1;
+  struct sbuf notes = {0};
+  struct probe *pr = NULL;
+  int start_errno = 0;
+
+  if (t->probe || t->after)
+    pr = probe_new(g, elf, &notes);
+  if (t->probe) {
+    if (probe_attach(pr, &cfg, &p) == 0)
+      t->probe(pr);
+    probe_detach(pr);  // let it run on to its end
+  } else if (grader_qemu_start(&cfg, &p) < 0) {
+    start_errno = errno;
+  }
+  grader_qemu_finish(&p);
+
+  struct console c;
+  console_init(&c, p.out ? p.out : "", p.out ? p.len : 0);
+  if (t->after && pr && !probe_failed(pr) && p.exited && !p.timed_out &&
+      !p.flooded && !p.signal)
+    t->after(pr, c.text);
+
+  // The ending first: if the run did not end properly, that is the news.
+  char why[160];
+  unsigned want = t->status ? t->status : ST_OK;
+  if (p.pid <= 0 && !t->probe)
+    fail(r, "could not start QEMU (%s): %s",
+         g->qemu ? g->qemu : "qemu-system-riscv64", strerror(start_errno));
+  else if (p.pid <= 0)
+    fail(r, "%s", probe_reason(pr));
+  else if (p.timed_out)
+    fail(r, "timed out after %.0fs: the stage never powered off%s%s",
+         timeout, pr && probe_failed(pr) ? "; gdb: " : "",
+         pr && probe_failed(pr) ? probe_reason(pr) : "");
+  else if (p.flooded)
+    fail(r, "output flood: over %zu bytes of console output (killed)",
+         p.max_output);
+  else if (p.signal)
+    fail(r, "QEMU crashed: killed by signal %d (%s)", p.signal,
+         sigdescr_np(p.signal) ? sigdescr_np(p.signal) : "?");
+  if (!r->reason[0] && pr && probe_failed(pr))
+    fail(r, "gdb: %s", probe_reason(pr));
+  if (!r->reason[0] && !(want & ST(p.status))) {
+    struct sbuf w = {0};
+    describe_mask(want, &w);
+    fail(r, "exit status %d (%s), expected %s", p.status,
+         status_name(p.status), sb_str(&w));
+    sb_free(&w);
+  }
+
+  struct matches m;
+  struct sbuf err = {0};
+  int show_listing = 0;
+  if (check_console(t, &c, &m, &err) < 0) {
+    fail(r, "%s", sb_str(&err));
+  } else {
+    if (m.missing) {
+      int i = 0;
+      while (m.line[i] >= 0)
+        i++;
+      fail(r, "%d of %d expected lines missing, first /%s/", m.missing,
+           m.nexp, t->expect[i]);
+    }
+    if (m.nbad) {
+      char line[100];
+      const char *s = c.text + c.start[m.bad[0]];
+      size_t n = strcspn(s, "\n");
+      snprintf(line, sizeof line, "%.*s", (int)(n < 80 ? n : 80), s);
+      for (char *q = line; *q; q++)
+        if ((unsigned char)*q < 0x20)
+          *q = '?';
+      fail(r, "unexpected line %d: %s", m.bad[0] + 1, line);
+    }
+    show_listing = m.missing || m.nbad;
+  }
+  sb_free(&err);
+
+  r->passed = !r->reason[0];
+  if (r->passed && g->verbose && notes.len)
+    sb_printf(&r->details, "gdb probe:\n%s", sb_str(&notes));
+  if (!r->passed) {
+    if (p.pid > 0) {
+      sb_printf(&r->details, "run: %s; expected exit status ",
+                qemu_verdict(&p, why, sizeof why));
+      describe_mask(want, &r->details);
+      sb_printf(&r->details, "\n");
+    }
+    if (notes.len)
+      sb_printf(&r->details, "gdb probe:\n%s", sb_str(&notes));
+    if (show_listing)
+      listing(t, &c, &m, &r->details);
+    else if (p.pid > 0)
+      tail(&c, 12, &r->details);
+    if (p.pid > 0)
+      save_transcript(g, r, &cfg, &c);
+  } else {
+    // A stale transcript from an earlier failure would only mislead.
+    char path[512];
+    transcript_path(g, st, t, path, sizeof path);
+    unlink(path);
+  }
+  if (g->verbose)
+    sb_add(&r->console, c.text, c.len);
+
+  console_free(&c);
+  sb_free(&notes);
+  if (pr)
+    probe_free(pr);
+  qemu_free(&p);
+  r->seconds = now_seconds() - t0;
+}
