@@ -1,0 +1,201 @@
+// The grader on the reference stages: full marks, its command line, and
+// its reports. (Broken stages: test_grader_mutations.c; hostile "QEMUs":
+// test_grader_hostile.c.)
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "test_grader.h"
+
+// Every stage the grader has tests for and that is built here.
+static int built_stages(void) {
+  int n = 0;
+  for (int s = 1; s <= 3; s++) {
+    char elf[512];
+    snprintf(elf, sizeof elf, "%s/step%d/hv.elf", build_dir(), s);
+    n += access(elf, R_OK) == 0;
+  }
+  return n;
+}
+
+TEST(grader_reference_full_marks) {
+  grade_bin();
+  if (built_stages() < 3)
+    SKIP("stages 1-3 are not all built (make all)");
+  char *dir = make_tmpdir("grade");
+  char json[600], junit[600], results[600];
+  snprintf(json, sizeof json, "%s/results.json", dir);
+  snprintf(junit, sizeof junit, "%s/junit.xml", dir);
+  snprintf(results, sizeof results, "%s/results", dir);
+  struct cmd c;
+  run_grade(&c,
+            (const char *const[]){"--build", build_dir(), "--results", results,
+                                  "--json", json, "--junit", junit, NULL},
+            NULL, 60);
+  CHECK(c.exited && c.status == 0, "grade exited %d, expected 0 (full marks)",
+        c.status);
+  CHECK(count_lines(c.out, "^Score: 100/100$") == 1, "no 'Score: 100/100'");
+  int oks = count_lines(c.out, "^step[1-3]: [a-z0-9_]+ \\.\\.\\. OK \\([0-9.]+s\\)$");
+  CHECK(oks == 18, "%d tests OK, expected 18", oks);
+  CHECK(count_lines(c.out, "FAIL") == 0, "a FAIL line");
+  CHECK(access(results, F_OK) != 0 || count_lines(c.out, "transcript") == 0,
+        "a transcript for a passing run");
+
+  // Gradescope's results.json.
+  char *j = read_text(json, NULL), why[200];
+  CHECK(j != NULL, "no %s", json);
+  if (j) {
+    CHECK(json_valid(j, why, sizeof why), "results.json is not JSON: %s", why);
+    CHECK(strstr(j, "\"score\": 100,") != NULL, "score is not 100");
+    CHECK(strstr(j, "\"execution_time\": ") != NULL, "no execution_time");
+    CHECK(strstr(j, "\"stdout_visibility\": \"visible\"") != NULL,
+          "no stdout_visibility");
+    CHECK(count_lines(j, "\"max_score\": [0-9]+") == 18, "not 18 tests");
+    CHECK(strstr(j, "\"name\": \"step3: trace_console_gdb\"") != NULL,
+          "test names are not 'stepN: name'");
+    CHECK(count_lines(j, "\"visibility\": \"after_due_date\"") == 1,
+          "the table's per-test visibility is lost");
+    CHECK(count_lines(j, "\"status\": \"passed\"") == 18, "not all passed");
+  }
+  char *x = read_text(junit, NULL);
+  CHECK(x != NULL, "no %s", junit);
+  if (x) {
+    CHECK(strncmp(x, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", 39) == 0,
+          "junit.xml has no XML declaration");
+    CHECK(strstr(x, "tests=\"18\" failures=\"0\"") != NULL,
+          "junit: not 18 tests, 0 failures");
+    CHECK(count_lines(x, "<testsuite name=\"step[1-3]\"") == 3,
+          "junit: not one suite per stage");
+    CHECK(count_lines(x, "<testcase ") == 18, "junit: not 18 testcases");
+    CHECK(strstr(x, "</testsuites>\n") != NULL, "junit.xml is cut short");
+  }
+  if (getenv("HVTEST_VERBOSE") || c.status != 0)
+    show_output(&c);
+  free(j);
+  free(x);
+  cmd_free(&c);
+  remove_tree(dir);
+  free(dir);
+}
+
+TEST(grader_command_line) {
+  grade_bin();
+  struct cmd c;
+  run_grade(&c, (const char *const[]){"--help", NULL}, NULL, 10);
+  CHECK(c.status == 0 && strstr(c.out, "usage: grade") &&
+            strstr(c.out, "--json FILE") && strstr(c.out, "--junit FILE"),
+        "--help");
+  cmd_free(&c);
+
+  run_grade(&c, (const char *const[]){"--list", NULL}, NULL, 10);
+  CHECK(c.status == 0, "--list exited %d", c.status);
+  CHECK(count_lines(c.out, "^Total: 100 points$") == 1, "--list: no total");
+  CHECK(count_lines(c.out, "^step[1-3] \\(step") == 3, "--list: not 3 stages");
+  CHECK(count_lines(c.out, "^  first_exit_gdb +8 ") == 1,
+        "--list: first_exit_gdb is not listed with its 8 points");
+  cmd_free(&c);
+
+  // Mistakes get a message and status 2, not a run.
+  const char *const *bad[] = {
+      (const char *const[]){"--bogus", NULL},
+      (const char *const[]){"--step", NULL},
+      (const char *const[]){"--step", "9", NULL},
+      (const char *const[]){"-j", "zero", NULL},
+      (const char *const[]){"--build", build_dir(), "--test", "no_such", NULL},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    run_grade(&c, bad[i], NULL, 10);
+    CHECK(c.exited && c.status == 2 && c.len > 0 &&
+              count_lines(c.out, "Score") == 0,
+          "%s %s: status %d, expected 2 and a message", bad[i][0],
+          bad[i][1] ? bad[i][1] : "", c.status);
+    cmd_free(&c);
+  }
+}
+
+TEST(grader_selects_tests) {
+  grade_bin();
+  if (built_stages() < 3)
+    SKIP("stages 1-3 are not all built (make all)");
+  char *dir = make_tmpdir("grade");
+  struct cmd c;
+  // One test by exact name: exactly that one, its points the maximum.
+  run_grade(&c,
+            (const char *const[]){"--build", build_dir(), "--results", dir,
+                                  "--test", "first_exit_gdb", NULL},
+            NULL, 30);
+  CHECK(c.status == 0 && count_lines(c.out, "^Score: 8/8$") == 1 &&
+            count_lines(c.out, "\\.\\.\\. OK") == 1,
+        "--test first_exit_gdb: status %d", c.status);
+  cmd_free(&c);
+  // stepN:name picks the stage too; a part of a name selects several.
+  run_grade(&c,
+            (const char *const[]){"--build", build_dir(), "--results", dir,
+                                  "--test", "step2:without_h", NULL},
+            NULL, 30);
+  CHECK(count_lines(c.out, "^step2: without_h \\.\\.\\. OK") == 1 &&
+            count_lines(c.out, "^Score: 3/3$") == 1,
+        "--test step2:without_h");
+  cmd_free(&c);
+  run_grade(&c,
+            (const char *const[]){"--build", build_dir(), "--results", dir,
+                                  "--test", "trace", "-j1", NULL},
+            NULL, 30);
+  CHECK(count_lines(c.out, "\\.\\.\\. OK") == 2 &&
+            count_lines(c.out, "^Score: 12/12$") == 1,
+        "--test trace: expected the two trace tests");
+  cmd_free(&c);
+  // One stage.
+  run_grade(&c,
+            (const char *const[]){"--build", build_dir(), "--results", dir,
+                                  "--step", "1", NULL},
+            NULL, 30);
+  CHECK(c.status == 0 && count_lines(c.out, "^step1: ") == 6 &&
+            count_lines(c.out, "^step[23]: [a-z]") == 0 &&
+            count_lines(c.out, "^Score: 20/20$") == 1,
+        "--step 1: status %d", c.status);
+  if (c.status != 0)
+    show_output(&c);
+  cmd_free(&c);
+  remove_tree(dir);
+  free(dir);
+}
+
+// A stage that failed to build: every one of its tests says so, and the
+// score counts it as 0 -- unless nothing at all is there to grade.
+TEST(grader_missing_elf) {
+  grade_bin();
+  char *dir = make_tmpdir("grade");
+  struct cmd c;
+  run_grade(&c,
+            (const char *const[]){"--build", dir, "--results", dir, "--step",
+                                  "2", NULL},
+            NULL, 10);
+  CHECK(c.status == 1, "status %d, expected 1", c.status);
+  CHECK(count_lines(c.out, "^step2: [a-z_]+ \\.\\.\\. FAIL \\([0-9.]+s\\): not "
+                           "built: .*/step2/hv\\.elf is missing") == 4,
+        "not 4 'not built' verdicts");
+  CHECK(count_lines(c.out, "^Score: 0/20$") == 1, "no 'Score: 0/20'");
+  cmd_free(&c);
+
+  // Sources present (the repository is the cwd) but nothing built: all
+  // three stages are graded, and fail.
+  run_grade(&c, (const char *const[]){"--build", dir, "--results", dir, NULL},
+            NULL, 10);
+  CHECK(c.status == 1 && count_lines(c.out, "not built") == 18 &&
+            count_lines(c.out, "^Score: 0/100$") == 1,
+        "sources without a build: status %d", c.status);
+  cmd_free(&c);
+
+  run_grade(&c,
+            (const char *const[]){"--build", dir, "--src", dir, "--results",
+                                  dir, NULL},
+            NULL, 10);
+  CHECK(c.status == 2 && strstr(c.out, "nothing to grade"),
+        "nothing built and no sources: status %d", c.status);
+  cmd_free(&c);
+  remove_tree(dir);
+  free(dir);
+}

@@ -1,0 +1,257 @@
+// Hostile submissions and a hostile machine: the grader must give every
+// test a verdict within its timeout, never hang, never die, and leave no
+// QEMU behind. A fake "QEMU" -- a shell script given with --qemu or found
+// first in PATH -- plays the stage that hangs, floods, crashes QEMU, never
+// powers off, or prints garbage.
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include "test_grader.h"
+
+// The grader checks that hv.elf exists (and gdb tests read its symbols)
+// before starting "QEMU", so these tests need the real stage 1.
+static void need_stage1(void) {
+  char elf[512];
+  grade_bin();
+  snprintf(elf, sizeof elf, "%s/step1/hv.elf", build_dir());
+  if (access(elf, R_OK) != 0)
+    SKIP("stage 1 is not built (make all)");
+}
+
+// Write the fake QEMU script dir/name; every copy notes its pid in
+// dir/pids (before `exec`, so the pid is that of what runs).
+static char *fake_qemu(const char *dir, const char *name, const char *body) {
+  char *path = malloc(600), text[4096];
+  snprintf(path, 600, "%s/%s", dir, name);
+  snprintf(text, sizeof text, "#!/bin/sh\necho $$ >> '%s/pids'\n%s\n", dir,
+           body);
+  CHECK(write_text(path, text, 0755) == 0, "cannot write %s", path);
+  return path;
+}
+
+// Every process the fakes noted must be gone.
+static void check_no_leftovers(const char *dir) {
+  char path[600];
+  snprintf(path, sizeof path, "%s/pids", dir);
+  char *pids = read_text(path, NULL);
+  if (!pids)
+    return;
+  int left = 0;
+  for (char *s = pids; *s;) {
+    pid_t pid = (pid_t)strtol(s, &s, 10);
+    if (pid <= 0)
+      break;
+    // Killed processes may take a moment to be reaped by init.
+    for (int i = 0; i < 100 && !process_gone(pid); i++)
+      usleep(20000);
+    if (!process_gone(pid)) {
+      left++;
+      kill(pid, SIGKILL);
+    }
+  }
+  CHECK(left == 0, "%d fake QEMU process(es) left running", left);
+  free(pids);
+}
+
+// One fake that misbehaves differently for each stage 1 test, by what its
+// command line asks for:
+//   -S (the gdb test)       hangs: never answers on its gdbstub port
+//   h=false (without_h)     closes its output, then lingers forever
+//   crash=hv (crash_dump)   exits, but leaves a child holding its output
+//   anything else           floods the console
+TEST(grader_hostile_hang_flood_linger) {
+  need_stage1();
+  char *dir = make_tmpdir("hostile");
+  char *q = fake_qemu(dir, "qemu",
+                      "case \"$*\" in\n"
+                      "*' -S'*) exec sleep 60 ;;\n"
+                      "*h=false*) exec >/dev/null 2>&1; exec sleep 60 ;;\n"
+                      "*crash=hv*) sleep 60 & echo $! >> \"$(dirname $0)/pids\";"
+                      " echo 'half a boot'; exit 0 ;;\n"
+                      "*) exec yes 'flood flood flood flood' ;;\n"
+                      "esac");
+  struct cmd c;
+  run_grade(&c,
+            (const char *const[]){"--build", build_dir(), "--step", "1",
+                                  "--qemu", q, "--timeout", "2", "-j", "5",
+                                  "--results", dir, NULL},
+            NULL, 20);
+  CHECK(c.exited && c.status == 1, "grade exited %d, expected 1", c.status);
+  CHECK(c.seconds < 6, "took %.1fs: a 2s timeout must hold (watchdog grace 1s)",
+        c.seconds);
+  CHECK(count_lines(c.out, "^Score: 0/20$") == 1, "no 'Score: 0/20'");
+#define VERDICT(test, re)                                                      \
+  CHECK(count_lines(c.out, "^step1: " test " \\.\\.\\. FAIL \\([0-9.]+s\\): " re) == 1, \
+        "%s: no verdict /%s/", test, re)
+  VERDICT("h_detected", "output flood");
+  VERDICT("delegation", "output flood");
+  VERDICT("delegation_csrs_gdb", "timed out after 2s.*gdb: QEMU's gdbstub on port [0-9]+ never answered");
+  VERDICT("without_h", "timed out after 2s");
+  VERDICT("crash_dump", "timed out after 2s");
+  CHECK(count_lines(c.out, "^    transcript: ") == 5, "not 5 transcripts");
+  if (c.status != 1 || c.seconds >= 6)
+    show_output(&c);
+  check_no_leftovers(dir);
+  cmd_free(&c);
+  free(q);
+  remove_tree(dir);
+  free(dir);
+}
+
+// QEMU itself crashes -- found through PATH this time, as a student's
+// machine would find it.
+TEST(grader_hostile_qemu_crashes) {
+  need_stage1();
+  char *dir = make_tmpdir("hostile");
+  free(fake_qemu(dir, "qemu-system-riscv64", "echo booting; kill -SEGV $$"));
+  char path[2048];
+  snprintf(path, sizeof path, "PATH=%s:%s", dir, getenv("PATH"));
+  struct cmd c;
+  run_grade(&c,
+            (const char *const[]){"--build", build_dir(), "--step", "1", "-j",
+                                  "5", "--results", dir, NULL},
+            (const char *const[]){path, "HVLAB_QEMU=", NULL}, 20);
+  CHECK(c.exited && c.status == 1, "grade exited %d, expected 1", c.status);
+  CHECK(count_lines(c.out, "FAIL \\([0-9.]+s\\): QEMU crashed: killed by "
+                           "signal 11") == 5,
+        "not 5 'QEMU crashed' verdicts");
+  CHECK(c.seconds < 5, "took %.1fs for 5 crashes", c.seconds);
+  if (c.status != 1)
+    show_output(&c);
+  cmd_free(&c);
+  remove_tree(dir);
+  free(dir);
+}
+
+// Garbage on the console: control characters, escapes, quotes, markup and
+// bytes that are not UTF-8. The reports must still parse.
+TEST(grader_hostile_garbage_reports) {
+  need_stage1();
+  char *dir = make_tmpdir("hostile");
+  char *q = fake_qemu(dir, "qemu",
+                      "printf 'step1: \\001\\033[31m \"quoted\\\\\" <b>&amp;"
+                      "</b> \\377\\376\\300\\200 \\355\\240\\200\\n'\n"
+                      "printf 'no newline at the end \\000 \\t'\nexit 1");
+  char json[700], junit[700];
+  snprintf(json, sizeof json, "%s/r.json", dir);
+  snprintf(junit, sizeof junit, "%s/r.xml", dir);
+  struct cmd c;
+  run_grade(&c,
+            (const char *const[]){"--build", build_dir(), "--step", "1",
+                                  "--qemu", q, "--results", dir, "--json",
+                                  json, "--junit", junit, NULL},
+            NULL, 20);
+  CHECK(c.exited && c.status == 1, "grade exited %d, expected 1", c.status);
+  CHECK(count_lines(c.out, "FAIL \\([0-9.]+s\\): ") == 5, "not 5 FAILs");
+  // The listing shows what the stage printed, made printable.
+  CHECK(count_lines(c.out, "^ +[0-9]+\\| step1: \\?\\?\\[31m \"quoted") >= 1,
+        "the listing does not show the console line, made printable");
+  char *j = read_text(json, NULL), *x = read_text(junit, NULL), why[200];
+  CHECK(j && json_valid(j, why, sizeof why), "results.json: %s",
+        j ? why : "missing");
+  CHECK(j && strstr(j, "\"score\": 0,"), "results.json: score is not 0");
+  CHECK(x && !xml_has_bad_bytes(x), "junit.xml holds control characters");
+  CHECK(x && strstr(x, "&lt;b&gt;&amp;amp;&lt;/b&gt;") != NULL,
+        "junit.xml: markup from the console is not escaped");
+  free(j);
+  free(x);
+  cmd_free(&c);
+  free(q);
+  remove_tree(dir);
+  free(dir);
+}
+
+// No QEMU at all: one clear message, not eighteen; still a score and a
+// results.json, so Gradescope shows the student something.
+TEST(grader_hostile_no_qemu) {
+  need_stage1();
+  char *dir = make_tmpdir("hostile");
+  char json[700];
+  snprintf(json, sizeof json, "%s/r.json", dir);
+  struct cmd c;
+  run_grade(&c,
+            (const char *const[]){"--build", build_dir(), "--qemu",
+                                  "/nonexistent/qemu-system-riscv64", "--json",
+                                  json, "--results", dir, NULL},
+            NULL, 10);
+  CHECK(c.exited && c.status == 2, "grade exited %d, expected 2", c.status);
+  CHECK(count_lines(c.out, "cannot run any test") == 1,
+        "not exactly one 'cannot run' message");
+  CHECK(count_lines(c.out, "FAIL") == 0, "per-test FAIL lines without QEMU");
+  CHECK(count_lines(c.out, "^Score: 0/[0-9]+$") == 1, "no score");
+  char *j = read_text(json, NULL), why[200];
+  CHECK(j && json_valid(j, why, sizeof why) && strstr(j, "\"score\": 0,"),
+        "results.json missing, invalid or not 0");
+  if (c.status != 2)
+    show_output(&c);
+  free(j);
+  cmd_free(&c);
+  remove_tree(dir);
+  free(dir);
+}
+
+// `grade | head -1`: the reader goes away. The grader must not die of
+// SIGPIPE; it finishes, writes its report, and exits with its status.
+TEST(grader_survives_sigpipe) {
+  need_stage1();
+  char *dir = make_tmpdir("hostile");
+  char json[700];
+  snprintf(json, sizeof json, "%s/r.json", dir);
+  int p[2];
+  CHECK(pipe(p) == 0, "pipe");
+  close(p[0]);  // nobody will ever read
+  char *argv[] = {(char *)grade_bin(), "--build", (char *)build_dir(),
+                  "--step", "1", "--json", json, "--results", dir, NULL};
+  struct cmd c;
+  CHECK(cmd_start(&c, argv, NULL, p[1]) == 0, "cannot start the grader");
+  close(p[1]);
+  cmd_wait(&c, 30);
+  CHECK(c.exited && c.status == 0,
+        "grade %s %d, expected to exit 0 (stage 1 has full marks)",
+        c.exited ? "exited" : "died of signal", c.exited ? c.status : c.signal);
+  CHECK(access(json, R_OK) == 0, "no results.json");
+  cmd_free(&c);
+  remove_tree(dir);
+  free(dir);
+}
+
+// Ctrl-C in the middle of a run: the grader goes, and so do its QEMUs
+// (which run in their own process groups, out of the terminal's reach).
+TEST(grader_sigint_kills_qemus) {
+  need_stage1();
+  char *dir = make_tmpdir("hostile");
+  char *q = fake_qemu(dir, "qemu", "exec sleep 60");
+  char pids[700];
+  snprintf(pids, sizeof pids, "%s/pids", dir);
+  char *argv[] = {(char *)grade_bin(), "--build", (char *)build_dir(),
+                  "--step",  "1", "--qemu", q, "-j", "5", "--results", dir,
+                  NULL};
+  struct cmd c;
+  CHECK(cmd_start(&c, argv, NULL, -1) == 0, "cannot start the grader");
+  // Wait for the fakes to be running.
+  for (int i = 0; i < 250; i++) {
+    char *text = read_text(pids, NULL);
+    int n = text ? count_lines(text, "^[0-9]+$") : 0;
+    free(text);
+    if (n == 5)
+      break;
+    usleep(20000);
+  }
+  kill(c.pid, SIGINT);
+  cmd_wait(&c, 10);
+  CHECK(!c.exited && c.signal == SIGINT,
+        "the grader did not end by SIGINT (exited %d, signal %d)", c.status,
+        c.signal);
+  CHECK(c.seconds < 8, "took %.1fs to stop", c.seconds);
+  CHECK(strstr(c.out, "interrupted") != NULL, "no 'interrupted' message");
+  check_no_leftovers(dir);
+  cmd_free(&c);
+  free(q);
+  remove_tree(dir);
+  free(dir);
+}

@@ -1,0 +1,179 @@
+// Does the grader catch real mistakes? Each test here copies the stages'
+// sources to a temporary directory, makes one small change of the kind a
+// student makes, builds that copy, grades it, and checks that the test
+// meant to catch the mistake fails while every test of an earlier stage
+// still passes (a stage 3 bug must not cost stage 1 or 2 points).
+//
+// The change is a plain text replacement. If its target text is not in
+// the file any more (someone edited that line), the test fails loudly
+// instead of quietly testing nothing.
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "test_grader.h"
+
+struct mutation {
+  const char *file;     // relative to the repository
+  const char *find;     // must occur exactly once
+  const char *replace;
+  const char *catcher;  // "stepN:name" of the test that must fail
+  int stage;            // N: every test of stages < N must pass
+  const char *survivor; // "stepN:name" that must still pass, or NULL
+};
+
+static int have_cross_compiler(void) {
+  return system("command -v riscv64-unknown-elf-gcc >/dev/null 2>&1 || "
+                "command -v riscv64-linux-gnu-gcc >/dev/null 2>&1") == 0;
+}
+
+// Replace the one occurrence of m->find in dir/m->file.
+static int mutate(const char *dir, const struct mutation *m) {
+  char path[700];
+  snprintf(path, sizeof path, "%s/%s", dir, m->file);
+  char *text = read_text(path, NULL);
+  CHECK(text != NULL, "cannot read %s", path);
+  if (!text)
+    return -1;
+  char *at = strstr(text, m->find);
+  CHECK(at != NULL, "mutation target not found in %s: \"%s\" -- the file "
+                    "changed; update this test", m->file, m->find);
+  if (!at) {
+    free(text);
+    return -1;
+  }
+  CHECK(strstr(at + 1, m->find) == NULL,
+        "mutation target occurs more than once in %s: \"%s\"", m->file,
+        m->find);
+  size_t n = strlen(text), fl = strlen(m->find), rl = strlen(m->replace);
+  char *out = malloc(n - fl + rl + 1);
+  size_t pre = (size_t)(at - text);
+  memcpy(out, text, pre);
+  memcpy(out + pre, m->replace, rl);
+  strcpy(out + pre + rl, at + fl);
+  int r = write_text(path, out, 0644);
+  CHECK(r == 0, "cannot write %s", path);
+  free(text);
+  free(out);
+  return r;
+}
+
+static void check_mutation(const struct mutation *m) {
+  grade_bin();
+  if (!have_cross_compiler())
+    SKIP("no RISC-V cross compiler (riscv64-unknown-elf-gcc or "
+         "riscv64-linux-gnu-gcc): cannot build mutated stages");
+  if (access("Makefile", R_OK) != 0 || access("step1-vmxon", F_OK) != 0)
+    SKIP("not run from the repository's top directory");
+  char *dir = make_tmpdir("mutant");
+  char cmd[2048];
+  snprintf(cmd, sizeof cmd, "cp -r runtime step* mk Makefile '%s/'", dir);
+  CHECK(system(cmd) == 0, "copying the sources failed: %s", cmd);
+  if (mutate(dir, m) < 0)
+    goto out;
+
+  char build[700], results[700];
+  snprintf(build, sizeof build, "%s/build", dir);
+  snprintf(results, sizeof results, "%s/results", dir);
+  char *make[] = {"make", "-s", "-j2", "-C", dir, NULL, "stages", NULL};
+  char bv[800];
+  snprintf(bv, sizeof bv, "BUILD=%s", build);
+  make[5] = bv;
+  struct cmd mk;
+  CHECK(cmd_start(&mk, make, NULL, -1) == 0, "cannot run make");
+  cmd_wait(&mk, 120);
+  CHECK(mk.exited && mk.status == 0, "building the mutant failed (%d)",
+        mk.status);
+  if (!mk.exited || mk.status != 0) {
+    show_output(&mk);
+    cmd_free(&mk);
+    goto out;
+  }
+  cmd_free(&mk);
+
+  struct cmd c;
+  run_grade(&c,
+            (const char *const[]){"--build", build, "--results", results,
+                                  NULL},
+            NULL, 90);
+  CHECK(c.exited && c.status == 1, "grade exited %d, expected 1", c.status);
+  CHECK(count_lines(c.out, "^Score: [0-9]+/100$") == 1, "no score");
+
+  // The catcher fails...
+  char re[200];
+  const char *colon = strchr(m->catcher, ':');
+  snprintf(re, sizeof re, "^%.*s: %s \\.\\.\\. FAIL", (int)(colon - m->catcher),
+           m->catcher, colon + 1);
+  CHECK(count_lines(c.out, re) == 1, "%s did not fail", m->catcher);
+  // ... and no test of an earlier stage does.
+  for (int s = 1; s < m->stage; s++) {
+    snprintf(re, sizeof re, "^step%d: [a-z0-9_]+ \\.\\.\\. FAIL", s);
+    CHECK(count_lines(c.out, re) == 0,
+          "a stage %d test failed because of a stage %d mutation", s,
+          m->stage);
+  }
+  if (m->survivor) {
+    colon = strchr(m->survivor, ':');
+    snprintf(re, sizeof re, "^%.*s: %s \\.\\.\\. OK",
+             (int)(colon - m->survivor), m->survivor, colon + 1);
+    CHECK(count_lines(c.out, re) == 1, "%s failed too", m->survivor);
+  }
+  if (getenv("HVTEST_VERBOSE") || count_lines(c.out, "FAIL") == 0)
+    show_output(&c);
+  cmd_free(&c);
+out:
+  remove_tree(dir);
+  free(dir);
+}
+
+// hypercall.h: the ecall is not skipped, so the guest makes the same
+// hypercall forever (the seed guest floods the console with call #0).
+TEST(grader_catches_sepc_not_advanced) {
+  check_mutation(&(struct mutation){
+      .file = "step3-guest/hypercall.h",
+      .find = "#define SBI_RESUME 4",
+      .replace = "#define SBI_RESUME 0",
+      .catcher = "step3:sepc_advance",
+      .stage = 3,
+  });
+}
+
+// switch.S: s1 (x9) is not saved at an exit, so the guest gets back a
+// stale value.
+TEST(grader_catches_unsaved_register) {
+  check_mutation(&(struct mutation){
+      .file = "step3-guest/switch.S",
+      .find = "        sd      x9, X(9)(a0)\n",
+      .replace = "",
+      .catcher = "step3:regs_survive",
+      .stage = 3,
+  });
+}
+
+// hext.c: breakpoints delegated to the guest as well.
+TEST(grader_catches_wrong_hedeleg) {
+  check_mutation(&(struct mutation){
+      .file = "step1-vmxon/hext.c",
+      .find = "((1UL << EXC_INST_MISALIGNED) | (1UL << EXC_ECALL_U) |",
+      .replace = "((1UL << EXC_INST_MISALIGNED) | (1UL << EXC_ECALL_U) | "
+                 "(1UL << EXC_BREAKPOINT) |",
+      .catcher = "step1:delegation_csrs_gdb",
+      .stage = 1,
+  });
+}
+
+// run.h: the per-cause counters are never incremented. Every guest still
+// passes its own tests (the hello guest checks only the total), so only a
+// look into hypervisor memory can catch it.
+TEST(grader_catches_counters_not_counted) {
+  check_mutation(&(struct mutation){
+      .file = "step3-guest/run.h",
+      .find = "  t->count[idx]++;\n",
+      .replace = "",
+      .catcher = "step3:trace_seed_gdb",
+      .stage = 3,
+      .survivor = "step3:guest_tests",
+  });
+}
