@@ -27,7 +27,7 @@
 #include "rvdecode.h"
 
 #define MAX_BP 8
-#define CONNECT_TIMEOUT 5.0  // seconds for QEMU's gdbstub to answer
+#define CONNECT_TIMEOUT 10.0  // seconds for QEMU's gdbstub to answer
 #define PORT_TRIES 3         // ports to try if another program takes ours
 
 struct probe {

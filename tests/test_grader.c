@@ -36,9 +36,12 @@ TEST(grader_reference_full_marks) {
             NULL, 60);
   CHECK(c.exited && c.status == 0, "grade exited %d, expected 0 (full marks)",
         c.status);
-  CHECK(count_lines(c.out, "^Score: 100/100$") == 1, "no 'Score: 100/100'");
-  int oks = count_lines(c.out, "^step[1-3]: [a-z0-9_]+ \\.\\.\\. OK \\([0-9.]+s\\)$");
-  CHECK(oks == 18, "%d tests OK, expected 18", oks);
+  int got = -1, max = -1;
+  CHECK(grade_score(c.out, &got, &max) == 0 && got == max && max > 0,
+        "not full marks: Score: %d/%d", got, max);
+  // One OK line per test, as many as the reports hold; no FAIL.
+  int oks = count_lines(c.out, "^step[0-9]+: [a-z0-9_]+ \\.\\.\\. OK \\([0-9.]+s\\)$");
+  CHECK(oks >= 18, "%d tests OK; stages 1-3 alone have 18", oks);
   CHECK(count_lines(c.out, "FAIL") == 0, "a FAIL line");
   CHECK(access(results, F_OK) != 0 || count_lines(c.out, "transcript") == 0,
         "a transcript for a passing run");
@@ -48,27 +51,31 @@ TEST(grader_reference_full_marks) {
   CHECK(j != NULL, "no %s", json);
   if (j) {
     CHECK(json_valid(j, why, sizeof why), "results.json is not JSON: %s", why);
-    CHECK(strstr(j, "\"score\": 100,") != NULL, "score is not 100");
+    char sc[64];
+    snprintf(sc, sizeof sc, "\"score\": %d,", max);
+    CHECK(strstr(j, sc) != NULL, "results.json: score is not %d", max);
     CHECK(strstr(j, "\"execution_time\": ") != NULL, "no execution_time");
     CHECK(strstr(j, "\"stdout_visibility\": \"visible\"") != NULL,
           "no stdout_visibility");
-    CHECK(count_lines(j, "\"max_score\": [0-9]+") == 18, "not 18 tests");
+    CHECK(count_lines(j, "\"max_score\": [0-9]+") == oks,
+          "results.json does not hold %d tests", oks);
     CHECK(strstr(j, "\"name\": \"step3: trace_console_gdb\"") != NULL,
           "test names are not 'stepN: name'");
-    CHECK(count_lines(j, "\"visibility\": \"after_due_date\"") == 1,
+    CHECK(count_lines(j, "\"visibility\": \"after_due_date\"") >= 1,
           "the table's per-test visibility is lost");
-    CHECK(count_lines(j, "\"status\": \"passed\"") == 18, "not all passed");
+    CHECK(count_lines(j, "\"status\": \"passed\"") == oks, "not all passed");
   }
   char *x = read_text(junit, NULL);
   CHECK(x != NULL, "no %s", junit);
   if (x) {
     CHECK(strncmp(x, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", 39) == 0,
           "junit.xml has no XML declaration");
-    CHECK(strstr(x, "tests=\"18\" failures=\"0\"") != NULL,
-          "junit: not 18 tests, 0 failures");
-    CHECK(count_lines(x, "<testsuite name=\"step[1-3]\"") == 3,
+    char tf[64];
+    snprintf(tf, sizeof tf, "tests=\"%d\" failures=\"0\"", oks);
+    CHECK(strstr(x, tf) != NULL, "junit: not %s", tf);
+    CHECK(count_lines(x, "<testsuite name=\"step[0-9]+\"") >= 3,
           "junit: not one suite per stage");
-    CHECK(count_lines(x, "<testcase ") == 18, "junit: not 18 testcases");
+    CHECK(count_lines(x, "<testcase ") == oks, "junit: not %d testcases", oks);
     CHECK(strstr(x, "</testsuites>\n") != NULL, "junit.xml is cut short");
   }
   if (getenv("HVTEST_VERBOSE") || c.status != 0)
@@ -91,8 +98,9 @@ TEST(grader_command_line) {
 
   run_grade(&c, (const char *const[]){"--list", NULL}, NULL, 10);
   CHECK(c.status == 0, "--list exited %d", c.status);
-  CHECK(count_lines(c.out, "^Total: 100 points$") == 1, "--list: no total");
-  CHECK(count_lines(c.out, "^step[1-3] \\(step") == 3, "--list: not 3 stages");
+  CHECK(count_lines(c.out, "^Total: [0-9]+ points$") == 1, "--list: no total");
+  CHECK(count_lines(c.out, "^step[0-9]+ \\(step") >= 3,
+        "--list: not all stages");
   CHECK(count_lines(c.out, "^  first_exit_gdb +8 ") == 1,
         "--list: first_exit_gdb is not listed with its 8 points");
   cmd_free(&c);
@@ -122,12 +130,14 @@ TEST(grader_selects_tests) {
   char *dir = make_tmpdir("grade");
   struct cmd c;
   // One test by exact name: exactly that one, its points the maximum.
+  int got, max;
   run_grade(&c,
             (const char *const[]){"--build", build_dir(), "--results", dir,
                                   "--test", "first_exit_gdb", NULL},
             NULL, 30);
-  CHECK(c.status == 0 && count_lines(c.out, "^Score: 8/8$") == 1 &&
-            count_lines(c.out, "\\.\\.\\. OK") == 1,
+  CHECK(c.status == 0 && grade_score(c.out, &got, &max) == 0 && got == max &&
+            count_lines(c.out, "\\.\\.\\. OK") == 1 &&
+            count_lines(c.out, "^step3: first_exit_gdb \\.\\.\\. OK") == 1,
         "--test first_exit_gdb: status %d", c.status);
   cmd_free(&c);
   // stepN:name picks the stage too; a part of a name selects several.
@@ -135,26 +145,26 @@ TEST(grader_selects_tests) {
             (const char *const[]){"--build", build_dir(), "--results", dir,
                                   "--test", "step2:without_h", NULL},
             NULL, 30);
-  CHECK(count_lines(c.out, "^step2: without_h \\.\\.\\. OK") == 1 &&
-            count_lines(c.out, "^Score: 3/3$") == 1,
+  CHECK(count_lines(c.out, "\\.\\.\\. OK") == 1 &&
+            count_lines(c.out, "^step2: without_h \\.\\.\\. OK") == 1,
         "--test step2:without_h");
   cmd_free(&c);
   run_grade(&c,
             (const char *const[]){"--build", build_dir(), "--results", dir,
-                                  "--test", "trace", "-j1", NULL},
+                                  "--test", "trace_", "-j1", NULL},
             NULL, 30);
-  CHECK(count_lines(c.out, "\\.\\.\\. OK") == 2 &&
-            count_lines(c.out, "^Score: 12/12$") == 1,
-        "--test trace: expected the two trace tests");
+  CHECK(count_lines(c.out, "^step3: trace_[a-z_]+ \\.\\.\\. OK") == 2 &&
+            count_lines(c.out, "\\.\\.\\. (OK|FAIL)") == 2,
+        "--test trace_: expected the two trace tests");
   cmd_free(&c);
   // One stage.
   run_grade(&c,
             (const char *const[]){"--build", build_dir(), "--results", dir,
                                   "--step", "1", NULL},
             NULL, 30);
-  CHECK(c.status == 0 && count_lines(c.out, "^step1: ") == 6 &&
-            count_lines(c.out, "^step[23]: [a-z]") == 0 &&
-            count_lines(c.out, "^Score: 20/20$") == 1,
+  CHECK(c.status == 0 && count_lines(c.out, "^step1: [a-z0-9_]+ \\.\\.\\. OK") >= 5 &&
+            count_lines(c.out, "^step[02-9][0-9]*: [a-z]") == 0 &&
+            grade_score(c.out, &got, &max) == 0 && got == max,
         "--step 1: status %d", c.status);
   if (c.status != 0)
     show_output(&c);
@@ -174,18 +184,23 @@ TEST(grader_missing_elf) {
                                   "2", NULL},
             NULL, 10);
   CHECK(c.status == 1, "status %d, expected 1", c.status);
-  CHECK(count_lines(c.out, "^step2: [a-z_]+ \\.\\.\\. FAIL \\([0-9.]+s\\): not "
-                           "built: .*/step2/hv\\.elf is missing") == 4,
-        "not 4 'not built' verdicts");
-  CHECK(count_lines(c.out, "^Score: 0/20$") == 1, "no 'Score: 0/20'");
+  int fails = count_lines(c.out, "^step2: [a-z0-9_]+ \\.\\.\\. FAIL");
+  CHECK(fails >= 4 &&
+            count_lines(c.out, "^step2: [a-z0-9_]+ \\.\\.\\. FAIL \\([0-9.]+s\\): "
+                               "not built: .*/step2/hv\\.elf is missing") == fails,
+        "not a 'not built' verdict for each stage 2 test");
+  int got = -1, max = -1;
+  CHECK(grade_score(c.out, &got, &max) == 0 && got == 0 && max > 0,
+        "no 'Score: 0/N'");
   cmd_free(&c);
 
   // Sources present (the repository is the cwd) but nothing built: all
   // three stages are graded, and fail.
   run_grade(&c, (const char *const[]){"--build", dir, "--results", dir, NULL},
             NULL, 10);
-  CHECK(c.status == 1 && count_lines(c.out, "not built") == 18 &&
-            count_lines(c.out, "^Score: 0/100$") == 1,
+  CHECK(c.status == 1 && count_lines(c.out, "not built") >= 18 &&
+            count_lines(c.out, "not built") == count_lines(c.out, "FAIL") &&
+            grade_score(c.out, &got, &max) == 0 && got == 0,
         "sources without a build: status %d", c.status);
   cmd_free(&c);
 

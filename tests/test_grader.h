@@ -42,6 +42,8 @@ void remove_tree(const char *dir);
 int write_text(const char *path, const char *text, int mode);
 char *read_text(const char *path, size_t *len);  // malloc'd, or NULL
 
+// The grader's "Score: got/max" line: 0, or -1 if there is none.
+int grade_score(const char *out, int *got, int *max);
 // Lines of text matching an extended regex.
 int count_lines(const char *text, const char *regex);
 // Is s one well-formed JSON value in valid UTF-8? On error, why.

@@ -82,9 +82,11 @@ TEST(grader_hostile_hang_flood_linger) {
                                   "--results", dir, NULL},
             NULL, 20);
   CHECK(c.exited && c.status == 1, "grade exited %d, expected 1", c.status);
-  CHECK(c.seconds < 6, "took %.1fs: a 2s timeout must hold (watchdog grace 1s)",
+  CHECK(c.seconds < 8, "took %.1fs: a 2s timeout must hold (watchdog grace 1s)",
         c.seconds);
-  CHECK(count_lines(c.out, "^Score: 0/20$") == 1, "no 'Score: 0/20'");
+  int got = -1, max = -1;
+  CHECK(grade_score(c.out, &got, &max) == 0 && got == 0 && max > 0,
+        "no 'Score: 0/N'");
 #define VERDICT(test, re)                                                      \
   CHECK(count_lines(c.out, "^step1: " test " \\.\\.\\. FAIL \\([0-9.]+s\\): " re) == 1, \
         "%s: no verdict /%s/", test, re)
@@ -93,8 +95,10 @@ TEST(grader_hostile_hang_flood_linger) {
   VERDICT("delegation_csrs_gdb", "timed out after 2s.*gdb: QEMU's gdbstub on port [0-9]+ never answered");
   VERDICT("without_h", "timed out after 2s");
   VERDICT("crash_dump", "timed out after 2s");
-  CHECK(count_lines(c.out, "^    transcript: ") == 5, "not 5 transcripts");
-  if (c.status != 1 || c.seconds >= 6)
+  CHECK(count_lines(c.out, "^    transcript: ") ==
+            count_lines(c.out, "\\.\\.\\. FAIL"),
+        "not a transcript for each failure");
+  if (c.status != 1 || c.seconds >= 8)
     show_output(&c);
   check_no_leftovers(dir);
   cmd_free(&c);
@@ -117,9 +121,10 @@ TEST(grader_hostile_qemu_crashes) {
                                   "5", "--results", dir, NULL},
             (const char *const[]){path, "HVLAB_QEMU=", NULL}, 20);
   CHECK(c.exited && c.status == 1, "grade exited %d, expected 1", c.status);
-  CHECK(count_lines(c.out, "FAIL \\([0-9.]+s\\): QEMU crashed: killed by "
-                           "signal 11") == 5,
-        "not 5 'QEMU crashed' verdicts");
+  int crashed = count_lines(c.out, "FAIL \\([0-9.]+s\\): QEMU crashed: "
+                                   "killed by signal 11");
+  CHECK(crashed >= 5 && crashed == count_lines(c.out, "\\.\\.\\. FAIL"),
+        "not a 'QEMU crashed' verdict for every test");
   CHECK(c.seconds < 5, "took %.1fs for 5 crashes", c.seconds);
   if (c.status != 1)
     show_output(&c);
@@ -147,7 +152,9 @@ TEST(grader_hostile_garbage_reports) {
                                   json, "--junit", junit, NULL},
             NULL, 20);
   CHECK(c.exited && c.status == 1, "grade exited %d, expected 1", c.status);
-  CHECK(count_lines(c.out, "FAIL \\([0-9.]+s\\): ") == 5, "not 5 FAILs");
+  CHECK(count_lines(c.out, "FAIL \\([0-9.]+s\\): ") >= 5 &&
+            count_lines(c.out, "\\.\\.\\. OK") == 0,
+        "not a FAIL for every test");
   // The listing shows what the stage printed, made printable.
   CHECK(count_lines(c.out, "^ +[0-9]+\\| step1: \\?\\?\\[31m \"quoted") >= 1,
         "the listing does not show the console line, made printable");
@@ -234,14 +241,15 @@ TEST(grader_sigint_kills_qemus) {
   struct cmd c;
   CHECK(cmd_start(&c, argv, NULL, -1) == 0, "cannot start the grader");
   // Wait for the fakes to be running.
-  for (int i = 0; i < 250; i++) {
+  int running = 0;
+  for (int i = 0; i < 250 && running < 5; i++) {
     char *text = read_text(pids, NULL);
-    int n = text ? count_lines(text, "^[0-9]+$") : 0;
+    running = text ? count_lines(text, "^[0-9]+$") : 0;
     free(text);
-    if (n == 5)
-      break;
-    usleep(20000);
+    if (running < 5)
+      usleep(20000);
   }
+  CHECK(running == 5, "%d fake QEMUs started, expected 5", running);
   kill(c.pid, SIGINT);
   cmd_wait(&c, 10);
   CHECK(!c.exited && c.signal == SIGINT,

@@ -206,6 +206,11 @@ char *read_text(const char *path, size_t *len) {
   return b;
 }
 
+int grade_score(const char *out, int *got, int *max) {
+  const char *s = out ? strstr(out, "\nScore: ") : NULL;
+  return s && sscanf(s, "\nScore: %d/%d", got, max) == 2 ? 0 : -1;
+}
+
 int count_lines(const char *text, const char *regex) {
   regex_t re;
   if (!text || regcomp(&re, regex, REG_EXTENDED | REG_NEWLINE) != 0)
