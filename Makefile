@@ -180,7 +180,7 @@ $(BUILD)/host/libhvhost.a: $(HOSTLIB_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^
 -include $(shell find $(BUILD)/host -name '*.d' 2>/dev/null)
 
-$(BUILD)/host/freeport: $(BUILD)/host/obj/tools/freeport.o $(BUILD)/host/libhvhost.a
+$(BUILD)/host/freeport: $(BUILD)/host/obj/tools/freeport.o $(BUILD)/host/obj/hostlib/net.o
 	$(Q)$(HOSTCC) -o $@ $^ $(HOSTLIBS)
 
 TEST_OBJS := $(patsubst %.c,$(BUILD)/host/obj/%.o,$(wildcard tests/*.c))
@@ -213,7 +213,7 @@ test: deps-build deps-qemu deps-host deps-gdb
 # tests whose name contains it. GRADEFLAGS passes more options (see
 # build/host/grade --help), e.g. GRADEFLAGS="--json results.json".
 grade: deps-build deps-qemu deps-host
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory stages $(BUILD)/host/grade
 	$(Q)HVLAB_BUILD=$(BUILD) $(BUILD)/host/grade \
 	  $(if $(filter command line environment,$(origin STEP)),--step $(STEP)) \
 	  $(if $(T),--test $(T)) $(GRADEFLAGS)
@@ -221,13 +221,13 @@ grade: deps-build deps-qemu deps-host
 # `make bench`: exact instruction counts and same-run ratios (bench/).
 # B=name runs only the benchmarks whose name contains it.
 bench: deps-build deps-qemu deps-host deps-gdb
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory stages $(BUILD)/host/bench
 	$(Q)HVLAB_BUILD=$(BUILD) $(BUILD)/host/bench $(B)
 
 # `make monitor STEP=N`: boot stage N under QEMU with the monitor attached.
 monitor: deps-build deps-qemu deps-host
 	$(call check-step)
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory $(BUILD)/step$(STEP)/hv.elf $(BUILD)/host/monitor
 	$(Q)$(BUILD)/host/monitor --elf $(BUILD)/step$(STEP)/hv.elf $(MONITORFLAGS)
 
 compdb: deps-build deps-host

@@ -156,7 +156,7 @@ void h_enable(int verbose) {
     h_report(&hi);
   if (!hi.has_h) {
     printf("hv: under QEMU, the H extension needs -cpu rv64,h=true "
-           "(make stepN H=on).\n"
+           "(what make stepN uses unless told H=off).\n"
            "hv: FAIL: this CPU has no H extension, so it cannot run guests.\n");
     poweroff(EXIT_NO_H);
   }

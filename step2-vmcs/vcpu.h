@@ -17,7 +17,8 @@
 
 #include "types.h"
 
-// The guest's VS-level CSRs (privileged spec 8.2.12-8.2.19).
+// The guest's VS-level CSRs (privileged spec 8.2.11-8.2.18; vstimecmp comes
+// from the Sstc extension).
 struct vcpu_vs {
   u64 vsstatus;   // guest's sstatus: SIE, SPP, FS, ...
   u64 vsie;       // guest's sie (only bits hideleg delegates are live)

@@ -72,6 +72,10 @@ void vcpu_dump(const struct vcpu *v) {
   field("henvcfg", v->ctl.henvcfg, NULL);
   field("htimedelta", v->ctl.htimedelta, NULL);
   field("hgatp", v->ctl.hgatp, NULL);
+  if (v->state == VCPU_READY) {  // never entered: nothing to show yet
+    printf("  exit information: none yet (the vCPU has not run)\n");
+    return;
+  }
   printf("  exit information:\n");
   field("cause", v->exit.cause, cause_name(v->exit.cause));
   field("pc", v->exit.pc, NULL);

@@ -39,9 +39,9 @@ int handle_exit(struct vcpu *v, struct vm_exit *e) {
 // return EXIT_STOP, and vcpu_loop returns EXIT_GUEST_ERROR.
 int vcpu_fail(struct vcpu *v, const char *why) {
   printf("hv: guest '%s' failed: %s\n", v->name, why);
+  v->state = VCPU_FAILED;
   vcpu_save(v);
   vcpu_dump(v);
-  v->state = VCPU_FAILED;
   return EXIT_STOP;
 }
 

@@ -51,7 +51,7 @@ guest_regs_run:
         .endr
         bnez    t5, 1f
         ld      t5, EXPECT+8*30(t6)
-        ebreak
+        ebreak                  # assembled as c.ebreak; either exits alike
         j       2f
 1:      ld      t5, EXPECT+8*30(t6)
         ecall

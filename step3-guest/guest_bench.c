@@ -21,7 +21,7 @@ void guest_bench(long hartid, long iterations) {
                : "=&r"(t0), "=&r"(t1), "+r"(n)
                : "r"(a7), "r"(a6)
                : "a0", "a1", "memory");
-  u64 insns = t1 - t0 - 1;  // minus the second rdinstret itself
+  u64 insns = t1 - t0 - 1;  // minus the first rdinstret itself
   gputs("bench: ");
   gputdec(iterations);
   gputs(" null hypercalls, ");
@@ -33,5 +33,7 @@ void guest_bench(long hartid, long iterations) {
   gputs(frac < 10 ? "0" : "");
   gputdec((long)frac);
   gputs(" per round trip\n");
+  gputs("(exact only under QEMU -icount shift=0, as make bench runs it;\n"
+        " otherwise instret follows the host's clock)\n");
   gshutdown(0);
 }

@@ -18,8 +18,8 @@ __attribute__((noinline)) static int seed(struct vcpu *v) {
          v->name, a[1], a[2], a[3], a[4]);
   if ((long)a[0] + 1 < hvlab.seed_limit)
     return SBI_RESUME;
-  printf("hv: guest '%s' reached a0 = %lu after %ld hypercalls\n", v->name,
-         a[0], hvlab.seed_limit);
+  printf("hv: guest '%s' reached a0 = %lu after %lu hypercalls\n", v->name,
+         a[0], a[0] + 1);
   v->status = 0;
   v->state = VCPU_STOPPED;
   return EXIT_STOP;

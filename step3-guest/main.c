@@ -41,7 +41,13 @@ static int run_guest(const char *name) {
     vcpu_init(&vcpu, "wfi", (u64)guest_wfi, 0);
   else if (strcmp(name, "bench") == 0) {
     vcpu_init(&vcpu, "bench", (u64)guest_bench, sp);
-    vcpu.x[11] = (u64)arg_num("iterations", 10000);  // a1
+    long n = arg_num("iterations", 10000);
+    if (n < 1) {
+      printf("hv: iterations must be at least 1\n");
+      why = "bad boot argument iterations=";
+      return EXIT_FAIL;
+    }
+    vcpu.x[11] = (u64)n;  // a1
   } else {
     printf("hv: no guest called '%s' (try seed, hello, fault, wfi, bench)\n",
            name);

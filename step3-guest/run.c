@@ -52,11 +52,11 @@ __attribute__((noipa)) int vcpu_loop(struct vcpu *v) {
     vcpu_dump(v);
     return EXIT_GUEST_ERROR;
   }
-  vcpu_load(v);
+  vcpu_load(v);  // includes hstatus, with SPV set (vcpu_init)
   csr_write(stvec, (u64)hv_vector);
-  // sret enters VS-mode when hstatus.SPV=1 and sstatus.SPP=1. Set them
-  // once: every exit from the guest sets them again by itself.
-  csr_set(hstatus, HSTATUS_SPV | HSTATUS_SPVP);
+  // sret enters VS-mode when hstatus.SPV=1 and sstatus.SPP=1 (SPP=0 would
+  // mean VU-mode). Set SPP once: every exit from the guest's VS-mode sets
+  // both again by itself.
   csr_set(sstatus, SSTATUS_SPP);
   guest_loaded = 1;
   v->state = VCPU_RUNNING;

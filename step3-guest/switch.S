@@ -16,9 +16,10 @@
 # That is 24 fewer loads and stores on every exit.
 #
 # Which CSRs are *not* touched here, and why:
-#  - hstatus.SPV and sstatus.SPP: an exit from VS-mode sets both, and they
-#    still say "sret returns to VS-mode" when we enter again (run.c sets
-#    them once, before the first entry).
+#  - hstatus.SPV and sstatus.SPP: a trap records in them where the guest
+#    was (V=1, and VS or VU mode), so when we enter again they still say
+#    "sret returns to where the guest was" (run.c sets them once, before
+#    the first entry).
 #  - stvec: set once (run.c) to hv_vector, which serves both guest exits and
 #    the hypervisor's own traps. sscratch tells them apart: it holds the
 #    vcpu pointer while a guest runs, and 0 while the hypervisor runs.

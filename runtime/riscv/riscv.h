@@ -51,7 +51,7 @@
 #define MIP_VSTIP (1UL << IRQ_VSTI)
 #define MIP_VSEIP (1UL << IRQ_VSEI)
 
-// ---- scause values (4.1.9 and table 8.6) -----------------------------------
+// ---- scause values (4.1.8 and table 8.6) -----------------------------------
 #define SCAUSE_INTERRUPT (1UL << 63)
 #define EXC_INST_MISALIGNED 0
 #define EXC_INST_ACCESS 1
@@ -102,12 +102,12 @@
 #define HGATP_VMID (0x3fffUL << HGATP_VMID_SHIFT)  // at most 14 bits
 #define HGATP_PPN 0xfffffffffffUL
 
-// ---- hcounteren (8.2.5): which counters the guest may read ----------------
+// ---- hcounteren (8.2.6): which counters the guest may read ----------------
 #define HCOUNTEREN_CY (1UL << 0)  // cycle
 #define HCOUNTEREN_TM (1UL << 1)  // time
 #define HCOUNTEREN_IR (1UL << 2)  // instret
 
-// ---- henvcfg (8.2.9): the guest's execution environment ------------------
+// ---- henvcfg (8.2.5): the guest's execution environment ------------------
 #define HENVCFG_FIOM (1UL << 0)
 #define HENVCFG_CBIE (3UL << 4)
 #define HENVCFG_CBCFE (1UL << 6)
