@@ -1,0 +1,377 @@
+// The VM-exit monitor against real QEMU: its counts must be the stage's
+// own, its screen must work in a real terminal (tmux), and gdb must get a
+// normal session through its stub. Every command runs under timeout(1),
+// so a broken monitor fails a test instead of hanging the run.
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <regex.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "net.h"
+
+static char mon[200], elf3[200];
+
+static void paths(void) {
+  snprintf(mon, sizeof mon, "%s/host/monitor", build_dir());
+  snprintf(elf3, sizeof elf3, "%s/step3/hv.elf", build_dir());
+}
+
+// Run a shell command; return its output (stdout and stderr, as the
+// command line redirects them) in a malloc'd string, and its status.
+static char *run(const char *cmd, int *status) {
+  FILE *f = popen(cmd, "r");
+  if (!f) {
+    *status = -1;
+    return strdup("");
+  }
+  size_t len = 0, cap = 4096;
+  char *out = malloc(cap);
+  size_t n;
+  while (out && (n = fread(out + len, 1, cap - len - 1, f)) > 0) {
+    len += n;
+    if (cap - len < 1024) {
+      char *p = realloc(out, cap *= 2);
+      if (!p)
+        break;
+      out = p;
+    }
+  }
+  out[len] = 0;
+  int st = pclose(f);
+  *status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return out;
+}
+
+static int have(const char *prog) {
+  char cmd[128];
+  snprintf(cmd, sizeof cmd, "command -v %s >/dev/null 2>&1", prog);
+  return system(cmd) == 0;
+}
+
+// The number after `name` in the stage's "hv: exit trace: N exits, name
+// count, ..." line, or -1.
+static long stage_count(const char *out, const char *name) {
+  const char *l = strstr(out, "hv: exit trace: ");
+  if (!l)
+    return -1;
+  const char *e = strchr(l, '\n');
+  if (!strcmp(name, "total"))
+    return strtol(l + 16, NULL, 10);
+  char key[64];
+  snprintf(key, sizeof key, ", %s ", name);
+  const char *p = strstr(l, key);
+  if (!p || (e && p > e))
+    return 0;
+  return strtol(p + strlen(key), NULL, 10);
+}
+
+// The count in the monitor's CSV row for `name`, or -1.
+static long csv_count(const char *out, const char *name) {
+  char key[80];
+  snprintf(key, sizeof key, "\n%s,", name);
+  const char *p = strstr(out, key);
+  if (!p)
+    return -1;
+  p = strchr(p + strlen(key), ',');  // skip the code
+  return p ? strtol(p + 1, NULL, 10) : -1;
+}
+
+// Boot step 3 under the monitor in batch mode until it powers off, and
+// compare every counter with the stage's own summary line.
+static void batch_matches(const char *append, const char *extra) {
+  paths();
+  char cmd[1024];
+  snprintf(cmd, sizeof cmd,
+           "timeout 90 %s --elf %s --append '%s' --batch --csv %s 2>&1", mon,
+           elf3, append, extra);
+  int st;
+  char *out = run(cmd, &st);
+  CHECK(st == 0, "monitor exited with %d", st);
+  long total = stage_count(out, "total");
+  CHECK(total > 0, "no 'hv: exit trace' line from the stage");
+  CHECK(csv_count(out, "total") == total, "monitor total %ld, stage %ld",
+        csv_count(out, "total"), total);
+  const char *names[] = {"ecall from VS-mode", "breakpoint",
+                         "illegal instruction", "virtual instruction"};
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+    long want = stage_count(out, names[i]);
+    long got = csv_count(out, names[i]);
+    CHECK(want == (got < 0 ? 0 : got), "%s: stage %ld, monitor %ld", names[i],
+          want, got);
+  }
+  if (getenv("HVTEST_VERBOSE") || total <= 0)
+    printf("%s\n", out);
+  free(out);
+}
+
+TEST(monitor_batch_counts_equal_the_stage) {
+  batch_matches("guest=seed seed=50", "");
+}
+
+TEST(monitor_batch_counts_two_guests) {
+  batch_matches("guest=seed,hello", "");
+}
+
+// Through the gdbstub only (the --connect path): exact only with the
+// power-off breakpoints, which this also tests.
+TEST(monitor_batch_counts_via_gdbstub) {
+  batch_matches("guest=seed,hello seed=50", "--trace-via gdb --final-break");
+}
+
+// A table that adds up while the bench guest runs, with no QEMU exit.
+TEST(monitor_batch_seconds_table) {
+  paths();
+  char cmd[1024];
+  snprintf(cmd, sizeof cmd,
+           "timeout 60 %s --elf %s --append 'guest=bench iterations=100000000' "
+           "--batch --seconds 2 2>/dev/null",
+           mon, elf3);
+  int st;
+  char *out = run(cmd, &st);
+  CHECK(st == 0, "monitor exited with %d", st);
+  CHECK(strstr(out, "reason") && strstr(out, "ecall from VS-mode"),
+        "no exit table in:\n%s", out);
+  long n = -1;
+  const char *p = strstr(out, "\ntotal ");
+  if (p)
+    n = strtol(p + 7, NULL, 10);
+  CHECK(n > 1000, "total %ld after 2 s of the bench guest", n);
+  free(out);
+}
+
+// ---- The screen, in tmux --------------------------------------------------------
+
+static char tsock[64];
+
+static char *tmux_capture(void) {
+  char cmd[256];
+  snprintf(cmd, sizeof cmd, "timeout 10 tmux -L %s capture-pane -p -t mon 2>&1",
+           tsock);
+  int st;
+  return run(cmd, &st);
+}
+
+static void tmux_keys(const char *keys) {
+  char cmd[256];
+  snprintf(cmd, sizeof cmd, "timeout 10 tmux -L %s send-keys -t mon %s", tsock,
+           keys);
+  if (system(cmd) != 0)
+    CHECK(0, "tmux send-keys %s failed", keys);
+}
+
+// Wait until the screen matches the regex; returns the screen (or the last
+// one seen, with a failed CHECK).
+static char *tmux_wait(const char *re, double secs, const char *what) {
+  regex_t r;
+  regcomp(&r, re, REG_EXTENDED | REG_NEWLINE);
+  double until = now_seconds() + secs;
+  char *scr = NULL;
+  for (;;) {
+    free(scr);
+    scr = tmux_capture();
+    if (regexec(&r, scr, 0, NULL, 0) == 0)
+      break;
+    if (now_seconds() > until) {
+      CHECK(0, "%s: no /%s/ on the screen after %.0f s:\n%s", what, re, secs,
+            scr);
+      break;
+    }
+    usleep(200 * 1000);
+  }
+  regfree(&r);
+  return scr;
+}
+
+TEST(monitor_tui_in_tmux) {
+  if (!have("tmux"))
+    SKIP("tmux is not installed (make deps installs it)");
+  paths();
+  snprintf(tsock, sizeof tsock, "hvtest%d", (int)getpid());
+  char cmd[1024];
+  // After the monitor: its status, and the terminal's modes, for checking.
+  snprintf(cmd, sizeof cmd,
+           "timeout 10 tmux -L %s new-session -d -s mon -x 80 -y 24 "
+           "\"timeout --foreground 120 %s --elf %s --append 'guest=seed,bench "
+           "iterations=200000000'; echo MONITOR-EXIT=\\$?; stty -a; sleep 60\"",
+           tsock, mon, elf3);
+  if (system(cmd) != 0) {
+    CHECK(0, "cannot start tmux");
+    return;
+  }
+  char *s = tmux_wait("exit reason +total", 15, "exit table");
+  free(s);
+  s = tmux_wait("ecall VS +[0-9]+ +[0-9.]+ +[0-9]+", 15, "ecall row");
+  CHECK(strstr(s, "hvlab monitor | stage 3 | running"), "status line:\n%s", s);
+  CHECK(strstr(s, "hypervisor CSRs"), "no CSR panel:\n%s", s);
+  free(s);
+
+  tmux_keys("' '");
+  s = tmux_wait("^ hvlab monitor .*PAUSED", 10, "pause");
+  free(s);
+  // Paused: the counts stand still.
+  char *a = tmux_capture();
+  usleep(500 * 1000);
+  char *b = tmux_capture();
+  char *ra = strstr(a, "ecall VS"), *rb = strstr(b, "ecall VS");
+  CHECK(ra && rb && strtol(ra + 8, NULL, 10) == strtol(rb + 8, NULL, 10),
+        "counts move while paused");
+  free(a), free(b);
+
+  tmux_keys("n");  // to the next exit: guest_exit
+  s = tmux_wait("at guest_exit: ecall from VS-mode", 10, "n");
+  free(s);
+  tmux_keys("' '");
+  s = tmux_wait("^ hvlab monitor .*running", 10, "resume");
+  free(s);
+
+  // A resize redraws at the new size.
+  snprintf(cmd, sizeof cmd,
+           "timeout 10 tmux -L %s resize-window -t mon -x 120 -y 40", tsock);
+  if (system(cmd) == 0) {
+    s = tmux_wait("console \\(QEMU's serial port\\)", 10, "resize to 120x40");
+    free(s);
+  }
+  tmux_keys("q");
+  s = tmux_wait("MONITOR-EXIT=", 15, "q");
+  CHECK(strstr(s, "MONITOR-EXIT=0"), "monitor status after q:\n%s", s);
+  // The terminal is sane again: line editing and echo back on.
+  CHECK(strstr(s, " icanon") && strstr(s, " echo "),
+        "terminal not restored:\n%s", s);
+  CHECK(!strstr(s, "hvlab monitor |"), "the screen was left behind:\n%s", s);
+  free(s);
+  snprintf(cmd, sizeof cmd, "timeout 10 tmux -L %s kill-server 2>/dev/null",
+           tsock);
+  if (system(cmd) != 0) {
+    // already gone
+  }
+}
+
+// ---- gdb through the monitor's stub ----------------------------------------------
+
+static pid_t start_monitor(int gdb_port, const char *log) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    char port[16];
+    snprintf(port, sizeof port, "%d", gdb_port);
+    int fd = fileno(fopen(log, "w"));
+    dup2(fd, 1);
+    dup2(fd, 2);
+    execl("/usr/bin/timeout", "timeout", "90", mon, "--elf", elf3, "--append",
+          "guest=bench iterations=200000000", "--batch", "--seconds", "80",
+          "--gdb-port", port, (char *)NULL);
+    _exit(127);
+  }
+  return pid;
+}
+
+TEST(monitor_gdb_through_stub) {
+  if (!have("gdb-multiarch"))
+    SKIP("gdb-multiarch is not installed (make deps installs it)");
+  paths();
+  int port = free_tcp_port();
+  char log[64];
+  snprintf(log, sizeof log, "/tmp/hvtest-monitor-%d.log", (int)getpid());
+  pid_t pid = start_monitor(port, log);
+  CHECK(pid > 0, "fork");
+  // Wait for the stub to listen.
+  int fd = -1;
+  for (int i = 0; i < 100 && fd < 0; i++) {
+    fd = tcp_connect("localhost", port, 0);
+    if (fd < 0)
+      usleep(100 * 1000);
+  }
+  CHECK(fd >= 0, "the monitor's stub never listened on %d", port);
+  if (fd >= 0)
+    close(fd);  // a connect and a close: the monitor must take it in stride
+  char cmd[2048];
+  snprintf(cmd, sizeof cmd,
+           "timeout 60 gdb-multiarch -q -nx -batch "
+           "-ex 'set architecture riscv:rv64' -ex 'file %s' "
+           "-ex 'target remote localhost:%d' -ex 'info registers pc sp' "
+           "-ex 'break guest_exit' -ex 'continue' "
+           "-ex 'info registers pc scause' -ex 'stepi' -ex 'x/i $pc' "
+           "-ex 'delete' -ex 'break hypercall' -ex 'continue' -ex 'bt 3' "
+           "-ex 'detach' 2>&1",
+           elf3, port);
+  int st;
+  char *out = run(cmd, &st);
+  CHECK(st == 0, "gdb exited with %d", st);
+  CHECK(strstr(out, "Breakpoint 1, guest_exit ()"), "no stop at guest_exit");
+  CHECK(strstr(out, "scause         0xa"), "scause is not 10 (ecall VS)");
+  CHECK(strstr(out, "<guest_exit+4>"), "stepi did not move on");
+  CHECK(strstr(out, "Breakpoint 2, hypercall"), "no stop at hypercall");
+  CHECK(strstr(out, "#1 ") && strstr(out, "vcpu_loop"), "no backtrace");
+  CHECK(strstr(out, "detached"), "gdb did not detach");
+  if (st != 0 || !strstr(out, "Breakpoint 2"))
+    printf("%s\n", out);
+  free(out);
+
+  // The guest runs on after gdb leaves; SIGTERM ends the monitor cleanly.
+  usleep(500 * 1000);
+  kill(pid, SIGTERM);
+  int ws;
+  waitpid(pid, &ws, 0);
+  CHECK(WIFEXITED(ws) && WEXITSTATUS(ws) == 0, "monitor status %d after SIGTERM",
+        ws);
+  int ls;
+  snprintf(cmd, sizeof cmd, "cat %s", log);
+  char *ml = run(cmd, &ls);
+  CHECK(strstr(ml, "Terminated, stopping"), "no message for SIGTERM:\n%s", ml);
+  CHECK(strstr(ml, "ecall from VS-mode"), "no table after SIGTERM:\n%s", ml);
+  free(ml);
+  unlink(log);
+}
+
+// ---- A stub that talks nonsense ----------------------------------------------------
+
+static int bad_fd;
+
+static void *bad_stub(void *arg) {
+  (void)arg;
+  int c = accept(bad_fd, NULL, NULL);
+  if (c >= 0) {
+    char b[256];
+    if (read(c, b, sizeof b) > 0) {
+      const char junk[] = "+$this is not a reply#00$OK#zz";
+      if (write(c, junk, sizeof junk - 1) < 0)
+        perror("write");
+    }
+    usleep(300 * 1000);
+    close(c);
+  }
+  return NULL;
+}
+
+TEST(monitor_malformed_stub_is_an_error) {
+  paths();
+  bad_fd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in a = {.sin_family = AF_INET,
+                          .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  socklen_t len = sizeof a;
+  CHECK(bind(bad_fd, (struct sockaddr *)&a, sizeof a) == 0 &&
+            listen(bad_fd, 1) == 0 &&
+            getsockname(bad_fd, (struct sockaddr *)&a, &len) == 0,
+        "listen: %s", strerror(errno));
+  pthread_t th;
+  pthread_create(&th, NULL, bad_stub, NULL);
+  char cmd[512];
+  snprintf(cmd, sizeof cmd,
+           "timeout 30 %s --elf %s --connect localhost:%d --batch 2>&1", mon,
+           elf3, ntohs(a.sin_port));
+  int st;
+  char *out = run(cmd, &st);
+  CHECK(st == 1, "monitor status %d (want 1: a clear failure)", st);
+  CHECK(strstr(out, "monitor: "), "no message:\n%s", out);
+  free(out);
+  pthread_join(th, NULL);
+  close(bad_fd);
+}
