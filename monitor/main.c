@@ -300,6 +300,16 @@ int main(int argc, char **argv) {
           t.stage, t.ram ? "shared RAM" : "gdbstub stops", stub_port(the_stub));
 
   if (!o.batch) {
+    // A screen needs the terminal's foreground: from the background (for
+    // one, under `timeout` without --foreground) curses would be stopped
+    // by SIGTTOU at its first terminal mode change and hang there.
+    if (!isatty(0) || !isatty(1) || tcgetpgrp(0) != getpgrp()) {
+      fprintf(stderr, "monitor: no terminal in the foreground for the screen "
+                      "(use --batch, or timeout --foreground)\n");
+      stub_close(the_stub);
+      tgt_close(&t);
+      return 1;
+    }
     if (tui_start() < 0) {
       fprintf(stderr, "monitor: cannot start the screen (TERM=%s?)\n",
               getenv("TERM") ? getenv("TERM") : "");
