@@ -235,7 +235,7 @@ static const struct gtest tests[] = {
     },
     {
         .name = "unhandled_exit",
-        .points = 6,
+        .points = 4,
         .about = "an exit nobody handles (guest=fault: a virtual "
                  "instruction) dumps the vCPU and powers off with status 4",
         .append = "guest=fault",
@@ -248,6 +248,19 @@ static const struct gtest tests[] = {
                    "^ +t4=[0-9a-f]{16} +t5=[0-9a-f]{16} +t6=[0-9a-f]{16}$",
                    "^ +hstatus +[0-9a-f]{16}",
                    "^ +cause +0000000000000016 +virtual instruction",
+                   "^step3: FAIL"},
+        .reject = {"PANIC"},
+    },
+    {
+        .name = "wfi_is_an_exit",
+        .points = 2,
+        .about = "a guest wfi exits (hstatus.VTW) instead of hanging the "
+                 "machine: guest=wfi ends with a dump and status 4",
+        .append = "guest=wfi",
+        .status = ST_GUEST,
+        .expect = {"^hv: guest 'wfi' failed: unhandled exit: scause 22 "
+                   "\\(virtual instruction\\)",
+                   "^ +tval +0000000010500073$",
                    "^step3: FAIL"},
         .reject = {"PANIC"},
     },

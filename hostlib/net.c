@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 int free_tcp_port(void) {
-  int s = socket(AF_INET, SOCK_STREAM, 0);
+  int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (s < 0)
     return -1;
   struct sockaddr_in a = {.sin_family = AF_INET,
@@ -34,7 +34,8 @@ int tcp_connect(const char *host, int port, int timeout_ms) {
     struct addrinfo *res;
     if (getaddrinfo(host, ps, &hints, &res) == 0) {
       for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
-        int s = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+        int s = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
+                   ai->ai_protocol);
         if (s < 0)
           continue;
         if (connect(s, ai->ai_addr, ai->ai_addrlen) == 0) {

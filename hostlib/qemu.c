@@ -92,7 +92,9 @@ int qemu_start(const struct qemu_cfg *cfg, struct qemu_proc *p) {
   }
   int pfd[2];  // output pipe
   int efd[2];  // exec-failure pipe: the child writes errno here if exec fails
-  if (pipe(pfd) < 0)
+  // O_CLOEXEC: in a threaded program (the grader) another QEMU forked at
+  // the same moment must not inherit this pipe, or our end never sees EOF.
+  if (pipe2(pfd, O_CLOEXEC) < 0)
     return -1;
   if (pipe2(efd, O_CLOEXEC) < 0) {
     close(pfd[0]);
@@ -201,39 +203,52 @@ static void append(struct qemu_proc *p, const char *b, size_t n) {
 
 int qemu_pump(struct qemu_proc *p, int ms) {
   double until = now_seconds() + ms / 1000.0;
-  while (p->fd >= 0) {
+  for (;;) {
     double t = now_seconds();
-    if (p->deadline && t >= p->deadline) {
+    if (!p->exited && p->deadline && t >= p->deadline) {
       p->timed_out = 1;
       qemu_kill(p);
-      break;
+    }
+    if (p->fd < 0) {
+      // Output closed. QEMU is normally exiting, but a process can close
+      // its output and linger: wait for it only up to the deadline.
+      reap(p, WNOHANG);
+      if (p->exited)
+        return 0;
+      if (t >= until)
+        return 1;
+      struct timespec ts = {0, 5 * 1000 * 1000};
+      nanosleep(&ts, NULL);
+      continue;
     }
     double wait = until - t;
     if (p->deadline && p->deadline - t < wait)
       wait = p->deadline - t;
     if (wait < 0)
-      return 1;
+      wait = 0;  // still read what is already there (ms = 0: just that)
     struct pollfd pf = {.fd = p->fd, .events = POLLIN};
-    int r = poll(&pf, 1, (int)(wait * 1000) + 1);
-    if (r < 0 && errno != EINTR)
-      break;
-    if (r <= 0)
+    int r = poll(&pf, 1, (int)(wait * 1000));
+    if (r < 0 && errno != EINTR) {
+      close(p->fd);
+      p->fd = -1;
       continue;
+    }
+    if (r <= 0) {
+      if (now_seconds() >= until)
+        return 1;
+      continue;
+    }
     char b[8192];
     ssize_t n = read(p->fd, b, sizeof b);
     if (n > 0) {
       append(p, b, (size_t)n);
-      if (p->flooded) {
+      if (p->flooded)
         qemu_kill(p);
-        break;
-      }
     } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
       close(p->fd);  // QEMU closed its output: it is exiting
       p->fd = -1;
     }
   }
-  reap(p, 0);
-  return 0;
 }
 
 void qemu_wait(struct qemu_proc *p) {

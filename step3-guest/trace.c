@@ -14,8 +14,9 @@ struct exit_trace exit_trace = {
     .ring_off = offsetof(struct exit_trace, ring),
 };
 
-// Print the counters: one line per cause seen.
-void trace_summary(void) {
+// Print the counters: one line per cause seen. Kept out of line so that
+// host tools (the grader) can stop here and read the final counts.
+__attribute__((noinline)) void trace_summary(void) {
   printf("hv: exit trace: %lu exits", exit_trace.total);
   for (unsigned i = 0; i < TRACE_NCOUNT; i++) {
     if (exit_trace.count[i] == 0)
