@@ -21,6 +21,8 @@ void exits_counts(struct exits *e, uint64_t total, const uint64_t *count,
   memcpy(e->count, count, sizeof e->count);
   if (!e->valid) {
     e->valid = 1;
+    e->first_total = total;
+    memcpy(e->first, count, sizeof e->first);
     e->rate_t = now;
     memcpy(e->rate_prev, count, sizeof e->rate_prev);
     return;

@@ -77,6 +77,12 @@ static void usage(FILE *f) {
 
 // ---- Batch output ---------------------------------------------------------------
 
+// Rates over the monitor's run: only the exits it saw happen (a QEMU we
+// attached to may have run for a while before).
+static double rate(uint64_t n, double secs) {
+  return secs > 0 ? (double)n / secs : 0;
+}
+
 static void print_table(struct target *t, int csv, double secs) {
   struct exits *e = &t->ex;
   int idx[TRACE_NCOUNT];
@@ -88,10 +94,10 @@ static void print_table(struct target *t, int csv, double secs) {
       uint64_t c = exits_shown(e, idx[i]);
       printf("%s,%d,%llu,%.2f,%.1f\n", cause_long(cause_of_index(idx[i])),
              idx[i], (unsigned long long)c, total ? 100.0 * (double)c / (double)total : 0,
-             secs > 0 ? (double)c / secs : 0);
+             rate(e->count[idx[i]] - e->first[idx[i]], secs));
     }
     printf("total,-1,%llu,100.00,%.1f\n", (unsigned long long)total,
-           secs > 0 ? (double)total / secs : 0);
+           rate(e->total - e->first_total, secs));
     return;
   }
   printf("%-32s %12s %7s %12s\n", "reason", "total", "%", "rate/s");
@@ -99,10 +105,10 @@ static void print_table(struct target *t, int csv, double secs) {
     uint64_t c = exits_shown(e, idx[i]);
     printf("%-32s %12llu %7.2f %12.1f\n", cause_long(cause_of_index(idx[i])),
            (unsigned long long)c, total ? 100.0 * (double)c / (double)total : 0,
-           secs > 0 ? (double)c / secs : 0);
+           rate(e->count[idx[i]] - e->first[idx[i]], secs));
   }
   printf("%-32s %12llu %7.2f %12.1f\n", "total", (unsigned long long)total,
-         100.0, secs > 0 ? (double)total / secs : 0);
+         100.0, rate(e->total - e->first_total, secs));
 }
 
 // ---- The loop ---------------------------------------------------------------------
@@ -186,6 +192,12 @@ static int run(struct target *t, struct opts *o, struct ui *u) {
         dirty |= tui_key(t, u, key);
       (void)in;
     }
+
+    // A stop reply already read into the client's buffer (with an earlier
+    // packet) is invisible to poll(): look there too.
+    if (t->state != ST_ENDED && t->rsp && t->rsp->running &&
+        t->rsp->in_pos < t->rsp->in_len)
+      tgt_on_rsp_readable(t), dirty = 1;
 
     now = now_seconds();
     if (polling && now >= next) {
@@ -339,6 +351,9 @@ int main(int argc, char **argv) {
     fprintf(stderr, "monitor: %s\n", t.ended_why);
     if (t.ram)
       tgt_refresh(&t, 0);
+    else if (!t.final_break)
+      fprintf(stderr, "monitor: counts as of the last refresh before QEMU "
+                      "ended (gdbstub mode; --final-break makes them exact)\n");
   }
   if (tui_msg[0])
     fprintf(stderr, "monitor: %s\n", tui_msg);

@@ -58,6 +58,8 @@ struct exits {
   uint64_t count[TRACE_NCOUNT];   // its counters, last read (exact)
   uint64_t base_total;            // `r`: the baseline subtracted on screen
   uint64_t base[TRACE_NCOUNT];
+  uint64_t first_total;           // at the first read: for average rates
+  uint64_t first[TRACE_NCOUNT];
   uint64_t seen;                  // the newest record seq read into the log
   uint64_t missed;                // records overwritten before we read them
   uint64_t base_missed;

@@ -32,6 +32,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,6 +72,23 @@ void tgt_ended(struct target *t, const char *fmt, ...) {
   vsnprintf(t->ended_why, sizeof t->ended_why, fmt, ap);
   va_end(ap);
   t->state = ST_ENDED;
+  // A stage that powers off closes the gdbstub first and its console an
+  // instant later. If QEMU is ours, give it a second to end, so that the
+  // message says how it ended rather than that the socket closed.
+  if (t->launched) {
+    double until = now_seconds() + 1;
+    while (t->qemu.fd >= 0 && now_seconds() < until) {
+      struct pollfd pf = {.fd = t->qemu.fd, .events = POLLIN};
+      if (poll(&pf, 1, 100) > 0)
+        tgt_on_console(t);
+    }
+    char why[128];
+    if (t->qemu.exited)
+      snprintf(t->ended_why, sizeof t->ended_why, "QEMU %s%s",
+               qemu_verdict(&t->qemu, why, sizeof why),
+               !t->qemu.signal && !t->qemu.timed_out
+                   ? " (the stage powered the machine off)" : "");
+  }
 }
 
 int tgt_is_stopped(const struct target *t) {

@@ -295,7 +295,8 @@ TEST(monitor_gdb_through_stub) {
   char cmd[2048];
   snprintf(cmd, sizeof cmd,
            "timeout 60 gdb-multiarch -q -nx -batch "
-           "-ex 'set architecture riscv:rv64' -ex 'file %s' "
+           "-ex 'set architecture riscv:rv64' -ex 'set remotetimeout 10' "
+           "-ex 'file %s' "
            "-ex 'target remote localhost:%d' -ex 'info registers pc sp' "
            "-ex 'break guest_exit' -ex 'continue' "
            "-ex 'info registers pc scause' -ex 'stepi' -ex 'x/i $pc' "
