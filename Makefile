@@ -168,7 +168,8 @@ gdb: deps-gdb
 
 # ---- Host programs: shared library, tests (and later monitor, grader) -----
 HOSTCC ?= cc
-HOSTCFLAGS := -std=c11 -Wall -Wextra -O2 -g -D_GNU_SOURCE -Ihostlib -Iruntime -MMD -MP
+HOSTCFLAGS := -std=c11 -Wall -Wextra -O2 -g -D_GNU_SOURCE -Ihostlib -Iruntime \
+  -iquote runtime/riscv -MMD -MP
 HOSTLIB_OBJS := $(patsubst %.c,$(BUILD)/host/obj/%.o,$(wildcard hostlib/*.c))
 HOSTLIBS := -lelf -ldw
 

@@ -74,12 +74,12 @@ static int next_event(struct rsp_client *c, double deadline,
     }
     if (c->fd < 0)
       return rsp_fail_(c, RSP_EIO, "not connected");
+    // Past the deadline, still take what has already arrived (poll with
+    // 0 ms): a zero timeout means "anything there now?", not "give up".
     int ms = -1;
     if (deadline >= 0) {
       double left = deadline - now_seconds();
-      if (left <= 0)
-        return rsp_fail_(c, RSP_ETIMEOUT, "timed out");
-      ms = (int)(left * 1000) + 1;
+      ms = left <= 0 ? 0 : (int)(left * 1000) + 1;
     }
     struct pollfd pf = {.fd = c->fd, .events = POLLIN};
     int r = poll(&pf, 1, ms);

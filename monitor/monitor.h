@@ -25,23 +25,9 @@
 #include "../step3-guest/trace.h"
 
 // ---- The guest's vCPU, as the hypervisor keeps it ---------------------------
-// A mirror of struct vcpu (step2-vmcs/vcpu.h), which cannot be included
-// here: it pulls in the hypervisor's types.h, whose size_t and offsetof
-// clash with the host's. Both sides are LP64, so the layout is the same;
-// target.c checks sizeof against the ELF symbol's size and says so if a
-// later stage changed the structure.
-struct mon_vcpu {
-  uint64_t x[32], pc;
-  uint64_t vsstatus, vsie, vstvec, vsscratch, vsepc, vscause, vstval, vsatp,
-      vstimecmp;
-  uint64_t host_ra, host_sp;
-  uint64_t hstatus, hedeleg, hideleg, hvip, hcounteren, henvcfg, htimedelta,
-      hgatp;
-  uint64_t exit_cause, exit_pc, exit_tval, exit_htval, exit_htinst,
-      exit_insn;
-  uint64_t name;  // a pointer in the hypervisor
-  int32_t state, status;
-};
+// The hypervisor's own definition: both sides are LP64, so the layout is
+// the same; target.c still checks sizeof against the ELF symbol's size.
+#include "../step2-vmcs/vcpu.h"
 
 // ---- Exit bookkeeping (exits.c) ---------------------------------------------
 
@@ -177,7 +163,7 @@ struct target {
     uint32_t magic, version, record_size, capacity, ncount, counts_off,
         ring_off, pad;
   } hdr;
-  struct mon_vcpu vcpu, vcpu_old;
+  struct vcpu vcpu, vcpu_old;
   int vcpu_valid;
   uint64_t vcpu_changed;  // bit n: x[n] changed at the last refresh; bit 32: pc
   int regs_from_cpu;      // stopped at guest_exit: the guest's registers are

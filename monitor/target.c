@@ -143,8 +143,8 @@ int tgt_insn(struct target *t, uint64_t pc, uint32_t *bits) {
   // A guest pc is a guest virtual address. Only while the guest has no
   // page tables of its own (vsatp and hgatp Bare, as in stage 3) is it
   // also where the bytes are in RAM; otherwise use the image's bytes.
-  int bare = t->vcpu_valid ? (t->vcpu.vsatp >> 60) == 0 &&
-                                 (t->vcpu.hgatp >> 60) == 0
+  int bare = t->vcpu_valid ? (t->vcpu.vs.vsatp >> 60) == 0 &&
+                                 (t->vcpu.ctl.hgatp >> 60) == 0
                            : 1;
   uint16_t h16[2] = {0, 0};
   int ok = bare && mem_read(t, pc, &h16[0], 2) == 0 &&
@@ -268,7 +268,7 @@ static int read_trace(struct target *t) {
 static void read_vcpu(struct target *t) {
   if (!t->vcpu_addr)
     return;
-  struct mon_vcpu v;
+  struct vcpu v;
   if (mem_read(t, t->vcpu_addr, &v, sizeof v) < 0)
     return;
   // Stopped at guest_exit, the guest's registers are still in the CPU:
@@ -801,10 +801,10 @@ int tgt_open(struct target *t, int unused) {
   }
   if (elfsym_lookup(t->elf, "vcpu", &t->vcpu_addr, &size) == 0) {
     t->vcpu_size = size;
-    if (size && size != sizeof(struct mon_vcpu))
+    if (size && size != sizeof(struct vcpu))
       mon_log("monitor: warning: vcpu is %llu bytes, the monitor knows a "
               "%zu-byte layout; registers may be wrong",
-              (unsigned long long)size, sizeof(struct mon_vcpu));
+              (unsigned long long)size, sizeof(struct vcpu));
   }
   elfsym_lookup(t->elf, "guest_exit", &t->guest_exit, NULL);
   elfsym_lookup(t->elf, "hv_vector", &t->hv_vector, NULL);

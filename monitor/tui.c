@@ -219,7 +219,7 @@ static const char *const abi[32] = {
     "s6",   "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6"};
 
 static void draw_guest(struct target *t, int y, int w, int h) {
-  const struct mon_vcpu *v = &t->vcpu;
+  const struct vcpu *v = &t->vcpu;
   put(y, 0, w, col(C_HEAD) | A_BOLD, "guest registers %s",
       !t->vcpu_valid      ? "(no vcpu symbol)"
       : t->regs_from_cpu ? "(live in the CPU: stopped at guest_exit)"
@@ -269,8 +269,8 @@ static void draw_guest(struct target *t, int y, int w, int h) {
     put(y + row++, 0, w, col(C_DIM), "%s", line);
   if (row < h)
     put(y + row++, 0, w, col(C_DIM), "exit: cause %llu pc %llx tval %llx htval %llx",
-        (unsigned long long)v->exit_cause, (unsigned long long)v->exit_pc,
-        (unsigned long long)v->exit_tval, (unsigned long long)v->exit_htval);
+        (unsigned long long)v->exit.cause, (unsigned long long)v->exit.pc,
+        (unsigned long long)v->exit.tval, (unsigned long long)v->exit.htval);
   for (; row < h; row++)
     put(y + row, 0, w, 0, "%s", "");
 }
