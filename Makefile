@@ -207,6 +207,7 @@ host: $(HOST_PROGS)
 # `make test`: every present stage, the host tools, then the test runner.
 # T=name runs only the tests whose name contains it.
 test: deps-build deps-qemu deps-host deps-gdb
+	$(Q)mk/deps.sh tmux  # the monitor's screen is tested inside tmux
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)HVLAB_BUILD=$(BUILD) $(BUILD)/host/run-tests $(T)
 
