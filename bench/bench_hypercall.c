@@ -20,10 +20,10 @@
 
 #include "bench.h"
 #include "elfsym.h"
-#include "net.h"
 #include "qemu.h"
 #include "rsp.h"
 #include "rvdecode.h"
+#include "rvscan.h"
 #include "srcmap.h"
 
 #define GOAL 120
@@ -88,27 +88,6 @@ static long total_x100(const char *elf, long iterations) {
   return whole < 0 ? -1 : whole * 100 + frac;
 }
 
-// Find the ecall in guest_bench: walk its instructions by length.
-static int find_ecall(struct elfsym *es, uint64_t *at) {
-  uint64_t fn, size;
-  if (elfsym_lookup(es, "guest_bench", &fn, &size) < 0)
-    return -1;
-  for (uint64_t pc = fn; pc < fn + size;) {
-    uint32_t w = 0;
-    if (elfsym_read(es, pc, &w, 2) < 0)
-      return -1;
-    int len = rv_insn_len(w & 0xffff);
-    if (len == 4 && elfsym_read(es, pc, &w, 4) < 0)
-      return -1;
-    if (len == 4 && w == 0x00000073) {  // ecall
-      *at = pc;
-      return 0;
-    }
-    pc += len > 0 ? (uint64_t)len : 2;
-  }
-  return -1;
-}
-
 // Step one round trip from hv_vector back to hv_vector; count per part.
 // (Whether QEMU stops on the guest's own instructions while stepping over
 // sret varies, so the guest's share is taken from the total, not counted.)
@@ -123,7 +102,7 @@ static int breakdown(const char *elf, long counts[NPART]) {
     return -1;
   }
   uint64_t ecall, vector, size;
-  if (find_ecall(es, &ecall) < 0 ||
+  if (rv_find_insn(es, "guest_bench", RV_ECALL, ~0u, &ecall) < 0 ||
       elfsym_lookup(es, "hv_vector", &vector, &size) < 0) {
     printf("bench: no guest_bench ecall or hv_vector in %s\n", elf);
     srcmap_close(sm);
@@ -131,10 +110,9 @@ static int breakdown(const char *elf, long counts[NPART]) {
     return -1;
   }
 
-  int port = free_tcp_port();
   struct qemu_cfg cfg = {.kernel = elf,
                          .append = "guest=bench iterations=100000",
-                         .gdb_port = port,
+                         .gdb_port = QEMU_GDB_AUTO,
                          .halted = 1,
                          .timeout = 120};
   struct qemu_proc q;
@@ -145,7 +123,7 @@ static int breakdown(const char *elf, long counts[NPART]) {
     perror("bench: qemu-system-riscv64");
     goto out_sym;
   }
-  if (rsp_connect(&c, "localhost", port, 5000) < 0) {
+  if (rsp_connect(&c, "localhost", q.gdb_port, 5000) < 0) {
     printf("bench: gdbstub: %s\n", rsp_error(&c));
     goto out_qemu;
   }

@@ -4,12 +4,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,8 +22,10 @@ double now_seconds(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-int qemu_argv(const struct qemu_cfg *cfg, char **argv, int n, char *buf,
-              size_t bn) {
+// Build QEMU's argv. gdb_fd >= 0 is a listening socket QEMU inherits for
+// its gdbstub (QEMU_GDB_AUTO); -1 otherwise.
+static int build_argv(const struct qemu_cfg *cfg, int gdb_fd, char **argv,
+                      int n, char *buf, size_t bn) {
   int i = 0;
   size_t used = 0;
 #define ARG(s)                                                                 \
@@ -67,9 +71,19 @@ int qemu_argv(const struct qemu_cfg *cfg, char **argv, int n, char *buf,
     ARG("-icount");
     ARG("shift=0,sleep=off");
   }
-  if (cfg->gdb_port > 0) {
+  if (gdb_fd >= 0) {
+    // The socket is already bound and listening: QEMU serves gdb on it, so
+    // no other program can take the port between our choice and its bind.
+    ARG("-chardev");
+    FARG("socket,id=hvgdb,fd=%d,server=on,wait=off", gdb_fd);
+    ARG("-gdb");
+    ARG("chardev:hvgdb");
+  } else if (cfg->gdb_port > 0) {
     ARG("-gdb");
     FARG("tcp:localhost:%d", cfg->gdb_port);
+  } else if (cfg->gdb_port == QEMU_GDB_AUTO) {
+    ARG("-gdb");
+    ARG("tcp:localhost:AUTO");  // only for qemu_argv: a port chosen at start
   }
   if (cfg->halted)
     ARG("-S");
@@ -81,12 +95,43 @@ int qemu_argv(const struct qemu_cfg *cfg, char **argv, int n, char *buf,
 #undef FARG
 }
 
+int qemu_argv(const struct qemu_cfg *cfg, char **argv, int n, char *buf,
+              size_t bn) {
+  return build_argv(cfg, -1, argv, n, buf, bn);
+}
+
+// A listening TCP socket on 127.0.0.1, on a port the kernel picks.
+static int listen_any(int *port) {
+  int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (s < 0)
+    return -1;
+  struct sockaddr_in a = {.sin_family = AF_INET,
+                          .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  socklen_t len = sizeof a;
+  if (bind(s, (struct sockaddr *)&a, sizeof a) < 0 || listen(s, 1) < 0 ||
+      getsockname(s, (struct sockaddr *)&a, &len) < 0) {
+    int e = errno;
+    close(s);
+    errno = e;
+    return -1;
+  }
+  *port = ntohs(a.sin_port);
+  return s;
+}
+
 int qemu_start(const struct qemu_cfg *cfg, struct qemu_proc *p) {
   char *argv[64], buf[256];
   memset(p, 0, sizeof(*p));
   p->fd = -1;
   p->status = -1;
-  if (qemu_argv(cfg, argv, 64, buf, sizeof buf) < 0) {
+  int gdb_fd = -1;
+  if (cfg->gdb_port == QEMU_GDB_AUTO && (gdb_fd = listen_any(&p->gdb_port)) < 0)
+    return -1;
+  if (cfg->gdb_port > 0)
+    p->gdb_port = cfg->gdb_port;
+  if (build_argv(cfg, gdb_fd, argv, 64, buf, sizeof buf) < 0) {
+    if (gdb_fd >= 0)
+      close(gdb_fd);
     errno = E2BIG;
     return -1;
   }
@@ -95,11 +140,11 @@ int qemu_start(const struct qemu_cfg *cfg, struct qemu_proc *p) {
   // O_CLOEXEC: in a threaded program (the grader) another QEMU forked at
   // the same moment must not inherit this pipe, or our end never sees EOF.
   if (pipe2(pfd, O_CLOEXEC) < 0)
-    return -1;
+    goto fail_gdb;
   if (pipe2(efd, O_CLOEXEC) < 0) {
     close(pfd[0]);
     close(pfd[1]);
-    return -1;
+    goto fail_gdb;
   }
   p->start = now_seconds();
   pid_t pid = fork();
@@ -107,7 +152,7 @@ int qemu_start(const struct qemu_cfg *cfg, struct qemu_proc *p) {
     int e = errno;
     close(pfd[0]), close(pfd[1]), close(efd[0]), close(efd[1]);
     errno = e;
-    return -1;
+    goto fail_gdb;
   }
   if (pid == 0) {
     setpgid(0, 0);                    // own group: killed as a whole
@@ -119,6 +164,8 @@ int qemu_start(const struct qemu_cfg *cfg, struct qemu_proc *p) {
     close(pfd[0]);
     close(pfd[1]);
     close(efd[0]);
+    if (gdb_fd >= 0)
+      fcntl(gdb_fd, F_SETFD, 0);  // QEMU inherits just this one socket
     execvp(argv[0], argv);
     int e = errno;
     if (write(efd[1], &e, sizeof e) < 0)
@@ -126,6 +173,8 @@ int qemu_start(const struct qemu_cfg *cfg, struct qemu_proc *p) {
     _exit(127);
   }
   setpgid(pid, pid);  // also from here, so there is no race with kill()
+  if (gdb_fd >= 0)
+    close(gdb_fd);  // QEMU has its own copy now
   close(pfd[1]);
   close(efd[1]);
   int e = 0;
@@ -151,6 +200,14 @@ int qemu_start(const struct qemu_cfg *cfg, struct qemu_proc *p) {
   p->out[0] = 0;
   p->deadline = cfg->timeout > 0 ? p->start + cfg->timeout : 0;
   return 0;
+
+fail_gdb:
+  if (gdb_fd >= 0) {
+    int e = errno;
+    close(gdb_fd);
+    errno = e;
+  }
+  return -1;
 }
 
 static void reap(struct qemu_proc *p, int flags) {
@@ -277,7 +334,7 @@ const char *qemu_verdict(const struct qemu_proc *p, char *buf, size_t n) {
              p->max_output);
   else if (p->signal)
     snprintf(buf, n, "QEMU died of signal %d (%s)", p->signal,
-             strsignal(p->signal));
+             sigdescr_np(p->signal));  // strsignal is not thread-safe
   else
     snprintf(buf, n, "exit status %d", p->status);
   return buf;

@@ -13,7 +13,9 @@ struct qemu_cfg {
   const char *kernel;     // ELF image to boot (required)
   int no_h;               // 1: a CPU without the H extension
   const char *append;     // boot arguments (QEMU -append), or NULL
-  int gdb_port;           // > 0: gdbstub on localhost:gdb_port
+  int gdb_port;           // > 0: gdbstub on localhost:gdb_port;
+                          // QEMU_GDB_AUTO: on a port we bind ourselves
+                          // (race-free), reported in qemu_proc.gdb_port
   int halted;             // 1: wait for gdb before the first instruction
   int icount;             // 1: -icount shift=0 (exact instruction counts)
   double timeout;         // seconds before the run is killed; <= 0: none
@@ -22,10 +24,12 @@ struct qemu_cfg {
   const char *qemu;       // binary; NULL: qemu-system-riscv64
 };
 #define QEMU_DEFAULT_MAX_OUTPUT (1u << 20)
+#define QEMU_GDB_AUTO (-1)
 
 // A running QEMU.
 struct qemu_proc {
   pid_t pid;          // also its process group id
+  int gdb_port;       // the gdbstub's port, if the cfg asked for one
   int fd;             // read end of its output pipe, -1 once closed
   char *out;          // output so far, NUL-terminated
   size_t len, cap;

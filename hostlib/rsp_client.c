@@ -177,7 +177,10 @@ int rsp_send(struct rsp_client *c, const void *payload, size_t n) {
         // ran) before acking: keep it for the next receive.
         if (!c->noack && (r = rsp_write_(c, "+", 1)) < 0)
           goto out;
-        free(c->pending);
+        if (c->pending) {  // only one can be kept: never drop one silently
+          r = rsp_fail_(c, RSP_EIO, "two packets arrived before an ack");
+          goto out;
+        }
         c->pending = malloc(ev.len + 1);
         if (!c->pending) {
           r = rsp_fail_(c, RSP_EIO, "out of memory");
@@ -308,10 +311,13 @@ static int parse_doc(struct xml_ctx *x, const char *annex) {
   if (r < 0)
     return r;
   x->depth++;
+  x->c->err[0] = 0;
   r = rsp_regs_parse(&x->c->regs, doc, on_include, x);
   x->depth--;
   free(doc);
-  if (r == -1)
+  // The parser's own failure (-1: its table could not grow) sets no
+  // message; an error from a nested include has set one already.
+  if (r == -1 && !x->c->err[0])
     r = rsp_fail_(x->c, RSP_EIO, "out of memory");
   return r;
 }
@@ -338,8 +344,10 @@ int rsp_connect(struct rsp_client *c, const char *host, int port,
   const char *ps = strstr(c->features, "PacketSize=");
   if (ps)
     c->packet_size = strtoul(ps + 11, NULL, 16);
-  if (c->packet_size < 64)
-    c->packet_size = 64;
+  // Below this an m/M packet could carry no data at all (mem_chunk):
+  // treat a tiny PacketSize as the protocol's customary minimum.
+  if (c->packet_size < 256)
+    c->packet_size = 256;
   if (strstr(c->features, "QStartNoAckMode+")) {
     if ((r = rsp_call_(c, "QStartNoAckMode")) < 0)
       goto fail;

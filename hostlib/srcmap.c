@@ -16,7 +16,7 @@ struct srcmap {
 };
 
 struct srcmap *srcmap_open(const char *path, char *err, size_t errlen) {
-  int fd = open(path, O_RDONLY);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     snprintf(err, errlen, "%s: cannot open", path);
     return NULL;

@@ -119,8 +119,15 @@ struct qemu_proc *boot_stage(int n, const char *append, int no_h) {
 static int search(const struct qemu_proc *p, const char *re, regmatch_t *m,
                   int nm) {
   regex_t r;
-  if (!p->out || regcomp(&r, re, REG_EXTENDED | REG_NEWLINE) != 0)
+  if (regcomp(&r, re, REG_EXTENDED | REG_NEWLINE) != 0) {
+    // A typo in a test's pattern must not pass as "no match".
+    CHECK(0, "the test's regex /%s/ does not compile", re);
     return 0;
+  }
+  if (!p->out) {
+    regfree(&r);
+    return 0;
+  }
   int ok = regexec(&r, p->out, (size_t)nm, m, 0) == 0;
   regfree(&r);
   return ok;

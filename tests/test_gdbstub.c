@@ -136,16 +136,16 @@ TEST(gdbstub_session) {
   CHECK(e != NULL, "%s", err);
   if (!e)
     return;
-  int port = free_tcp_port();
   struct qemu_cfg cfg = {
-      .kernel = elf, .gdb_port = port, .halted = 1, .timeout = 60};
+      .kernel = elf, .gdb_port = QEMU_GDB_AUTO, .halted = 1, .timeout = 60};
   struct qemu_proc q;
   if (qemu_start(&cfg, &q) < 0) {
     CHECK(0, "cannot start QEMU");
     elfsym_close(e);
     return;
   }
-  if (rsp_connect(&c, "localhost", port, 5000) < 0) {
+  CHECK(q.gdb_port > 0, "no gdbstub port chosen");
+  if (rsp_connect(&c, "localhost", q.gdb_port, 5000) < 0) {
     qemu_pump(&q, 100);
     CHECK(0, "connect: %s; QEMU said: %s", rsp_error(&c), q.out);
   } else {
