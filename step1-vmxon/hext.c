@@ -54,8 +54,10 @@ void h_detect(struct hinfo *hi) {
   hi->vsxl = (int)((hstatus & HSTATUS_VSXL) >> HSTATUS_VSXL_SHIFT);
 
   // VMID width (8.2.10): write ones to every VMID bit and count the ones
-  // that stay. Mode Bare, so nothing is translated meanwhile.
-  csr_write(hgatp, HGATP_VMID);
+  // that stay. With MODE=Bare the other fields must be zero, so probe with
+  // Sv39x4; nothing is translated meanwhile, because we run with V=0 and
+  // G-stage translation applies only to guests.
+  csr_write(hgatp, (HGATP_MODE_SV39X4 << HGATP_MODE_SHIFT) | HGATP_VMID);
   u64 vmid = (csr_read(hgatp) & HGATP_VMID) >> HGATP_VMID_SHIFT;
   csr_write(hgatp, 0);
   hfence_gvma_all();

@@ -39,6 +39,18 @@ void vcpu_init(struct vcpu *v, const char *name, u64 entry, u64 sp) {
 // Write the vCPU's VS CSRs and controls into the hardware. After this, an
 // sret with hstatus.SPV=1 runs the guest with exactly this state.
 void vcpu_load(const struct vcpu *v) {
+  // Controls first: some VS CSRs only hold what the controls allow. vsie's
+  // bits, for one, read as zero unless hideleg delegates them (8.2.12),
+  // and vstimecmp exists only with henvcfg.STCE.
+  csr_write(hstatus, v->ctl.hstatus);
+  csr_write(hedeleg, v->ctl.hedeleg);
+  csr_write(hideleg, v->ctl.hideleg);
+  csr_write(hvip, v->ctl.hvip);
+  csr_write(hcounteren, v->ctl.hcounteren);
+  csr_write(henvcfg, v->ctl.henvcfg);
+  csr_write(htimedelta, v->ctl.htimedelta);
+  csr_write(hgatp, v->ctl.hgatp);
+
   csr_write(vsstatus, v->vs.vsstatus);
   csr_write(vsie, v->vs.vsie);
   csr_write(vstvec, v->vs.vstvec);
@@ -49,15 +61,6 @@ void vcpu_load(const struct vcpu *v) {
   csr_write(vsatp, v->vs.vsatp);
   if (v->ctl.henvcfg & HENVCFG_STCE)
     csr_write(vstimecmp, v->vs.vstimecmp);
-
-  csr_write(hstatus, v->ctl.hstatus);
-  csr_write(hedeleg, v->ctl.hedeleg);
-  csr_write(hideleg, v->ctl.hideleg);
-  csr_write(hvip, v->ctl.hvip);
-  csr_write(hcounteren, v->ctl.hcounteren);
-  csr_write(henvcfg, v->ctl.henvcfg);
-  csr_write(htimedelta, v->ctl.htimedelta);
-  csr_write(hgatp, v->ctl.hgatp);
   // A new hgatp (or the same VMID with another table) makes any cached
   // G-stage translations stale.
   hfence_gvma_all();

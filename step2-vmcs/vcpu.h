@@ -28,7 +28,7 @@ struct vcpu_vs {
   u64 vscause;    // guest's scause
   u64 vstval;     // guest's stval
   u64 vsatp;      // guest's satp: its own page table (VS-stage)
-  u64 vstimecmp;  // guest's stimecmp (Sstc; 0 if absent)
+  u64 vstimecmp;  // guest's stimecmp (Sstc; unused without it)
 };
 
 // Controls: how the guest runs and which events come to us (8.2.1-8.2.10).
@@ -73,9 +73,6 @@ struct vcpu {
   enum vcpu_state state;
   int status;  // when stopped: the guest's exit status (SRST reason)
 };
-
-// Names of the guest general registers, x0..x31 (runtime: trap.c).
-#define vcpu_reg_name(n) (reg_names[n])
 
 void vcpu_init(struct vcpu *v, const char *name, u64 entry, u64 sp);
 void vcpu_load(const struct vcpu *v);  // struct -> hardware CSRs

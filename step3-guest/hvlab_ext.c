@@ -16,6 +16,10 @@ __attribute__((noinline)) static int seed(struct vcpu *v) {
   u64 *a = &v->x[10];  // a[0] = a0 ... a[4] = a4
   printf("hv: hypercall #%lu from '%s': args %lu %lu %lu %lu\n", a[0],
          v->name, a[1], a[2], a[3], a[4]);
+  if (hvlab.crash_in_handler) {  // a bug in a handler, with a guest loaded
+    printf("hv: crash=exit: loading from 0x90000000 inside the handler\n");
+    (void)*(volatile u64 *)0x90000000UL;
+  }
   if ((long)a[0] + 1 < hvlab.seed_limit)
     return SBI_RESUME;
   printf("hv: guest '%s' reached a0 = %lu after %lu hypercalls\n", v->name,

@@ -10,7 +10,6 @@
 
 struct sbi_ext {
   u64 lo, hi;  // extension id range
-  const char *name;
   sbi_handler_t fn;
 };
 
@@ -19,10 +18,10 @@ struct sbi_ext {
 static struct sbi_ext exts[MAX_EXT + 1];
 static int next;
 
-void sbi_register(u64 lo, u64 hi, const char *name, sbi_handler_t fn) {
+void sbi_register(u64 lo, u64 hi, sbi_handler_t fn) {
   if (next == MAX_EXT)
     panic("sbi_register: more than %d extensions", MAX_EXT);
-  exts[next++] = (struct sbi_ext){lo, hi, name, fn};
+  exts[next++] = (struct sbi_ext){lo, hi, fn};
 }
 
 static const struct sbi_ext *find(u64 eid) {
@@ -128,16 +127,11 @@ static int srst(struct vcpu *v, u64 fid) {
 }
 
 void hypercall_init(void) {
-  memset(exts, 0, sizeof exts);
-  next = 0;
   // Most frequent first: the lookup is a linear scan.
-  sbi_register(SBI_EXT_HVLAB, SBI_EXT_HVLAB, "hvlab", hvlab_ext);
-  sbi_register(SBI_EXT_LEGACY_PUTCHAR, SBI_EXT_LEGACY_PUTCHAR, "putchar",
-               legacy_putchar);
-  sbi_register(SBI_EXT_BASE, SBI_EXT_BASE, "base", base);
-  sbi_register(SBI_EXT_SRST, SBI_EXT_SRST, "srst", srst);
-  sbi_register(SBI_EXT_LEGACY_GETCHAR, SBI_EXT_LEGACY_GETCHAR, "getchar",
-               legacy_getchar);
-  sbi_register(SBI_EXT_LEGACY_SHUTDOWN, SBI_EXT_LEGACY_SHUTDOWN, "shutdown",
-               legacy_shutdown);
+  sbi_register(SBI_EXT_HVLAB, SBI_EXT_HVLAB, hvlab_ext);
+  sbi_register(SBI_EXT_LEGACY_PUTCHAR, SBI_EXT_LEGACY_PUTCHAR, legacy_putchar);
+  sbi_register(SBI_EXT_BASE, SBI_EXT_BASE, base);
+  sbi_register(SBI_EXT_SRST, SBI_EXT_SRST, srst);
+  sbi_register(SBI_EXT_LEGACY_GETCHAR, SBI_EXT_LEGACY_GETCHAR, legacy_getchar);
+  sbi_register(SBI_EXT_LEGACY_SHUTDOWN, SBI_EXT_LEGACY_SHUTDOWN, legacy_shutdown);
 }

@@ -15,7 +15,7 @@ typedef int (*sbi_handler_t)(struct vcpu *v, u64 fid);
 
 // Extensions are looked up by extension id in registration order; later
 // stages add theirs (TIME, IPI, ...) with sbi_register().
-void sbi_register(u64 eid_lo, u64 eid_hi, const char *name, sbi_handler_t fn);
+void sbi_register(u64 eid_lo, u64 eid_hi, sbi_handler_t fn);
 int hypercall(struct vcpu *v, struct vm_exit *e);  // the ecall exit handler
 void hypercall_init(void);
 
@@ -33,6 +33,7 @@ struct hvlab_state {
   long tests_failed;
   u64 trace_base;         // exit_trace.total when the current guest started
   long count_checks_bad;  // HVLAB_COUNT calls that did not match the trace
+  int crash_in_handler;   // boot arg crash=exit: fault inside an exit handler
 };
 extern struct hvlab_state hvlab;
 int hvlab_ext(struct vcpu *v, u64 fid);

@@ -7,6 +7,7 @@
 //         bench        the null-hypercall benchmark (see guest_bench.c)
 //   seed=N             hypercalls before the seed guest is stopped (10)
 //   iterations=N       round trips for the benchmark (10000)
+//   crash=exit         a bug in an exit handler: the panic dump, status 3
 
 #include "defs.h"
 #include "guest.h"
@@ -67,6 +68,9 @@ int stage_main(void) {
   h_enable(0);
   exits_init();
   hvlab.seed_limit = arg_num("seed", 10);
+  char crash[8];
+  hvlab.crash_in_handler =
+      bootarg("crash", crash, sizeof crash) && strcmp(crash, "exit") == 0;
 
   char list[64];
   if (!bootarg("guest", list, sizeof list))

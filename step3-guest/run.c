@@ -41,8 +41,9 @@ static inline struct vm_exit *vcpu_run(struct vcpu *v) {
 
 // Run v until it stops or fails. Returns the guest's exit status (0 for a
 // clean shutdown), or EXIT_GUEST_ERROR if it failed.
-// (noipa: compiled on its own, v stays a pointer in a register through
-// the loop rather than an address the compiler rebuilds at every use.)
+// (noipa: compiled on its own, v is a pointer the compiler keeps, on the
+// stack across the guest's run, instead of an address it rebuilds with two
+// instructions at every use.)
 __attribute__((noipa)) int vcpu_loop(struct vcpu *v) {
   extern char hv_vector[];
   if (v->pc & 1) {  // instructions are 2-byte aligned at least

@@ -45,7 +45,8 @@ struct exit_trace {
   // reader expected was overwritten meanwhile.
   trace_u64 total;
   // count[i]: exits whose scause maps to i: exception code c -> c,
-  // interrupt code c -> 32 + c, anything else -> TRACE_OTHER.
+  // interrupt code c -> 32 + c, anything else -> TRACE_OTHER. (Interrupt
+  // code 31 shares index 63 with TRACE_OTHER; no such interrupt exists.)
   trace_u64 count[TRACE_NCOUNT];
   struct exit_record ring[TRACE_CAP];
 };

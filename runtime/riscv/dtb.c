@@ -27,14 +27,28 @@ static u32 be32(const void *p) {
   return (u32)b[0] << 24 | (u32)b[1] << 16 | (u32)b[2] << 8 | b[3];
 }
 
-// 0 if dtb looks like a device tree, -1 if not.
+#define FDT_MAX_SIZE (2u << 20)  // QEMU's are about 8 KiB; refuse silly sizes
+
+// 0 if dtb looks like a device tree whose parts lie inside it, -1 if not.
 int dtb_check(const void *dtb) {
   const struct fdt_header *h = dtb;
   if (dtb == NULL || be32(&h->magic) != FDT_MAGIC)
     return -1;
-  u32 size = be32(&h->totalsize);
-  if (be32(&h->off_dt_struct) >= size || be32(&h->off_dt_strings) >= size)
+  u64 size = be32(&h->totalsize);
+  u64 st = be32(&h->off_dt_struct), st_len = be32(&h->size_dt_struct);
+  u64 str = be32(&h->off_dt_strings), str_len = be32(&h->size_dt_strings);
+  if (size < sizeof(*h) || size > FDT_MAX_SIZE || st + st_len > size ||
+      str + str_len > size)
     return -1;
+  return 0;
+}
+
+// Is there a NUL in p[0..n)? Names and string values must end inside the
+// blob, or comparing them would read past it.
+static int has_nul(const char *p, u64 n) {
+  for (u64 i = 0; i < n; i++)
+    if (p[i] == 0)
+      return 1;
   return 0;
 }
 
@@ -54,10 +68,10 @@ const char *dtb_prop(const void *dtb, const char *path, const char *name,
     return NULL;
   const struct fdt_header *h = dtb;
   const u8 *base = dtb;
-  u32 size = be32(&h->totalsize);
   u32 off = be32(&h->off_dt_struct);
+  u32 size = off + be32(&h->size_dt_struct);  // the token stream ends here
   const char *strings = (const char *)base + be32(&h->off_dt_strings);
-  u32 strings_size = size - be32(&h->off_dt_strings);
+  u32 strings_size = be32(&h->size_dt_strings);
 
   // Split the path into components on the fly: comp[i] starts at start[i].
   const char *start[8];
@@ -87,6 +101,8 @@ const char *dtb_prop(const void *dtb, const char *path, const char *name,
       size_t n = 0;
       while (off + n < size && nname[n])
         n++;
+      if (off + n >= size)
+        return NULL;  // the name does not end inside the blob
       off += (u32)((n + 4) & ~3UL);  // name plus NUL, padded to 4
       level++;
       if (level >= 1 && matched == level - 1 && level - 1 < ncomp &&
@@ -101,7 +117,8 @@ const char *dtb_prop(const void *dtb, const char *path, const char *name,
         return NULL;
       u32 plen = be32(base + off), nameoff = be32(base + off + 4);
       off += 8;
-      if (plen > size - off || nameoff >= strings_size)
+      if (plen > size - off || nameoff >= strings_size ||
+          !has_nul(strings + nameoff, strings_size - nameoff))
         return NULL;
       if (level == ncomp && matched == ncomp &&
           strcmp(strings + nameoff, name) == 0) {
@@ -119,14 +136,23 @@ const char *dtb_prop(const void *dtb, const char *path, const char *name,
   return NULL;
 }
 
+// A property that is a string: NULL unless it ends with a NUL inside its
+// own length, so callers can treat it as a C string.
+static const char *dtb_prop_str(const void *dtb, const char *path,
+                                const char *name) {
+  int len;
+  const char *v = dtb_prop(dtb, path, name, &len);
+  return v && len > 0 && v[len - 1] == 0 ? v : NULL;
+}
+
 // The ISA string of hart 0, e.g. "rv64imafdch_zicsr_zifencei_..._sstc".
 const char *dtb_cpu_isa(const void *dtb) {
-  return dtb_prop(dtb, "/cpus/cpu@0", "riscv,isa", NULL);
+  return dtb_prop_str(dtb, "/cpus/cpu@0", "riscv,isa");
 }
 
 // The kernel command line: QEMU copies -append "..." here.
 const char *dtb_bootargs(const void *dtb) {
-  return dtb_prop(dtb, "/chosen", "bootargs", NULL);
+  return dtb_prop_str(dtb, "/chosen", "bootargs");
 }
 
 // Does an ISA string name extension `ext`? Single letters ("h") are looked

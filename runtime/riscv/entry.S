@@ -29,6 +29,7 @@ park:
 
 .section .bss
 .balign 16
+.globl boot_stack
 boot_stack:
         .space  16384
 .globl boot_stack_top

@@ -10,8 +10,9 @@
 #include "types.h"
 
 // ---- Accessors -------------------------------------------------------------
-// GCC 12 knows every CSR by name, even though it will not accept "h" in
-// -march, so csr_read(hstatus) assembles to "csrr rd, hstatus".
+// The assembler (GNU as 2.40) knows every CSR by name, even the H ones that
+// GCC 12 will not let us enable with -march, so csr_read(hstatus) becomes
+// "csrr rd, hstatus" text that assembles fine.
 #define csr_read(csr)                                                          \
   ({                                                                           \
     u64 v_;                                                                    \
@@ -21,13 +22,6 @@
 #define csr_write(csr, val) asm volatile("csrw " #csr ", %0" ::"rK"((u64)(val)))
 #define csr_set(csr, bits) asm volatile("csrs " #csr ", %0" ::"rK"((u64)(bits)))
 #define csr_clear(csr, bits) asm volatile("csrc " #csr ", %0" ::"rK"((u64)(bits)))
-// Write a new value and return the old one in a single instruction.
-#define csr_swap(csr, val)                                                     \
-  ({                                                                           \
-    u64 v_;                                                                    \
-    asm volatile("csrrw %0, " #csr ", %1" : "=r"(v_) : "rK"((u64)(val)));     \
-    v_;                                                                        \
-  })
 
 // ---- sstatus (4.1.1) --------------------------------------------------------
 #define SSTATUS_SIE (1UL << 1)   // S-mode interrupts enabled
@@ -116,8 +110,6 @@
 #define HENVCFG_STCE (1UL << 63)   // Sstc: guest may use vstimecmp
 
 // ---- Small helpers -----------------------------------------------------------
-static inline void wfi(void) { asm volatile("wfi"); }
-
 // Flush G-stage TLB entries. Written as a raw word so the .c files need not
 // enable the H extension in the assembler: hfence.gvma zero, zero.
 static inline void hfence_gvma_all(void) {

@@ -58,8 +58,15 @@ void dump_regs(const char *indent, const u64 x[32]) {
 
 // Called from hs_trapvec with every register saved in *tf.
 void hs_trap(struct trapframe *tf) {
+  static int panicking;
   u64 cause = csr_read(scause);
   u64 stval = csr_read(stval);
+
+  if (panicking) {
+    // A trap while printing the dump of another (a console that faults, a
+    // stack that ran out): say nothing more and stop.
+    poweroff(EXIT_HV_PANIC);
+  }
 
   if (probe.armed && !(cause & SCAUSE_INTERRUPT)) {
     probe.cause = cause;
@@ -68,14 +75,19 @@ void hs_trap(struct trapframe *tf) {
     return;
   }
 
+  panicking = 1;
   printf("\nhv: PANIC: unexpected trap in the hypervisor (HS-mode)\n");
   printf("  scause=%016lx (%s)  stval=%016lx  sepc=%016lx\n", cause,
          cause_name(cause), stval, tf->sepc);
   // Read H CSRs only if they exist: on a CPU without H the read would trap
   // again. A probe is safe here because hs_trapvec works on the stack, so
-  // a nested trap just comes back through it.
-  probe_arm();
+  // a nested trap just comes back through it -- and safe even with a guest
+  // loaded (where probe_arm refuses), since we never return to that guest.
+  probe.cause = 0;
+  probe.armed = 1;
+  panicking = 0;  // the probe's trap is expected
   asm volatile("csrr zero, hstatus");
+  panicking = 1;
   int has_h = !probe_disarm();
   if (has_h)
     printf("  htval=%016lx  htinst=%016lx  hstatus=%016lx\n",

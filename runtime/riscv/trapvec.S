@@ -1,9 +1,15 @@
 # HS-mode trap vector: a trap taken while the *hypervisor itself* runs.
 #
-# Save every general register into a struct trapframe (trap.h) on the
+# Save every general register into a struct trapframe (trapframe.h) on the
 # current stack, call hs_trap(tf) in C, restore, and sret back. hs_trap
 # either fixes things up (a probe that was expected to trap) or dumps
 # everything and powers off, so most traps never come back here.
+#
+# One thing is checked first: that sp points into the boot stack. A trap
+# taken with a broken sp would fault again on the first store below, and
+# again, forever, printing nothing. Then we switch to a small panic stack,
+# and the dump shows the broken sp. sscratch is 0 whenever the hypervisor
+# itself runs (see trap.c), so it can hold a register for a moment.
 
 #include "trapframe.h"
 
@@ -11,7 +17,17 @@
 .globl hs_trapvec
 .balign 4                       # stvec needs a 4-byte aligned address
 hs_trapvec:
-        addi    sp, sp, -TF_SIZE
+        csrw    sscratch, t0
+        la      t0, boot_stack + TF_SIZE
+        bltu    sp, t0, 1f
+        la      t0, boot_stack_top
+        bgtu    sp, t0, 1f
+        csrrw   t0, sscratch, zero  # sp is fine: t0 back, sscratch 0 again
+        j       2f
+1:      csrrw   t0, sscratch, zero
+        csrw    sscratch, sp        # remember the broken sp for the dump
+        la      sp, panic_stack_top
+2:      addi    sp, sp, -TF_SIZE
         # x2 (sp) is saved below from its pre-trap value.
         sd      x1,  1*8(sp)
         sd      x3,  3*8(sp)
@@ -44,7 +60,11 @@ hs_trapvec:
         sd      x30, 30*8(sp)
         sd      x31, 31*8(sp)
         addi    t0, sp, TF_SIZE
-        sd      t0,  2*8(sp)        # the sp we had before the trap
+        sd      t0,  2*8(sp)        # the sp we had before the trap ...
+        csrrw   t0, sscratch, zero
+        beqz    t0, 3f
+        sd      t0,  2*8(sp)        # ... or the broken one we replaced
+3:
         csrr    t0, sepc
         sd      t0,  TF_SEPC(sp)
 
@@ -85,3 +105,8 @@ hs_trapvec:
         ld      x31, 31*8(sp)
         addi    sp, sp, TF_SIZE
         sret
+
+.section .bss
+.balign 16
+        .space  4096
+panic_stack_top:                # for hs_trap when sp was broken
