@@ -80,6 +80,15 @@ RVASFLAGS := -march=rv64imac_zicsr_zifencei -mabi=lp64 -g -MMD -MP \
 RVLDFLAGS := -flto -O2 -g $(RVARCH) -nostdlib -static -no-pie -Wl,--no-warn-rwx-segments \
   -T runtime/riscv/kernel.ld
 
+# Objects depend on a stamp holding the compiler and flags they were built
+# with; it is rewritten only when those change, so editing a flag here (or
+# switching toolchains) rebuilds everything without a `make clean`.
+.PHONY: FORCE
+$(BUILD)/rvflags: FORCE | deps-build
+	@mkdir -p $(@D)
+	@echo '$(RVCC) $(RVCFLAGS) $(RVASFLAGS) $(RVLDFLAGS)' | cmp -s - $@ || \
+	  echo '$(RVCC) $(RVCFLAGS) $(RVASFLAGS) $(RVLDFLAGS)' > $@
+
 RT_DIR := runtime/riscv
 RT_OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(basename $(wildcard $(RT_DIR)/*.c $(RT_DIR)/*.S)))
 # The stages' include paths: stage N sees the runtime and stages 1..N.
@@ -90,22 +99,22 @@ stage_incs = -I$(RT_DIR) -I$(BUILD)/gen $(foreach k,$(call upto,$(1)),-I$(call s
 lib_objs = $(patsubst %,$(BUILD)/obj/%.o,$(basename $(filter-out $(1)/main.c $(1)/asm-offsets.c,\
   $(wildcard $(1)/*.c $(1)/*.S))))
 
-$(BUILD)/obj/$(RT_DIR)/%.o: $(RT_DIR)/%.c | deps-build
+$(BUILD)/obj/$(RT_DIR)/%.o: $(RT_DIR)/%.c $(BUILD)/rvflags | deps-build
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
 	$(Q)$(RVCC) $(RVCFLAGS) -I$(RT_DIR) -c $< -o $@
-$(BUILD)/obj/$(RT_DIR)/%.o: $(RT_DIR)/%.S | deps-build
+$(BUILD)/obj/$(RT_DIR)/%.o: $(RT_DIR)/%.S $(BUILD)/rvflags | deps-build
 	@mkdir -p $(@D)
 	@echo "  AS      $<"
 	$(Q)$(RVCC) $(RVASFLAGS) -I$(RT_DIR) -c $< -o $@
 
 # Rules for stage $(1), in directory $(2).
 define STAGE_RULES
-$(BUILD)/obj/$(2)/%.o: $(2)/%.c | deps-build
+$(BUILD)/obj/$(2)/%.o: $(2)/%.c $(BUILD)/rvflags | deps-build
 	@mkdir -p $$(@D)
 	@echo "  CC      $$<"
 	$(Q)$$(RVCC) $(RVCFLAGS) $(call stage_incs,$(1)) -c $$< -o $$@
-$(BUILD)/obj/$(2)/%.o: $(2)/%.S | deps-build
+$(BUILD)/obj/$(2)/%.o: $(2)/%.S $(BUILD)/rvflags | deps-build
 	@mkdir -p $$(@D)
 	@echo "  AS      $$<"
 	$(Q)$$(RVCC) $(RVASFLAGS) $(call stage_incs,$(1)) -c $$< -o $$@
@@ -122,7 +131,7 @@ $(foreach n,$(PRESENT),$(eval $(call STAGE_RULES,$(n),$(call sdir,$(n)))))
 
 # Assembly needs struct offsets: compile asm-offsets.c to assembly text and
 # turn its "->NAME value" markers into #defines (the Linux/Bao technique).
-$(BUILD)/gen/asm-offsets.h: step3-guest/asm-offsets.c step2-vmcs/vcpu.h | deps-build
+$(BUILD)/gen/asm-offsets.h: step3-guest/asm-offsets.c step2-vmcs/vcpu.h $(BUILD)/rvflags | deps-build
 	@mkdir -p $(@D)
 	@echo "  GEN     $@"
 	$(Q)$(RVCC) $(filter-out -flto -MMD -MP -g,$(RVCFLAGS)) $(call stage_incs,3) -S $< -o $(@:.h=.s)
@@ -173,7 +182,10 @@ HOSTCFLAGS := -std=c11 -Wall -Wextra -O2 -g -D_GNU_SOURCE -Ihostlib -Iruntime \
 HOSTLIB_OBJS := $(patsubst %.c,$(BUILD)/host/obj/%.o,$(wildcard hostlib/*.c))
 HOSTLIBS := -lelf -ldw
 
-$(BUILD)/host/obj/%.o: %.c | deps-host
+$(BUILD)/hostflags: FORCE
+	@mkdir -p $(@D)
+	@echo '$(HOSTCC) $(HOSTCFLAGS)' | cmp -s - $@ || echo '$(HOSTCC) $(HOSTCFLAGS)' > $@
+$(BUILD)/host/obj/%.o: %.c $(BUILD)/hostflags | deps-host
 	@mkdir -p $(@D)
 	@echo "  HOSTCC  $<"
 	$(Q)$(HOSTCC) $(HOSTCFLAGS) -c $< -o $@
