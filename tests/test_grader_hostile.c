@@ -39,6 +39,8 @@ static void check_no_leftovers(const char *dir) {
   char path[600];
   snprintf(path, sizeof path, "%s/pids", dir);
   char *pids = read_text(path, NULL);
+  // No file means no fake ever ran: then this test proved nothing.
+  CHECK(pids != NULL, "%s is missing: the fake QEMU never ran", path);
   if (!pids)
     return;
   int left = 0;
@@ -257,6 +259,41 @@ TEST(grader_sigint_kills_qemus) {
         c.signal);
   CHECK(c.seconds < 8, "took %.1fs to stop", c.seconds);
   CHECK(strstr(c.out, "interrupted") != NULL, "no 'interrupted' message");
+  check_no_leftovers(dir);
+  cmd_free(&c);
+  free(q);
+  remove_tree(dir);
+  free(dir);
+}
+
+// A QEMU whose exit status is not a stage's. Statuses are a bit mask
+// (grade.h's ST(n)); 32 and above must match nothing, never alias to a low
+// status (1u << 32 is undefined, and x86 makes it 1u << 0: "pass"). The
+// fake runs the real QEMU, so every console check passes, then exits 32
+// more than the stage did: every test must fail on its status alone.
+TEST(grader_hostile_exit_status_32) {
+  need_stage1();
+  if (system("command -v qemu-system-riscv64 >/dev/null 2>&1") != 0)
+    SKIP("no qemu-system-riscv64 in PATH");
+  char *dir = make_tmpdir("hostile");
+  char *q = fake_qemu(dir, "qemu",
+                      "qemu-system-riscv64 \"$@\"\n"
+                      "exit $(( $? + 32 ))");
+  struct cmd c;
+  run_grade(&c,
+            (const char *const[]){"--build", build_dir(), "--step", "1",
+                                  "--qemu", q, "--results", dir, NULL},
+            NULL, 60);
+  CHECK(c.exited && c.status == 1, "grade exited %d, expected 1", c.status);
+  int got = -1, max = -1, scored = grade_score(c.out, &got, &max) == 0;
+  CHECK(scored && got == 0 && max > 0,
+        "Score: %d/%d, expected 0: a status over 31 passed a test", got, max);
+  int wrong = count_lines(c.out, "\\.\\.\\. FAIL \\([0-9.]+s\\): exit status "
+                                 "3[2-9] \\(not a stage status\\), expected ");
+  CHECK(wrong >= 5 && wrong == count_lines(c.out, "\\.\\.\\. (OK|FAIL)"),
+        "%d tests failed on their exit status; expected all", wrong);
+  if (got != 0 || wrong < 5)
+    show_output(&c);
   check_no_leftovers(dir);
   cmd_free(&c);
   free(q);
