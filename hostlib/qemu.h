@@ -1,13 +1,16 @@
 // Launching QEMU for tests, the grader and the monitor.
 //
-// Each run gets its own process group, so a timeout kills QEMU and anything
-// it started; its console (serial port and QEMU's own messages) is collected
-// through a pipe, with a cap so a guest that floods output cannot fill the
-// disk or the memory of the program that launched it.
+// This builds QEMU's command line; running it is proc.h's job: its own
+// process group, so a timeout kills QEMU and anything it started; its
+// console (serial port and QEMU's own messages) collected through a pipe,
+// with a cap so a guest that floods output cannot fill the disk or the
+// memory of the program that launched it.
 #pragma once
 
 #include <stddef.h>
 #include <sys/types.h>
+
+#include "proc.h"
 
 struct qemu_cfg {
   const char *kernel;     // ELF image to boot (required)
@@ -26,21 +29,16 @@ struct qemu_cfg {
 #define QEMU_DEFAULT_MAX_OUTPUT (1u << 20)
 #define QEMU_GDB_AUTO (-1)
 
-// A running QEMU.
+// A running QEMU: proc.h's fields, by the same names (p->fd, p->out,
+// p->status, ...), and &p->proc for the proc_* functions.
 struct qemu_proc {
-  pid_t pid;          // also its process group id
-  int gdb_port;       // the gdbstub's port, if the cfg asked for one
-  int fd;             // read end of its output pipe, -1 once closed
-  char *out;          // output so far, NUL-terminated
-  size_t len, cap;
-  size_t max_output;
-  double start, deadline;  // monotonic seconds; deadline 0: none
-  int flooded;        // killed for exceeding max_output
-  int timed_out;      // killed at the deadline
-  int exited;         // waitpid has collected it
-  int status;         // exit code if it exited normally, else -1
-  int signal;         // the signal that ended it, else 0
-  double seconds;     // wall time from start to end
+  union {
+    struct proc proc;
+    struct {
+      PROC_FIELDS
+    };
+  };
+  int gdb_port;  // the gdbstub's port, if the cfg asked for one
 };
 
 // Build the argument vector for cfg into argv (at most n entries including
@@ -67,5 +65,3 @@ int qemu_run(const struct qemu_cfg *cfg, struct qemu_proc *p);
 // "timed out after 10.0s", ...), written into buf.
 const char *qemu_verdict(const struct qemu_proc *p, char *buf, size_t n);
 
-// Seconds on the monotonic clock.
-double now_seconds(void);

@@ -29,7 +29,7 @@ TEST(grader_reference_full_marks) {
   snprintf(json, sizeof json, "%s/results.json", dir);
   snprintf(junit, sizeof junit, "%s/junit.xml", dir);
   snprintf(results, sizeof results, "%s/results", dir);
-  struct cmd c;
+  struct proc c;
   run_grade(&c,
             (const char *const[]){"--build", build_dir(), "--results", results,
                                   "--json", json, "--junit", junit, NULL},
@@ -82,19 +82,19 @@ TEST(grader_reference_full_marks) {
     show_output(&c);
   free(j);
   free(x);
-  cmd_free(&c);
+  proc_free(&c);
   remove_tree(dir);
   free(dir);
 }
 
 TEST(grader_command_line) {
   grade_bin();
-  struct cmd c;
+  struct proc c;
   run_grade(&c, (const char *const[]){"--help", NULL}, NULL, 10);
   CHECK(c.status == 0 && strstr(c.out, "usage: grade") &&
             strstr(c.out, "--json FILE") && strstr(c.out, "--junit FILE"),
         "--help");
-  cmd_free(&c);
+  proc_free(&c);
 
   run_grade(&c, (const char *const[]){"--list", NULL}, NULL, 10);
   CHECK(c.status == 0, "--list exited %d", c.status);
@@ -103,7 +103,7 @@ TEST(grader_command_line) {
         "--list: not all stages");
   CHECK(count_lines(c.out, "^  first_exit_gdb +8 ") == 1,
         "--list: first_exit_gdb is not listed with its 8 points");
-  cmd_free(&c);
+  proc_free(&c);
 
   // Mistakes get a message and status 2, not a run.
   const char *const *bad[] = {
@@ -119,7 +119,7 @@ TEST(grader_command_line) {
               count_lines(c.out, "Score") == 0,
           "%s %s: status %d, expected 2 and a message", bad[i][0],
           bad[i][1] ? bad[i][1] : "", c.status);
-    cmd_free(&c);
+    proc_free(&c);
   }
 }
 
@@ -128,7 +128,7 @@ TEST(grader_selects_tests) {
   if (built_stages() < 3)
     SKIP("stages 1-3 are not all built (make all)");
   char *dir = make_tmpdir("grade");
-  struct cmd c;
+  struct proc c;
   // One test by exact name: exactly that one, its points the maximum.
   int got, max;
   run_grade(&c,
@@ -139,7 +139,7 @@ TEST(grader_selects_tests) {
             count_lines(c.out, "\\.\\.\\. OK") == 1 &&
             count_lines(c.out, "^step3: first_exit_gdb \\.\\.\\. OK") == 1,
         "--test first_exit_gdb: status %d", c.status);
-  cmd_free(&c);
+  proc_free(&c);
   // stepN:name picks the stage too; a part of a name selects several.
   run_grade(&c,
             (const char *const[]){"--build", build_dir(), "--results", dir,
@@ -148,7 +148,7 @@ TEST(grader_selects_tests) {
   CHECK(count_lines(c.out, "\\.\\.\\. OK") == 1 &&
             count_lines(c.out, "^step2: without_h \\.\\.\\. OK") == 1,
         "--test step2:without_h");
-  cmd_free(&c);
+  proc_free(&c);
   run_grade(&c,
             (const char *const[]){"--build", build_dir(), "--results", dir,
                                   "--test", "trace_", "-j1", NULL},
@@ -156,7 +156,7 @@ TEST(grader_selects_tests) {
   CHECK(count_lines(c.out, "^step3: trace_[a-z_]+ \\.\\.\\. OK") == 2 &&
             count_lines(c.out, "\\.\\.\\. (OK|FAIL)") == 2,
         "--test trace_: expected the two trace tests");
-  cmd_free(&c);
+  proc_free(&c);
   // One stage.
   run_grade(&c,
             (const char *const[]){"--build", build_dir(), "--results", dir,
@@ -168,7 +168,7 @@ TEST(grader_selects_tests) {
         "--step 1: status %d", c.status);
   if (c.status != 0)
     show_output(&c);
-  cmd_free(&c);
+  proc_free(&c);
   remove_tree(dir);
   free(dir);
 }
@@ -178,7 +178,7 @@ TEST(grader_selects_tests) {
 TEST(grader_missing_elf) {
   grade_bin();
   char *dir = make_tmpdir("grade");
-  struct cmd c;
+  struct proc c;
   run_grade(&c,
             (const char *const[]){"--build", dir, "--results", dir, "--step",
                                   "2", NULL},
@@ -192,7 +192,7 @@ TEST(grader_missing_elf) {
   int got = -1, max = -1;
   CHECK(grade_score(c.out, &got, &max) == 0 && got == 0 && max > 0,
         "no 'Score: 0/N'");
-  cmd_free(&c);
+  proc_free(&c);
 
   // Sources present (the repository is the cwd) but nothing built: all
   // three stages are graded, and fail.
@@ -202,7 +202,7 @@ TEST(grader_missing_elf) {
             count_lines(c.out, "not built") == count_lines(c.out, "FAIL") &&
             grade_score(c.out, &got, &max) == 0 && got == 0,
         "sources without a build: status %d", c.status);
-  cmd_free(&c);
+  proc_free(&c);
 
   run_grade(&c,
             (const char *const[]){"--build", dir, "--src", dir, "--results",
@@ -210,7 +210,7 @@ TEST(grader_missing_elf) {
             NULL, 10);
   CHECK(c.status == 2 && strstr(c.out, "nothing to grade"),
         "nothing built and no sources: status %d", c.status);
-  cmd_free(&c);
+  proc_free(&c);
   remove_tree(dir);
   free(dir);
 }

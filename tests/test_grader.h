@@ -7,34 +7,25 @@
 #include <sys/types.h>
 
 #include "harness.h"
+#include "proc.h"
 
-// A child process with its stdout and stderr captured.
-struct cmd {
-  pid_t pid;
-  int fd;  // read end of the capture pipe, -1 once closed
-  char *out;
-  size_t len;
-  int exited, status, signal, timed_out;
-  double start, seconds;
-};
-
-// Start argv in a process group of its own. env: "NAME=value" strings to
-// set (NULL-terminated, or NULL). out_fd >= 0: stdout goes there instead
-// of the capture pipe (stderr is still captured). Returns 0 or -1.
-int cmd_start(struct cmd *c, char *const argv[], const char *const env[],
-              int out_fd);
-// Collect output until it exits, or kill its group after timeout seconds.
-void cmd_wait(struct cmd *c, double timeout);
-void cmd_free(struct cmd *c);
+// A program a test runs (the grader, make): hostlib's proc.h does the
+// work -- its own process group, stdout and stderr collected (up to 4 MB),
+// killed with its group at the deadline. env: "NAME=value" strings to set
+// (NULL-terminated, or NULL). out_fd >= 0: stdout goes there instead (stderr
+// is still collected). Returns 0, or -1 if it could not be started. Then
+// proc_wait(c) runs it to its end, and proc_free(c) cleans up.
+int cmd_start(struct proc *c, char *const argv[], const char *const env[],
+              int out_fd, double timeout);
 
 // build/host/grade (under $HVLAB_BUILD); SKIPs the test if it is missing.
 const char *grade_bin(void);
 // Run the grader with these arguments (NULL-terminated) and env; CHECKs
 // that it finished within timeout seconds and was not killed by a signal.
-void run_grade(struct cmd *c, const char *const args[],
+void run_grade(struct proc *c, const char *const args[],
                const char *const env[], double timeout);
 // Print the grader's output (on failure, to see why).
-void show_output(const struct cmd *c);
+void show_output(const struct proc *c);
 
 // A fresh directory under $TMPDIR (malloc'd path); rm -rf it.
 char *make_tmpdir(const char *tag);

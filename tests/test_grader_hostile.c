@@ -77,7 +77,7 @@ TEST(grader_hostile_hang_flood_linger) {
                       " echo 'half a boot'; exit 0 ;;\n"
                       "*) exec yes 'flood flood flood flood' ;;\n"
                       "esac");
-  struct cmd c;
+  struct proc c;
   run_grade(&c,
             (const char *const[]){"--build", build_dir(), "--step", "1",
                                   "--qemu", q, "--timeout", "2", "-j", "5",
@@ -103,7 +103,7 @@ TEST(grader_hostile_hang_flood_linger) {
   if (c.status != 1 || c.seconds >= 8)
     show_output(&c);
   check_no_leftovers(dir);
-  cmd_free(&c);
+  proc_free(&c);
   free(q);
   remove_tree(dir);
   free(dir);
@@ -117,7 +117,7 @@ TEST(grader_hostile_qemu_crashes) {
   free(fake_qemu(dir, "qemu-system-riscv64", "echo booting; kill -SEGV $$"));
   char path[2048];
   snprintf(path, sizeof path, "PATH=%s:%s", dir, getenv("PATH"));
-  struct cmd c;
+  struct proc c;
   run_grade(&c,
             (const char *const[]){"--build", build_dir(), "--step", "1", "-j",
                                   "5", "--results", dir, NULL},
@@ -130,7 +130,7 @@ TEST(grader_hostile_qemu_crashes) {
   CHECK(c.seconds < 5, "took %.1fs for 5 crashes", c.seconds);
   if (c.status != 1)
     show_output(&c);
-  cmd_free(&c);
+  proc_free(&c);
   remove_tree(dir);
   free(dir);
 }
@@ -147,7 +147,7 @@ TEST(grader_hostile_garbage_reports) {
   char json[700], junit[700];
   snprintf(json, sizeof json, "%s/r.json", dir);
   snprintf(junit, sizeof junit, "%s/r.xml", dir);
-  struct cmd c;
+  struct proc c;
   run_grade(&c,
             (const char *const[]){"--build", build_dir(), "--step", "1",
                                   "--qemu", q, "--results", dir, "--json",
@@ -169,7 +169,7 @@ TEST(grader_hostile_garbage_reports) {
         "junit.xml: markup from the console is not escaped");
   free(j);
   free(x);
-  cmd_free(&c);
+  proc_free(&c);
   free(q);
   remove_tree(dir);
   free(dir);
@@ -182,7 +182,7 @@ TEST(grader_hostile_no_qemu) {
   char *dir = make_tmpdir("hostile");
   char json[700];
   snprintf(json, sizeof json, "%s/r.json", dir);
-  struct cmd c;
+  struct proc c;
   run_grade(&c,
             (const char *const[]){"--build", build_dir(), "--qemu",
                                   "/nonexistent/qemu-system-riscv64", "--json",
@@ -199,7 +199,7 @@ TEST(grader_hostile_no_qemu) {
   if (c.status != 2)
     show_output(&c);
   free(j);
-  cmd_free(&c);
+  proc_free(&c);
   remove_tree(dir);
   free(dir);
 }
@@ -216,15 +216,15 @@ TEST(grader_survives_sigpipe) {
   close(p[0]);  // nobody will ever read
   char *argv[] = {(char *)grade_bin(), "--build", (char *)build_dir(),
                   "--step", "1", "--json", json, "--results", dir, NULL};
-  struct cmd c;
-  CHECK(cmd_start(&c, argv, NULL, p[1]) == 0, "cannot start the grader");
+  struct proc c;
+  CHECK(cmd_start(&c, argv, NULL, p[1], 30) == 0, "cannot start the grader");
   close(p[1]);
-  cmd_wait(&c, 30);
+  proc_wait(&c);
   CHECK(c.exited && c.status == 0,
         "grade %s %d, expected to exit 0 (stage 1 has full marks)",
-        c.exited ? "exited" : "died of signal", c.exited ? c.status : c.signal);
+        c.signal ? "died of signal" : "exited", c.signal ? c.signal : c.status);
   CHECK(access(json, R_OK) == 0, "no results.json");
-  cmd_free(&c);
+  proc_free(&c);
   remove_tree(dir);
   free(dir);
 }
@@ -240,8 +240,8 @@ TEST(grader_sigint_kills_qemus) {
   char *argv[] = {(char *)grade_bin(), "--build", (char *)build_dir(),
                   "--step",  "1", "--qemu", q, "-j", "5", "--results", dir,
                   NULL};
-  struct cmd c;
-  CHECK(cmd_start(&c, argv, NULL, -1) == 0, "cannot start the grader");
+  struct proc c;
+  CHECK(cmd_start(&c, argv, NULL, -1, 10) == 0, "cannot start the grader");
   // Wait for the fakes to be running.
   int running = 0;
   for (int i = 0; i < 250 && running < 5; i++) {
@@ -253,14 +253,14 @@ TEST(grader_sigint_kills_qemus) {
   }
   CHECK(running == 5, "%d fake QEMUs started, expected 5", running);
   kill(c.pid, SIGINT);
-  cmd_wait(&c, 10);
-  CHECK(!c.exited && c.signal == SIGINT,
-        "the grader did not end by SIGINT (exited %d, signal %d)", c.status,
-        c.signal);
+  proc_wait(&c);
+  CHECK(c.signal == SIGINT && !c.timed_out,
+        "the grader did not end by SIGINT (exit status %d, signal %d)",
+        c.status, c.signal);
   CHECK(c.seconds < 8, "took %.1fs to stop", c.seconds);
   CHECK(strstr(c.out, "interrupted") != NULL, "no 'interrupted' message");
   check_no_leftovers(dir);
-  cmd_free(&c);
+  proc_free(&c);
   free(q);
   remove_tree(dir);
   free(dir);
@@ -279,7 +279,7 @@ TEST(grader_hostile_exit_status_32) {
   char *q = fake_qemu(dir, "qemu",
                       "qemu-system-riscv64 \"$@\"\n"
                       "exit $(( $? + 32 ))");
-  struct cmd c;
+  struct proc c;
   run_grade(&c,
             (const char *const[]){"--build", build_dir(), "--step", "1",
                                   "--qemu", q, "--results", dir, NULL},
@@ -295,7 +295,7 @@ TEST(grader_hostile_exit_status_32) {
   if (got != 0 || wrong < 5)
     show_output(&c);
   check_no_leftovers(dir);
-  cmd_free(&c);
+  proc_free(&c);
   free(q);
   remove_tree(dir);
   free(dir);

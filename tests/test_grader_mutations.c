@@ -81,19 +81,19 @@ static void check_mutation(const struct mutation *m) {
   char bv[800];
   snprintf(bv, sizeof bv, "BUILD=%s", build);
   make[5] = bv;
-  struct cmd mk;
-  CHECK(cmd_start(&mk, make, NULL, -1) == 0, "cannot run make");
-  cmd_wait(&mk, 120);
+  struct proc mk;
+  CHECK(cmd_start(&mk, make, NULL, -1, 120) == 0, "cannot run make");
+  proc_wait(&mk);
   CHECK(mk.exited && mk.status == 0, "building the mutant failed (%d)",
         mk.status);
   if (!mk.exited || mk.status != 0) {
     show_output(&mk);
-    cmd_free(&mk);
+    proc_free(&mk);
     goto out;
   }
-  cmd_free(&mk);
+  proc_free(&mk);
 
-  struct cmd c;
+  struct proc c;
   run_grade(&c,
             (const char *const[]){"--build", build, "--results", results,
                                   NULL},
@@ -124,7 +124,7 @@ static void check_mutation(const struct mutation *m) {
   }
   if (getenv("HVTEST_VERBOSE") || count_lines(c.out, "FAIL") == 0)
     show_output(&c);
-  cmd_free(&c);
+  proc_free(&c);
 out:
   remove_tree(dir);
   free(dir);

@@ -2,122 +2,27 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <regex.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "test_grader.h"
 
 #define MAX_CAPTURE (4u << 20)
 
-int cmd_start(struct cmd *c, char *const argv[], const char *const env[],
-              int out_fd) {
-  memset(c, 0, sizeof *c);
-  c->fd = -1;
-  int p[2];
-  if (pipe2(p, O_CLOEXEC) < 0)
-    return -1;
-  c->start = now_seconds();
-  pid_t pid = fork();
-  if (pid < 0) {
-    close(p[0]);
-    close(p[1]);
-    return -1;
-  }
-  if (pid == 0) {
-    setpgid(0, 0);
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    int null = open("/dev/null", O_RDONLY);
-    dup2(null, 0);
-    dup2(out_fd >= 0 ? out_fd : p[1], 1);
-    dup2(p[1], 2);
-    for (const char *const *e = env; e && *e; e++) {
-      char name[256];
-      const char *eq = strchr(*e, '=');
-      snprintf(name, sizeof name, "%.*s", (int)(eq - *e), *e);
-      setenv(name, eq + 1, 1);
-    }
-    execvp(argv[0], argv);
-    _exit(127);
-  }
-  setpgid(pid, pid);
-  close(p[1]);
-  c->pid = pid;
-  c->fd = p[0];
-  c->out = malloc(1);
-  c->out[0] = 0;
-  return 0;
-}
-
-void cmd_wait(struct cmd *c, double timeout) {
-  double deadline = c->start + timeout;
-  while (c->fd >= 0) {
-    double left = deadline - now_seconds();
-    if (left <= 0) {
-      c->timed_out = 1;
-      kill(-c->pid, SIGKILL);
-      break;
-    }
-    struct pollfd pf = {.fd = c->fd, .events = POLLIN};
-    int r = poll(&pf, 1, (int)(left * 1000) + 1);
-    if (r < 0 && errno != EINTR)
-      break;
-    if (r <= 0)
-      continue;
-    char b[8192];
-    ssize_t n = read(c->fd, b, sizeof b);
-    if (n > 0) {
-      if (c->len + (size_t)n <= MAX_CAPTURE) {
-        c->out = realloc(c->out, c->len + (size_t)n + 1);
-        memcpy(c->out + c->len, b, (size_t)n);
-        c->len += (size_t)n;
-        c->out[c->len] = 0;
-      }
-    } else if (n == 0 || errno != EINTR) {
-      break;
-    }
-  }
-  if (c->fd >= 0)
-    close(c->fd);
-  c->fd = -1;
-  int st;
-  // The output is closed: it exits now, or it is a child that closed its
-  // stdout and lingers -- give it until the deadline.
-  for (;;) {
-    pid_t r = waitpid(c->pid, &st, WNOHANG);
-    if (r == c->pid)
-      break;
-    if (r < 0)
-      return;
-    if (now_seconds() > deadline) {
-      c->timed_out = 1;
-      kill(-c->pid, SIGKILL);
-      waitpid(c->pid, &st, 0);
-      break;
-    }
-    usleep(10000);
-  }
-  c->seconds = now_seconds() - c->start;
-  if (WIFEXITED(st)) {
-    c->exited = 1;
-    c->status = WEXITSTATUS(st);
-  } else if (WIFSIGNALED(st)) {
-    c->signal = WTERMSIG(st);
-  }
-}
-
-void cmd_free(struct cmd *c) {
-  if (c->fd >= 0)
-    close(c->fd);
-  free(c->out);
-  c->out = NULL;
+int cmd_start(struct proc *c, char *const argv[], const char *const env[],
+              int out_fd, double timeout) {
+  struct proc_opts o = {
+      .env = env,
+      .stdout_fd = out_fd > 0 ? out_fd : 0,
+      .timeout = timeout,
+      .max_output = MAX_CAPTURE,
+  };
+  return proc_start(c, argv, &o);
 }
 
 const char *grade_bin(void) {
@@ -128,7 +33,7 @@ const char *grade_bin(void) {
   return path;
 }
 
-void run_grade(struct cmd *c, const char *const args[],
+void run_grade(struct proc *c, const char *const args[],
                const char *const env[], double timeout) {
   char *argv[64];
   int n = 0;
@@ -136,18 +41,20 @@ void run_grade(struct cmd *c, const char *const args[],
   for (const char *const *a = args; a && *a && n < 63; a++)
     argv[n++] = (char *)*a;
   argv[n] = NULL;
-  if (cmd_start(c, argv, env, -1) < 0) {
-    CHECK(0, "cannot start %s", argv[0]);
+  if (cmd_start(c, argv, env, -1, timeout) < 0) {
+    CHECK(0, "cannot start %s: %s", argv[0], strerror(errno));
     return;
   }
-  cmd_wait(c, timeout);
+  proc_wait(c);
   CHECK(!c->timed_out, "the grader itself ran over %.0fs", timeout);
-  CHECK(c->exited, "the grader died of signal %d", c->signal);
+  CHECK(!c->flooded, "the grader printed over %zu bytes", c->max_output);
+  CHECK(c->timed_out || c->flooded || !c->signal,
+        "the grader died of signal %d", c->signal);
   if (getenv("HVTEST_VERBOSE"))
     show_output(c);
 }
 
-void show_output(const struct cmd *c) {
+void show_output(const struct proc *c) {
   printf("    --- grader output (%zu bytes) ---\n", c->len);
   const char *s = c->out ? c->out : "";
   while (*s) {
