@@ -64,6 +64,9 @@ struct gtest {
 
 #define DEFAULT_TIMEOUT 10.0
 #define PROBE_TIMEOUT 15.0
+// A QEMU still there this long after its deadline is killed by the
+// watchdog (run.c), whatever its test is doing.
+#define WATCHDOG_GRACE 1.0
 // Stages 1-3 print under 8 KB. A flood is cut well before it costs
 // seconds: QEMU prints about 100 KB/s one character per exit.
 #define DEFAULT_MAX_OUTPUT (64u << 10)

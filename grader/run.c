@@ -45,10 +45,9 @@ void set_cloexec(int fd) {
 
 // ---- Live QEMUs and the watchdog ----------------------------------------------------
 
-// A QEMU's deadline plus this is when the watchdog steps in. qemu_pump
-// enforces the deadline itself whenever it runs; the grace keeps the two
-// from racing in the ordinary case.
-#define WATCHDOG_GRACE 1.0
+// A QEMU's deadline plus WATCHDOG_GRACE (grade.h) is when the watchdog
+// steps in. qemu_pump enforces the deadline itself whenever it runs; the
+// grace keeps the two from racing in the ordinary case.
 #define MAX_LIVE 256
 
 static struct live {

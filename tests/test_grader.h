@@ -9,6 +9,9 @@
 #include "harness.h"
 #include "proc.h"
 
+// For WATCHDOG_GRACE and the timeouts: the grader's own values.
+#include "../grader/grade.h"
+
 // A program a test runs (the grader, make): hostlib's proc.h does the
 // work -- its own process group, stdout and stderr collected (up to 4 MB),
 // killed with its group at the deadline. env: "NAME=value" strings to set
@@ -24,6 +27,14 @@ const char *grade_bin(void);
 // that it finished within timeout seconds and was not killed by a signal.
 void run_grade(struct proc *c, const char *const args[],
                const char *const env[], double timeout);
+// Timing checks are relative to the --timeout a test passes, never bare
+// seconds: the machine is shared and may be slow. A grader run whose tests
+// all end at their timeout, in `waves` rounds (tests / -j, rounded up),
+// takes at most waves * (timeout + WATCHDOG_GRACE); this allows twice that
+// plus 4 s, still far below what a timeout that does not hold would cost.
+double grade_time_limit(double timeout, int waves);
+// The longest "(N.Ns)" of the grader's per-test lines, or -1 if none.
+double longest_test(const char *out);
 // Print the grader's output (on failure, to see why).
 void show_output(const struct proc *c);
 

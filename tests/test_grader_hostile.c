@@ -77,15 +77,24 @@ TEST(grader_hostile_hang_flood_linger) {
                       " echo 'half a boot'; exit 0 ;;\n"
                       "*) exec yes 'flood flood flood flood' ;;\n"
                       "esac");
+  // Five tests, -j 5: one round, each test over at its timeout (plus the
+  // watchdog's grace at worst) -- never at the fakes' 60 s.
+  const double timeout = 2;
+  double limit = grade_time_limit(timeout, 1);
   struct proc c;
   run_grade(&c,
             (const char *const[]){"--build", build_dir(), "--step", "1",
                                   "--qemu", q, "--timeout", "2", "-j", "5",
                                   "--results", dir, NULL},
-            NULL, 20);
+            NULL, 2 * limit);
   CHECK(c.exited && c.status == 1, "grade exited %d, expected 1", c.status);
-  CHECK(c.seconds < 8, "took %.1fs: a 2s timeout must hold (watchdog grace 1s)",
-        c.seconds);
+  CHECK(c.seconds < limit,
+        "took %.1fs: a %.0fs timeout must hold (allowed: %.1fs)", c.seconds,
+        timeout, limit);
+  double longest = longest_test(c.out);
+  CHECK(longest >= 0 && longest < limit,
+        "a test took %.1fs with a %.0fs timeout (allowed: %.1fs)", longest,
+        timeout, limit);
   int got = -1, max = -1;
   CHECK(grade_score(c.out, &got, &max) == 0 && got == 0 && max > 0,
         "no 'Score: 0/N'");
@@ -100,7 +109,7 @@ TEST(grader_hostile_hang_flood_linger) {
   CHECK(count_lines(c.out, "^    transcript: ") ==
             count_lines(c.out, "\\.\\.\\. FAIL"),
         "not a transcript for each failure");
-  if (c.status != 1 || c.seconds >= 8)
+  if (c.status != 1 || c.seconds >= limit)
     show_output(&c);
   check_no_leftovers(dir);
   proc_free(&c);
@@ -117,17 +126,25 @@ TEST(grader_hostile_qemu_crashes) {
   free(fake_qemu(dir, "qemu-system-riscv64", "echo booting; kill -SEGV $$"));
   char path[2048];
   snprintf(path, sizeof path, "PATH=%s:%s", dir, getenv("PATH"));
+  // A crash is news at once: every test (and so the run, in one round at
+  // -j 5) must end before its timeout could have ended it.
+  const double timeout = DEFAULT_TIMEOUT;
   struct proc c;
   run_grade(&c,
             (const char *const[]){"--build", build_dir(), "--step", "1", "-j",
-                                  "5", "--results", dir, NULL},
-            (const char *const[]){path, "HVLAB_QEMU=", NULL}, 20);
+                                  "5", "--timeout", "10", "--results", dir,
+                                  NULL},
+            (const char *const[]){path, "HVLAB_QEMU=", NULL},
+            grade_time_limit(timeout, 1));
   CHECK(c.exited && c.status == 1, "grade exited %d, expected 1", c.status);
   int crashed = count_lines(c.out, "FAIL \\([0-9.]+s\\): QEMU crashed: "
                                    "killed by signal 11");
   CHECK(crashed >= 5 && crashed == count_lines(c.out, "\\.\\.\\. FAIL"),
         "not a 'QEMU crashed' verdict for every test");
-  CHECK(c.seconds < 5, "took %.1fs for 5 crashes", c.seconds);
+  double longest = longest_test(c.out);
+  CHECK(longest >= 0 && longest < timeout && c.seconds < timeout,
+        "a crash took %.1fs (the run %.1fs) to report: as long as the %.0fs "
+        "timeout", longest, c.seconds, timeout);
   if (c.status != 1)
     show_output(&c);
   proc_free(&c);
@@ -237,14 +254,17 @@ TEST(grader_sigint_kills_qemus) {
   char *q = fake_qemu(dir, "qemu", "exec sleep 60");
   char pids[700];
   snprintf(pids, sizeof pids, "%s/pids", dir);
+  const double timeout = 20;  // the fakes would outlive it: sleep 60
   char *argv[] = {(char *)grade_bin(), "--build", (char *)build_dir(),
-                  "--step",  "1", "--qemu", q, "-j", "5", "--results", dir,
-                  NULL};
+                  "--step",  "1", "--qemu", q, "-j", "5", "--timeout", "20",
+                  "--results", dir, NULL};
   struct proc c;
-  CHECK(cmd_start(&c, argv, NULL, -1, 10) == 0, "cannot start the grader");
-  // Wait for the fakes to be running.
+  CHECK(cmd_start(&c, argv, NULL, -1, 2 * grade_time_limit(timeout, 1)) == 0,
+        "cannot start the grader");
+  // Wait for the fakes to be running (for half the timeout at most).
   int running = 0;
-  for (int i = 0; i < 250 && running < 5; i++) {
+  for (double t0 = now_seconds();
+       running < 5 && now_seconds() - t0 < timeout / 2;) {
     char *text = read_text(pids, NULL);
     running = text ? count_lines(text, "^[0-9]+$") : 0;
     free(text);
@@ -252,12 +272,16 @@ TEST(grader_sigint_kills_qemus) {
       usleep(20000);
   }
   CHECK(running == 5, "%d fake QEMUs started, expected 5", running);
+  double t_int = now_seconds();
   kill(c.pid, SIGINT);
   proc_wait(&c);
+  double stop = now_seconds() - t_int;
   CHECK(c.signal == SIGINT && !c.timed_out,
         "the grader did not end by SIGINT (exit status %d, signal %d)",
         c.status, c.signal);
-  CHECK(c.seconds < 8, "took %.1fs to stop", c.seconds);
+  // Stopped by the signal, not by the tests' timeouts.
+  CHECK(stop < timeout / 2, "took %.1fs to stop; the timeout is %.0fs", stop,
+        timeout);
   CHECK(strstr(c.out, "interrupted") != NULL, "no 'interrupted' message");
   check_no_leftovers(dir);
   proc_free(&c);
