@@ -127,22 +127,17 @@ void run_test(const struct gctx *g, const struct gstage *st,
 
 // Every QEMU the grader started and has not collected yet. A watchdog
 // thread kills those past their deadline (whatever their test is blocked
-// on), and the signal handler kills them all if we are interrupted.
+// on), and live_kill_all kills them all if we are interrupted (from the
+// thread that waits for the signal: it takes a lock, so it is not for a
+// signal handler).
 void live_init(void);
-void live_kill_all(void);  // async-signal-safe
-
-// Serialize fork() against creating file descriptors we do not want a
-// concurrently started QEMU to inherit (see run.c).
-void spawn_lock(void);
-void spawn_unlock(void);
-void set_cloexec(int fd);
-// Start QEMU (the caller holds the spawn lock) and enrol it with the
-// watchdog; run it to its end and withdraw it. A QEMU the watchdog had to
+void live_kill_all(void);
+// Start QEMU and enrol it with the watchdog until it is reaped (by
+// qemu_pump, qemu_wait or qemu_kill, as usual). A QEMU the watchdog had to
 // kill is marked timed out.
 struct qemu_cfg;
 struct qemu_proc;
-int grader_qemu_start_locked(const struct qemu_cfg *cfg, struct qemu_proc *p);
-void grader_qemu_finish(struct qemu_proc *p);
+int grader_qemu_start(const struct qemu_cfg *cfg, struct qemu_proc *p);
 
 // ---- gdb probes (probe.c) --------------------------------------------------
 // All return 0 on success, -1 on failure; a failure also ends the probe

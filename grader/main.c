@@ -267,13 +267,31 @@ static void run_all(int nthreads) {
 // Ctrl-C (or a CI job's SIGTERM): take every QEMU down with us. They run
 // in process groups of their own, so the terminal's SIGINT never reaches
 // them, and a QEMU left behind would spin a CPU forever.
-static void on_fatal_signal(int sig) {
+//
+// The signals are blocked in every thread and taken by one that waits for
+// them, not by a handler: killing the QEMUs needs the watchdog's lock (a
+// handler could kill a QEMU's pid just after its test reaped it, and so
+// maybe someone else's new process group). QEMUs start with an empty
+// signal mask (proc.c).
+static sigset_t fatal_signals;
+
+static void *signal_thread(void *arg) {
+  (void)arg;
+  int sig;
+  while (sigwait(&fatal_signals, &sig) != 0)
+    ;
   live_kill_all();
   static const char msg[] = "\ngrade: interrupted: stopped every QEMU\n";
   if (write(2, msg, sizeof msg - 1) < 0) {
   }
+  // Die of the signal itself, so our parent sees how we ended.
   signal(sig, SIG_DFL);
+  sigset_t one;
+  sigemptyset(&one);
+  sigaddset(&one, sig);
+  pthread_sigmask(SIG_UNBLOCK, &one, NULL);
   raise(sig);
+  _exit(128 + sig);  // not reached
 }
 
 // A reader that goes away (grade | head) must not kill us before we have
@@ -281,14 +299,28 @@ static void on_fatal_signal(int sig) {
 // write() fails with EPIPE, and QEMU (exec resets handlers) is unaffected.
 static void on_sigpipe(int sig) { (void)sig; }
 
+// Before any other thread exists: they all inherit the mask.
 static void install_signals(void) {
+  sigemptyset(&fatal_signals);
+  sigaddset(&fatal_signals, SIGINT);
+  sigaddset(&fatal_signals, SIGTERM);
+  sigaddset(&fatal_signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &fatal_signals, NULL);
+  pthread_t t;
+  pthread_attr_t a;
+  pthread_attr_init(&a);
+  pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+  pthread_attr_setstacksize(&a, 64 * 1024);
+  if (pthread_create(&t, &a, signal_thread, NULL) != 0) {
+    // No thread to take them: then let them end us as they would anyway.
+    pthread_sigmask(SIG_UNBLOCK, &fatal_signals, NULL);
+    fprintf(stderr, "grade: warning: Ctrl-C will leave QEMUs running\n");
+  }
+  pthread_attr_destroy(&a);
+
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sigemptyset(&sa.sa_mask);
-  sa.sa_handler = on_fatal_signal;
-  sigaction(SIGINT, &sa, NULL);
-  sigaction(SIGTERM, &sa, NULL);
-  sigaction(SIGHUP, &sa, NULL);
   sa.sa_handler = on_sigpipe;
   sa.sa_flags = SA_RESTART;
   sigaction(SIGPIPE, &sa, NULL);

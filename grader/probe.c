@@ -254,16 +254,13 @@ int probe_attach(struct probe *pr, struct qemu_cfg *cfg, struct qemu_proc *p) {
   pr->c->fd = -1;
 
   for (int attempt = 0; attempt < PORT_TRIES; attempt++) {
-    // The port is free now; the lock keeps our own QEMUs from inheriting
-    // the probe socket, but another program may still take the port
-    // before QEMU binds it. Then QEMU says so and exits, and we try again.
-    spawn_lock();
+    // The port is free now, but another program may still take it before
+    // QEMU binds it. Then QEMU says so and exits, and we try again.
     int port = free_tcp_port();
     cfg->gdb_port = port;
     cfg->halted = 1;
-    int r = port > 0 ? grader_qemu_start_locked(cfg, p) : -1;
+    int r = port > 0 ? grader_qemu_start(cfg, p) : -1;
     int e = errno;
-    spawn_unlock();
     if (port <= 0)
       return probe_fail(pr, "no free TCP port for the gdbstub");
     if (r < 0)
@@ -275,10 +272,8 @@ int probe_attach(struct probe *pr, struct qemu_cfg *cfg, struct qemu_proc *p) {
     if (p->deadline && p->deadline < give_up)
       give_up = p->deadline;
     for (;;) {
-      if (rsp_connect(pr->c, "localhost", port, 100) == 0) {
-        set_cloexec(pr->c->fd);
+      if (rsp_connect(pr->c, "localhost", port, 100) == 0)
         return 0;
-      }
       if (!qemu_pump(p, 1)) {  // QEMU ended, or its deadline came
         if (p->timed_out)
           return probe_fail(pr, "QEMU's gdbstub on port %d never answered "
@@ -293,7 +288,7 @@ int probe_attach(struct probe *pr, struct qemu_cfg *cfg, struct qemu_proc *p) {
                               "(%s)", port, err);
       }
     }
-    grader_qemu_finish(p);
+    qemu_wait(p);
     if (p->out && (strstr(p->out, "Address already in use") ||
                    strstr(p->out, "Failed to bind") ||
                    strstr(p->out, "ailed to find an available port"))) {
@@ -314,7 +309,7 @@ int probe_attach(struct probe *pr, struct qemu_cfg *cfg, struct qemu_proc *p) {
 // The target ended while we waited for `what`: collect it and say how.
 static int ended(struct probe *pr, const char *what) {
   char v[160];
-  grader_qemu_finish(pr->p);
+  qemu_wait(pr->p);
   return probe_fail(pr, "the stage ended (%s) before %s",
                     qemu_verdict(pr->p, v, sizeof v), what);
 }

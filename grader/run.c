@@ -3,21 +3,24 @@
 // Tests run in parallel threads, each with its own QEMU. Two things make
 // that harder than it looks:
 //
-//  - fork() copies every file descriptor of every thread. If QEMU B is
-//    forked while test A holds the write end of its console pipe (between
-//    pipe() and the close after its own fork), QEMU B keeps A's pipe open,
-//    A never sees end-of-file, and A "times out" for no fault of its own.
-//    The same goes for the socket free_tcp_port() briefly binds. So forks
-//    and the creation of such descriptors take one lock, and descriptors
-//    that live on get FD_CLOEXEC as soon as they exist.
+//  - fork() copies every file descriptor of every thread. If QEMU B
+//    inherited test A's console pipe, A would never see end-of-file and
+//    would "time out" for no fault of its own. Every descriptor the grader
+//    holds while other threads fork is therefore close-on-exec from the
+//    moment it exists: hostlib's pipes, sockets and ELF files are made so
+//    (pipe2 O_CLOEXEC, SOCK_CLOEXEC, O_CLOEXEC), and so are the transcripts
+//    written here ("we"). No lock around fork is needed for that.
 //
 //  - A test can block in places that have no deadline of their own (a
 //    QEMU that closed its output but will not exit, a gdbstub that went
 //    quiet). A watchdog thread therefore kills every QEMU that outlives
 //    its deadline, whatever its test is doing; the test then wakes up.
+//    It kills by process group id, which is the QEMU's pid: so a QEMU
+//    leaves the watchdog's table before it is reaped (proc.h's on_end),
+//    while that pid cannot yet belong to another process -- say, another
+//    test's new QEMU.
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <regex.h>
@@ -32,17 +35,6 @@
 #include "grade.h"
 #include "qemu.h"
 
-// ---- Forks and descriptors --------------------------------------------------------
-
-static pthread_mutex_t spawn_mu = PTHREAD_MUTEX_INITIALIZER;
-void spawn_lock(void) { pthread_mutex_lock(&spawn_mu); }
-void spawn_unlock(void) { pthread_mutex_unlock(&spawn_mu); }
-
-void set_cloexec(int fd) {
-  if (fd >= 0)
-    fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC);
-}
-
 // ---- Live QEMUs and the watchdog ----------------------------------------------------
 
 // A QEMU's deadline plus WATCHDOG_GRACE (grade.h) is when the watchdog
@@ -50,8 +42,10 @@ void set_cloexec(int fd) {
 // grace keeps the two from racing in the ordinary case.
 #define MAX_LIVE 256
 
+// Every pid here is unreaped (running, or a zombie), so kill(-pid) can
+// only reach that QEMU's own process group. All access is under live_mu.
 static struct live {
-  volatile pid_t pid;  // read by the signal handler: no lock there
+  pid_t pid;  // 0: a free slot
   double deadline;
   int killed;
 } live[MAX_LIVE];
@@ -69,17 +63,20 @@ static void live_add(pid_t pid, double deadline) {
   pthread_mutex_unlock(&live_mu);
 }
 
-// Forget pid; returns 1 if the watchdog had to kill it.
-static int live_remove(pid_t pid) {
+// proc's on_end: the QEMU has ended and is about to be reaped. Forget it
+// now, and if it was the watchdog that ended it, say so.
+static void live_end(struct proc *p, void *arg) {
+  (void)arg;
   int killed = 0;
   pthread_mutex_lock(&live_mu);
   for (int i = 0; i < MAX_LIVE; i++)
-    if (live[i].pid == pid) {
-      killed = live[i].killed;
+    if (live[i].pid == p->pid) {
+      killed |= live[i].killed;
       live[i].pid = 0;
     }
   pthread_mutex_unlock(&live_mu);
-  return killed;
+  if (killed)
+    p->timed_out = 1;  // the watchdog's doing, not a crash
 }
 
 static void *watchdog(void *arg) {
@@ -111,42 +108,23 @@ void live_init(void) {
   pthread_attr_destroy(&a);
 }
 
-// From the signal handler: kill() is async-signal-safe, and a slot being
-// filled or emptied meanwhile is at worst a QEMU that PR_SET_PDEATHSIG
-// (set by qemu_start) kills anyway when we die.
 void live_kill_all(void) {
-  for (int i = 0; i < MAX_LIVE; i++) {
-    pid_t pid = live[i].pid;
-    if (pid > 0)
-      kill(-pid, SIGKILL);
-  }
+  pthread_mutex_lock(&live_mu);
+  for (int i = 0; i < MAX_LIVE; i++)
+    if (live[i].pid > 0) {
+      kill(-live[i].pid, SIGKILL);
+      live[i].killed = 1;
+    }
+  pthread_mutex_unlock(&live_mu);
 }
 
-// Start QEMU, with the spawn lock held by the caller.
-int grader_qemu_start_locked(const struct qemu_cfg *cfg, struct qemu_proc *p) {
+int grader_qemu_start(const struct qemu_cfg *cfg, struct qemu_proc *p) {
   if (qemu_start(cfg, p) < 0)
     return -1;
-  set_cloexec(p->fd);
+  // Nothing reaps p before this thread pumps it again: in time.
+  p->on_end = live_end;
   live_add(p->pid, p->deadline);
   return 0;
-}
-
-static int grader_qemu_start(const struct qemu_cfg *cfg, struct qemu_proc *p) {
-  spawn_lock();
-  int r = grader_qemu_start_locked(cfg, p);
-  int e = errno;
-  spawn_unlock();
-  errno = e;
-  return r;
-}
-
-// Run p to its end (or its deadline) and forget it.
-void grader_qemu_finish(struct qemu_proc *p) {
-  if (p->pid <= 0)
-    return;
-  qemu_wait(p);
-  if (live_remove(p->pid))
-    p->timed_out = 1;  // the watchdog's doing, not a crash
 }
 
 // ---- Console text ----------------------------------------------------------------
@@ -460,7 +438,7 @@ static void save_transcript(const struct gctx *g, struct result *r,
     return;
   snprintf(tmp, sizeof tmp, "%s.tmp%d.%lx", path, (int)getpid(),
            (unsigned long)pthread_self());
-  FILE *f = fopen(tmp, "w");
+  FILE *f = fopen(tmp, "we");  // close-on-exec: see the top of this file
   if (!f)
     return;
   char *argv[64], buf[256];
@@ -546,7 +524,7 @@ void run_test(const struct gctx *g, const struct gstage *st,
   } else if (grader_qemu_start(&cfg, &p) < 0) {
     start_errno = errno;
   }
-  grader_qemu_finish(&p);
+  qemu_wait(&p);
 
   struct console c;
   console_init(&c, p.out ? p.out : "", p.out ? p.len : 0);

@@ -251,7 +251,11 @@ TEST(grader_survives_sigpipe) {
 TEST(grader_sigint_kills_qemus) {
   need_stage1();
   char *dir = make_tmpdir("hostile");
-  char *q = fake_qemu(dir, "qemu", "exec sleep 60");
+  // Each fake leaves a child behind, as a QEMU could: when the grader dies,
+  // the fake itself would go anyway (PR_SET_PDEATHSIG), but only a kill of
+  // its whole process group reaches the child.
+  char *q = fake_qemu(dir, "qemu",
+                      "sleep 60 & echo $! >> \"$(dirname $0)/pids\"; wait");
   char pids[700];
   snprintf(pids, sizeof pids, "%s/pids", dir);
   const double timeout = 20;  // the fakes would outlive it: sleep 60
@@ -264,14 +268,15 @@ TEST(grader_sigint_kills_qemus) {
   // Wait for the fakes to be running (for half the timeout at most).
   int running = 0;
   for (double t0 = now_seconds();
-       running < 5 && now_seconds() - t0 < timeout / 2;) {
+       running < 10 && now_seconds() - t0 < timeout / 2;) {
     char *text = read_text(pids, NULL);
     running = text ? count_lines(text, "^[0-9]+$") : 0;
     free(text);
-    if (running < 5)
+    if (running < 10)
       usleep(20000);
   }
-  CHECK(running == 5, "%d fake QEMUs started, expected 5", running);
+  CHECK(running == 10, "%d fake QEMUs and children started, expected 5 + 5",
+        running);
   double t_int = now_seconds();
   kill(c.pid, SIGINT);
   proc_wait(&c);
