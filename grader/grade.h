@@ -182,9 +182,9 @@ long console_sum(const char *console, const char *regex);
 struct probe *probe_new(const struct gctx *g, const char *elf_path,
                         struct sbuf *log);
 void probe_free(struct probe *pr);
-// Start QEMU halted with a gdbstub on a free port and connect (retrying
-// on a port some other program took meanwhile). Returns 0, or -1 with
-// pr's reason set; *p is started either way if QEMU could be.
+// Start QEMU halted with a gdbstub on a socket of its own (QEMU_GDB_AUTO)
+// and connect. Returns 0, or -1 with pr's reason set; *p is started either
+// way if QEMU could be.
 int probe_attach(struct probe *pr, struct qemu_cfg *cfg, struct qemu_proc *p);
 // Remove breakpoints, let the stage run on, detach.
 void probe_detach(struct probe *pr);

@@ -1,10 +1,11 @@
 // gdb probes: look inside the hypervisor while it runs.
 //
 // The console shows what a stage chooses to print; a probe checks what is
-// actually there. QEMU starts halted (-S) with a gdbstub on a free port;
-// we connect with hostlib's RSP client, set breakpoints at addresses from
-// the ELF's symbol table, and read registers by the names in QEMU's
-// target description (so "hstatus" means hstatus whatever its number).
+// actually there. QEMU starts halted (-S) with a gdbstub on a socket we
+// bound for it (QEMU_GDB_AUTO); we connect with hostlib's RSP client, set
+// breakpoints at addresses from the ELF's symbol table, and read registers
+// by the names in QEMU's target description (so "hstatus" means hstatus
+// whatever its number).
 //
 // While the target runs, its console still arrives on QEMU's stdout, so
 // every wait alternates between the gdb socket and the console pipe: a
@@ -21,14 +22,12 @@
 
 #include "elfsym.h"
 #include "grade.h"
-#include "net.h"
 #include "qemu.h"
 #include "rsp.h"
 #include "rvdecode.h"
 
 #define MAX_BP 8
 #define CONNECT_TIMEOUT 10.0  // seconds for QEMU's gdbstub to answer
-#define PORT_TRIES 3         // ports to try if another program takes ours
 
 struct probe {
   const struct gctx *g;
@@ -253,55 +252,44 @@ int probe_attach(struct probe *pr, struct qemu_cfg *cfg, struct qemu_proc *p) {
   memset(pr->c, 0, sizeof *pr->c);
   pr->c->fd = -1;
 
-  for (int attempt = 0; attempt < PORT_TRIES; attempt++) {
-    // The port is free now, but another program may still take it before
-    // QEMU binds it. Then QEMU says so and exits, and we try again.
-    int port = free_tcp_port();
-    cfg->gdb_port = port;
-    cfg->halted = 1;
-    int r = port > 0 ? grader_qemu_start(cfg, p) : -1;
-    int e = errno;
-    if (port <= 0)
-      return probe_fail(pr, "no free TCP port for the gdbstub");
-    if (r < 0)
-      return probe_fail(pr, "could not start QEMU (%s): %s",
-                        cfg->qemu ? cfg->qemu : "qemu-system-riscv64",
-                        strerror(e));
+  // QEMU_GDB_AUTO: qemu_start binds the gdbstub's socket itself and hands
+  // it to QEMU, so the port is ours from the start -- no other program
+  // (or other test) can take it between our choice and QEMU's bind.
+  cfg->gdb_port = QEMU_GDB_AUTO;
+  cfg->halted = 1;
+  if (grader_qemu_start(cfg, p) < 0)
+    return probe_fail(pr, "could not start QEMU (%s): %s",
+                      cfg->qemu ? cfg->qemu : "qemu-system-riscv64",
+                      strerror(errno));
 
-    double give_up = now_seconds() + CONNECT_TIMEOUT;
-    if (p->deadline && p->deadline < give_up)
-      give_up = p->deadline;
-    for (;;) {
-      if (rsp_connect(pr->c, "localhost", port, 100) == 0)
-        return 0;
-      if (!qemu_pump(p, 1)) {  // QEMU ended, or its deadline came
-        if (p->timed_out)
-          return probe_fail(pr, "QEMU's gdbstub on port %d never answered "
-                                "(timed out after %.0fs)",
-                            port, p->seconds);
-        break;
-      }
-      if (now_seconds() > give_up) {
-        char err[200];
-        snprintf(err, sizeof err, "%s", rsp_error(pr->c));
-        return probe_fail(pr, "QEMU's gdbstub on port %d did not answer "
-                              "(%s)", port, err);
-      }
+  // The socket listened before QEMU started, so connecting succeeds at
+  // once while QEMU lives (and is refused only once it is gone: no point
+  // in trying the connect again); the handshake is answered once QEMU has
+  // started. rsp_connect gives up on a silent stub after its request
+  // timeout (2 s); a QEMU that is merely slow to start (a loaded machine)
+  // is asked again on a new connection.
+  double give_up = now_seconds() + CONNECT_TIMEOUT;
+  if (p->deadline && p->deadline < give_up)
+    give_up = p->deadline;
+  for (;;) {
+    int r = rsp_connect(pr->c, "127.0.0.1", p->gdb_port, 0);
+    if (r == 0)
+      return 0;
+    char err[200];
+    snprintf(err, sizeof err, "%s", rsp_error(pr->c));
+    if (!qemu_pump(p, 0)) {  // QEMU ended, or its deadline came
+      if (p->timed_out)
+        return probe_fail(pr, "QEMU's gdbstub on port %d never answered "
+                              "(timed out after %.0fs)",
+                          p->gdb_port, p->seconds);
+      char v[160];
+      return probe_fail(pr, "QEMU ended before its gdbstub answered (%s)",
+                        qemu_verdict(p, v, sizeof v));
     }
-    qemu_wait(p);
-    if (p->out && (strstr(p->out, "Address already in use") ||
-                   strstr(p->out, "Failed to bind") ||
-                   strstr(p->out, "ailed to find an available port"))) {
-      probe_note(pr, "port %d was taken meanwhile; trying another", port);
-      qemu_free(p);
-      continue;
-    }
-    char v[160];
-    return probe_fail(pr, "QEMU ended before its gdbstub answered (%s)",
-                      qemu_verdict(p, v, sizeof v));
+    if (r != RSP_ETIMEOUT || now_seconds() > give_up)
+      return probe_fail(pr, "QEMU's gdbstub on port %d did not answer (%s)",
+                        p->gdb_port, err);
   }
-  return probe_fail(pr, "no usable TCP port for the gdbstub after %d tries",
-                    PORT_TRIES);
 }
 
 // ---- Running to a stop ------------------------------------------------------------------
