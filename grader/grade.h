@@ -159,10 +159,12 @@ int probe_sym(struct probe *pr, const char *name, uint64_t *addr,
               uint64_t *size);
 const char *probe_func_at(struct probe *pr, uint64_t addr);
 int probe_has_sym(struct probe *pr, const char *name);  // quietly: 1 or 0
-// The first instruction at or after addr (within len bytes of the ELF's
-// code) whose disassembly starts with mnemonic: 0 and *at, or -1.
-int probe_find_insn(struct probe *pr, uint64_t addr, uint64_t len,
-                    const char *mnemonic, uint64_t *at);
+// The first 32-bit instruction of function func (walked by instruction
+// length, hostlib's rv_find_insn) with (bits & mask) == want: 0 and *at,
+// or -1. The symbol needs an ELF size (a C function has one; an assembly
+// label only with .size).
+int probe_find_insn(struct probe *pr, const char *func, uint32_t want,
+                    uint32_t mask, uint64_t *at);
 // Record a check; a false one fails the test but the probe goes on.
 int probe_check(struct probe *pr, int ok, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

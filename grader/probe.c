@@ -24,7 +24,7 @@
 #include "grade.h"
 #include "qemu.h"
 #include "rsp.h"
-#include "rvdecode.h"
+#include "rvscan.h"
 
 #define MAX_BP 8
 #define CONNECT_TIMEOUT 10.0  // seconds for QEMU's gdbstub to answer
@@ -166,32 +166,21 @@ const char *probe_func_at(struct probe *pr, uint64_t addr) {
   return elfsym_func_at(pr->elf, addr, &off);
 }
 
-int probe_find_insn(struct probe *pr, uint64_t addr, uint64_t len,
-                    const char *mnemonic, uint64_t *at) {
-  if (open_elf(pr) < 0)
+int probe_find_insn(struct probe *pr, const char *func, uint32_t want,
+                    uint32_t mask, uint64_t *at) {
+  uint64_t addr, size;
+  if (probe_sym(pr, func, &addr, &size) < 0)
     return -1;
-  size_t ml = strlen(mnemonic);
-  for (uint64_t a = addr; a < addr + len;) {
-    uint8_t b[4] = {0};
-    if (elfsym_read(pr->elf, a, b, 2) < 0)
-      break;
-    uint32_t bits = (uint32_t)b[0] | (uint32_t)b[1] << 8;
-    if (rv_insn_len(bits) == 4) {
-      if (elfsym_read(pr->elf, a + 2, b + 2, 2) < 0)
-        break;
-      bits |= (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
-    }
-    struct rv_insn in;
-    int n = rv_decode(bits, a, &in);
-    if (strncmp(in.text, mnemonic, ml) == 0 &&
-        (in.text[ml] == 0 || in.text[ml] == ' ')) {
-      *at = a;
-      return 0;
-    }
-    a += (uint64_t)(n > 0 ? n : 2);
-  }
-  return probe_fail(pr, "no '%s' instruction within %lu bytes of %#lx",
-                    mnemonic, (unsigned long)len, (unsigned long)addr);
+  if (size == 0)
+    return probe_fail(pr, "%s has no size in hv.elf (an assembly label "
+                          "without .size): its instructions cannot be walked",
+                      func);
+  if (rv_find_insn(pr->elf, func, want, mask, at) < 0)
+    return probe_fail(pr, "no instruction %08x (mask %08x) in %s (%#lx, %lu "
+                          "bytes)",
+                      want, mask, func, (unsigned long)addr,
+                      (unsigned long)size);
+  return 0;
 }
 
 // Where the image holds the NUL-terminated string that starts with text,

@@ -22,6 +22,7 @@ struct mutation {
   const char *catcher;  // "stepN:name" of the test that must fail
   int stage;            // N: every test of stages < N must pass
   const char *survivor; // "stepN:name" that must still pass, or NULL
+  const char *reason;   // regex the catcher's reason must match, or NULL
 };
 
 static int have_cross_compiler(void) {
@@ -60,7 +61,11 @@ static int mutate(const char *dir, const struct mutation *m) {
   return r;
 }
 
-static void check_mutation(const struct mutation *m) {
+// Copy the sources to a temporary directory, make m's change and build
+// the stages there. Returns the directory (remove_tree and free it), with
+// its build directory in build; NULL (after a failed CHECK) if that did
+// not work. SKIPs without a cross compiler.
+static char *build_mutant(const struct mutation *m, char *build, size_t n) {
   grade_bin();
   if (!have_cross_compiler())
     SKIP("no RISC-V cross compiler (riscv64-unknown-elf-gcc or "
@@ -72,11 +77,8 @@ static void check_mutation(const struct mutation *m) {
   snprintf(cmd, sizeof cmd, "cp -r runtime step* mk Makefile '%s/'", dir);
   CHECK(system(cmd) == 0, "copying the sources failed: %s", cmd);
   if (mutate(dir, m) < 0)
-    goto out;
-
-  char build[700], results[700];
-  snprintf(build, sizeof build, "%s/build", dir);
-  snprintf(results, sizeof results, "%s/results", dir);
+    goto fail;
+  snprintf(build, n, "%s/build", dir);
   char *make[] = {"make", "-s", "-j2", "-C", dir, NULL, "stages", NULL};
   char bv[800];
   snprintf(bv, sizeof bv, "BUILD=%s", build);
@@ -89,9 +91,22 @@ static void check_mutation(const struct mutation *m) {
   if (!mk.exited || mk.status != 0) {
     show_output(&mk);
     proc_free(&mk);
-    goto out;
+    goto fail;
   }
   proc_free(&mk);
+  return dir;
+fail:
+  remove_tree(dir);
+  free(dir);
+  return NULL;
+}
+
+static void check_mutation(const struct mutation *m) {
+  char build[700], results[700];
+  char *dir = build_mutant(m, build, sizeof build);
+  if (!dir)
+    return;
+  snprintf(results, sizeof results, "%s/results", dir);
 
   struct proc c;
   run_grade(&c,
@@ -104,11 +119,17 @@ static void check_mutation(const struct mutation *m) {
         "marks for a mutant");
 
   // The catcher fails...
-  char re[200];
+  char re[400];
   const char *colon = strchr(m->catcher, ':');
   snprintf(re, sizeof re, "^%.*s: %s \\.\\.\\. FAIL", (int)(colon - m->catcher),
            m->catcher, colon + 1);
   CHECK(count_lines(c.out, re) == 1, "%s did not fail", m->catcher);
+  if (m->reason) {
+    snprintf(re, sizeof re, "^%.*s: %s \\.\\.\\. FAIL \\([0-9.]+s\\): .*%s",
+             (int)(colon - m->catcher), m->catcher, colon + 1, m->reason);
+    CHECK(count_lines(c.out, re) == 1, "%s failed, but not with /%s/",
+          m->catcher, m->reason);
+  }
   // ... and no test of an earlier stage does.
   for (int s = 1; s < m->stage; s++) {
     snprintf(re, sizeof re, "^step%d: [a-z0-9_]+ \\.\\.\\. FAIL", s);
@@ -125,7 +146,6 @@ static void check_mutation(const struct mutation *m) {
   if (getenv("HVTEST_VERBOSE") || count_lines(c.out, "FAIL") == 0)
     show_output(&c);
   proc_free(&c);
-out:
   remove_tree(dir);
   free(dir);
 }
@@ -178,4 +198,55 @@ TEST(grader_catches_counters_not_counted) {
       .stage = 3,
       .survivor = "step3:guest_tests",
   });
+}
+
+// trace.c: a header whose capacity is no power of two. The stage itself
+// never reads it (it uses TRACE_CAP), so every guest still passes; a
+// reader that followed the header would index the ring wrongly. The
+// grader must refuse it, through hostlib's trace_layout_parse.
+TEST(grader_catches_bad_trace_header) {
+  check_mutation(&(struct mutation){
+      .file = "step3-guest/trace.c",
+      .find = "    .capacity = TRACE_CAP,\n",
+      .replace = "    .capacity = TRACE_CAP + 1,\n",
+      .catcher = "step3:trace_seed_gdb",
+      .stage = 3,
+      .survivor = "step3:guest_tests",
+      .reason = "exit trace header makes no sense \\(capacity",
+  });
+}
+
+// guest_seed.S with a .size for guest_seed: then the grader finds the
+// seed guest's ecall in the ELF (hostlib's rv_find_insn) instead of at its
+// first exit, and trace_seed_gdb passes just the same.
+TEST(grader_seed_ecall_from_the_elf) {
+  char build[700], results[700];
+  char *dir = build_mutant(
+      &(struct mutation){
+          .file = "step3-guest/guest_seed.S",
+          .find = ".option pop\n",
+          .replace = ".option pop\n.size guest_seed, . - guest_seed\n",
+      },
+      build, sizeof build);
+  if (!dir)
+    return;
+  snprintf(results, sizeof results, "%s/results", dir);
+  struct proc c;
+  run_grade(&c,
+            (const char *const[]){"--build", build, "--results", results,
+                                  "--test", "trace_seed_gdb", "-v", NULL},
+            NULL, 60);
+  CHECK(c.exited && c.status == 0 &&
+            count_lines(c.out, "^step3: trace_seed_gdb \\.\\.\\. OK") == 1,
+        "trace_seed_gdb did not pass (status %d)", c.status);
+  CHECK(count_lines(c.out, "note +the seed guest's ecall is at 0x[0-9a-f]+ "
+                           "\\(from the ELF\\)$") == 1,
+        "the ecall was not found in the ELF");
+  CHECK(count_lines(c.out, "ok +at its hypercall #0 ") == 1,
+        "hypercall #0 was not checked at the ecall");
+  if (c.status != 0 || getenv("HVTEST_VERBOSE"))
+    show_output(&c);
+  proc_free(&c);
+  remove_tree(dir);
+  free(dir);
 }
