@@ -266,7 +266,9 @@ int probe_attach(struct probe *pr, struct qemu_cfg *cfg, struct qemu_proc *p) {
       return 0;
     char err[200];
     snprintf(err, sizeof err, "%s", rsp_error(pr->c));
-    if (!qemu_pump(p, 0)) {  // QEMU ended, or its deadline came
+    // A refused or reset connection means QEMU is going: its end may show
+    // a moment after the socket closed, so wait briefly to say how it ended.
+    if (!qemu_pump(p, r == RSP_ETIMEOUT ? 0 : 200)) {  // ended, or deadline
       if (p->timed_out)
         return probe_fail(pr, "QEMU's gdbstub on port %d never answered "
                               "(timed out after %.0fs)",

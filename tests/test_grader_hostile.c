@@ -174,6 +174,11 @@ TEST(grader_hostile_garbage_reports) {
   CHECK(count_lines(c.out, "FAIL \\([0-9.]+s\\): ") >= 5 &&
             count_lines(c.out, "\\.\\.\\. OK") == 0,
         "not a FAIL for every test");
+  // The gdb test says how QEMU ended, not just that gdb got no answer.
+  CHECK(count_lines(c.out, "^step1: delegation_csrs_gdb \\.\\.\\. FAIL "
+                           "\\([0-9.]+s\\): gdb: QEMU ended before its "
+                           "gdbstub answered \\(exit status 1\\)$") == 1,
+        "delegation_csrs_gdb: not 'QEMU ended before its gdbstub answered'");
   // The listing shows what the stage printed, made printable.
   CHECK(count_lines(c.out, "^ +[0-9]+\\| step1: \\?\\?\\[31m \"quoted") >= 1,
         "the listing does not show the console line, made printable");
