@@ -334,3 +334,33 @@ TEST(grader_hostile_exit_status_32) {
   remove_tree(dir);
   free(dir);
 }
+
+// A QEMU slow to start (a loaded machine): the gdbstub's socket listens
+// from the start, but nobody answers on it for a while -- longer than the
+// RSP client waits for one reply (2 s). The probe must ask again rather
+// than fail the test, within the test's timeout.
+TEST(grader_hostile_slow_gdbstub) {
+  need_stage1();
+  if (system("command -v qemu-system-riscv64 >/dev/null 2>&1") != 0)
+    SKIP("no qemu-system-riscv64 in PATH");
+  char *dir = make_tmpdir("hostile");
+  char *q = fake_qemu(dir, "qemu",
+                      "case \"$*\" in *' -S'*) sleep 2.5 ;; esac\n"
+                      "exec qemu-system-riscv64 \"$@\"");
+  struct proc c;
+  run_grade(&c,
+            (const char *const[]){"--build", build_dir(), "--test",
+                                  "step1:delegation_csrs_gdb", "--qemu", q,
+                                  "--results", dir, NULL},
+            NULL, 2 * grade_time_limit(PROBE_TIMEOUT, 1));
+  CHECK(c.exited && c.status == 0 &&
+            count_lines(c.out, "^step1: delegation_csrs_gdb \\.\\.\\. OK") == 1,
+        "a gdbstub that answers after 2.5 s: status %d", c.status);
+  if (c.status != 0)
+    show_output(&c);
+  check_no_leftovers(dir);
+  proc_free(&c);
+  free(q);
+  remove_tree(dir);
+  free(dir);
+}
