@@ -9,18 +9,22 @@
 # from VS-mode raises a virtual-instruction exception (cause 22), which
 # stage 3 has no handler for: the hypervisor must stop it with a dump.
 .globl guest_fault
+.type guest_fault, @function
 guest_fault:
         csrr    a0, hgatp
         j       guest_fault
+.size guest_fault, . - guest_fault
 
 # guest=wfi: a guest that waits for an interrupt that will never come.
 # hstatus.VTW (set by vcpu_init) turns its wfi into an exit, so the
 # hypervisor sees it -- and, having no handler in stage 3, stops it with a
 # dump rather than letting the machine sleep forever.
 .globl guest_wfi
+.type guest_wfi, @function
 guest_wfi:
         wfi
         j       guest_wfi
+.size guest_wfi, . - guest_wfi
 
 # void guest_regs_run(struct regtest *t, long mode)
 #
@@ -36,6 +40,7 @@ guest_wfi:
 #define SAVED (64 * 8)
 
 .globl guest_regs_run
+.type guest_regs_run, @function
 guest_regs_run:
         sd      ra, SAVED+0(a0)
         sd      sp, SAVED+8(a0)
@@ -67,3 +72,4 @@ guest_regs_run:
         ld      s\n, SAVED+32+8*\n(a0)
         .endr
         ret
+.size guest_regs_run, . - guest_regs_run

@@ -14,6 +14,7 @@
 .option push
 .option norvc                   # all instructions 4 bytes: easy to step in gdb
 .globl guest_seed
+.type guest_seed, @function
 guest_seed:
         li      a7, SBI_EXT_HVLAB
         li      a6, HVLAB_SEED
@@ -25,4 +26,5 @@ guest_seed:
 1:      ecall                   # exit; the hypervisor logs it and resumes us
         addi    a0, a0, 1
         j       1b
+.size guest_seed, . - guest_seed
 .option pop
