@@ -64,6 +64,18 @@ const char *state_name(enum run_state s) {
   return n[s];
 }
 
+// QEMU is ours and has been reaped: say how it ended, replacing whatever
+// the first sign of the end was (a closed socket, a closed pipe).
+static void say_how_qemu_ended(struct target *t) {
+  if (!t->launched || !t->qemu.exited)
+    return;
+  char why[128];
+  snprintf(t->ended_why, sizeof t->ended_why, "QEMU %s%s",
+           qemu_verdict(&t->qemu, why, sizeof why),
+           !t->qemu.signal && !t->qemu.timed_out && !t->qemu.flooded
+               ? " (the stage powered the machine off)" : "");
+}
+
 void tgt_ended(struct target *t, const char *fmt, ...) {
   if (t->state == ST_ENDED)
     return;
@@ -73,21 +85,19 @@ void tgt_ended(struct target *t, const char *fmt, ...) {
   va_end(ap);
   t->state = ST_ENDED;
   // A stage that powers off closes the gdbstub first and its console an
-  // instant later. If QEMU is ours, give it a second to end, so that the
-  // message says how it ended rather than that the socket closed.
+  // instant later, and QEMU is reaped later still. If QEMU is ours, wait
+  // (boundedly) for all of that, so that the message says how it ended
+  // rather than which of its pipes closed first.
   if (t->launched) {
     double until = now_seconds() + 1;
     while (t->qemu.fd >= 0 && now_seconds() < until) {
       struct pollfd pf = {.fd = t->qemu.fd, .events = POLLIN};
       if (poll(&pf, 1, 100) > 0)
-        tgt_on_console(t);
+        tgt_on_console(t);  // at EOF: waits for the exit status
     }
-    char why[128];
-    if (t->qemu.exited)
-      snprintf(t->ended_why, sizeof t->ended_why, "QEMU %s%s",
-               qemu_verdict(&t->qemu, why, sizeof why),
-               !t->qemu.signal && !t->qemu.timed_out
-                   ? " (the stage powered the machine off)" : "");
+    if (t->qemu.fd < 0 && !t->qemu.exited)
+      qemu_pump(&t->qemu, 1000);
+    say_how_qemu_ended(t);
   }
 }
 
@@ -645,13 +655,15 @@ void tgt_on_console(struct target *t) {
   }
   if (n < 0 && (errno == EAGAIN || errno == EINTR))
     return;
-  // End of output: QEMU is exiting. qemu_pump collects its status.
+  // End of output: QEMU is exiting. Wait (at most a second) until it is
+  // reaped, so that its exit status is known and reported, not guessed.
   close(p->fd);
   p->fd = -1;
-  qemu_pump(p, 0);
-  char why[128];
-  tgt_ended(t, "QEMU %s", p->signal || p->status ? qemu_verdict(p, why, sizeof why)
-                                                 : "exited with status 0");
+  qemu_pump(p, 1000);
+  if (t->state == ST_ENDED)
+    say_how_qemu_ended(t);  // the first message was only a symptom
+  else
+    tgt_ended(t, "QEMU closed its output, but has not exited");
 }
 
 // ---- Opening -------------------------------------------------------------------

@@ -148,6 +148,33 @@ TEST(monitor_batch_seconds_table) {
   free(out);
 }
 
+// How the run ended must not depend on which of QEMU's pipes closes first:
+// after a power-off the message is QEMU's exit status, every time, in both
+// modes (the gdbstub goes first, then the console, then the exit status).
+TEST(monitor_end_message_is_qemus_status) {
+  paths();
+  static const char *const modes[] = {"", "--trace-via gdb"};
+  int runs = 0, good = 0;
+  for (int i = 0; i < 8; i++) {
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "timeout 60 %s --elf %s --append 'guest=seed seed=5' --batch %s "
+             "2>&1 >/dev/null | grep '^monitor: '",
+             mon, elf3, modes[i % 2]);
+    int st;
+    char *out = run(cmd, &st);
+    runs++;
+    if (strstr(out, "monitor: QEMU exit status 0 (the stage powered the "
+                    "machine off)\n"))
+      good++;
+    else
+      CHECK(0, "run %d (%s): no exit status in:\n%s", i,
+            *modes[i % 2] ? modes[i % 2] : "shm", out);
+    free(out);
+  }
+  CHECK(good == runs, "%d of %d runs reported QEMU's exit status", good, runs);
+}
+
 // ---- The screen, in tmux --------------------------------------------------------
 
 static char tsock[64];
