@@ -301,15 +301,24 @@ int main(int argc, char **argv) {
   signal(SIGPIPE, SIG_IGN);
   atexit(restore_terminal);
 
+  // Our stub listens before QEMU starts: a --gdb-port that cannot be had
+  // fails here, with nothing to undo. Without one the kernel picks a port.
+  the_stub = stub_open(&t, o.gdb_port);
+  if (!the_stub && o.gdb_port)
+    return 1;  // stub_open said why
   if (o.batch)
     t.echo_console = 1;
-  if (tgt_open(&t, 0) < 0) {
+  if (tgt_open(&t) < 0) {
+    stub_close(the_stub);
     tgt_close(&t);
     return 1;
   }
-  the_stub = stub_open(&t, o.gdb_port);
-  fprintf(stderr, "monitor: stage %d, trace via %s, gdb stub on localhost:%d\n",
-          t.stage, t.ram ? "shared RAM" : "gdbstub stops", stub_port(the_stub));
+  if (the_stub)
+    fprintf(stderr, "monitor: stage %d, trace via %s, gdb stub on localhost:%d\n",
+            t.stage, t.ram ? "shared RAM" : "gdbstub stops", stub_port(the_stub));
+  else
+    fprintf(stderr, "monitor: stage %d, trace via %s, no gdb stub\n", t.stage,
+            t.ram ? "shared RAM" : "gdbstub stops");
 
   if (!o.batch) {
     // A screen needs the terminal's foreground: from the background (for

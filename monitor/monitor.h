@@ -193,7 +193,7 @@ struct target {
   int echo_console;              // batch: copy QEMU's output to stderr
 };
 
-int tgt_open(struct target *t, int gdb_port);  // start/attach; 0 or -1
+int tgt_open(struct target *t);  // start QEMU or attach; 0 or -1
 void tgt_close(struct target *t);
 // Bring the counters, log, vCPU and (if want_csrs) CSRs up to date. In
 // gdbstub mode this stops the target briefly unless it is stopped already.

@@ -261,11 +261,23 @@ static void on_packet(struct stub *s, const char *p, size_t n) {
   to_gdb(s, s->buf, (size_t)r);
 }
 
+// Has the client closed its end? Looks without taking anything it sent.
+static int client_gone(struct stub *s) {
+  char c;
+  ssize_t k = recv(s->cfd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+  return k == 0 || (k < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
+                    errno != EINTR);
+}
+
 void stub_on_readable(struct stub *s, int fd) {
   if (fd == s->lfd) {
     int c = accept4(s->lfd, NULL, NULL, SOCK_CLOEXEC);
     if (c < 0)
       return;
+    // A client that has already hung up (its EOF not read yet: both
+    // events can come from one poll) must not keep the next one out.
+    if (s->cfd >= 0 && client_gone(s))
+      client_close(s);
     if (s->cfd >= 0 || s->t->state == ST_ENDED) {
       close(c);  // one gdb at a time, and only while there is a target
       return;

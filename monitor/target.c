@@ -43,7 +43,6 @@
 
 #include "../runtime/riscv/csrnum.h"
 #include "monitor.h"
-#include "net.h"
 #include "rvdecode.h"
 
 #define RAM_BASE 0x80000000ULL  // QEMU virt: where RAM starts
@@ -735,7 +734,7 @@ static int map_ram(struct target *t, const char *path) {
   return 0;
 }
 
-static int launch(struct target *t, int *port) {
+static int launch(struct target *t) {
   static char objarg[256];
   static const char *extra[8];
   int ne = 0;
@@ -760,38 +759,30 @@ static int launch(struct target *t, int *port) {
     }
   }
   extra[ne] = NULL;
-  // free_tcp_port can race with another program: retry with a new port.
-  for (int tries = 0; tries < 3; tries++) {
-    *port = free_tcp_port();
-    struct qemu_cfg cfg = {.kernel = t->elf_path,
-                           .no_h = t->no_h,
-                           .append = t->append,
-                           .gdb_port = *port,
-                           .halted = 1,
-                           .extra = extra};
-    if (qemu_start(&cfg, &t->qemu) < 0) {
-      mon_log("monitor: cannot start qemu-system-riscv64: %s", strerror(errno));
-      return -1;
-    }
-    t->launched = 1;
-    if (rsp_connect(t->rsp, "localhost", *port, 5000) == 0)
-      return 0;
-    qemu_pump(&t->qemu, 200);
-    int busy = t->qemu.out && strstr(t->qemu.out, "Address already in use");
-    if (!busy || tries == 2) {
-      mon_log("monitor: cannot talk to QEMU's gdbstub: %s", rsp_error(t->rsp));
-      if (t->qemu.out && *t->qemu.out)
-        mon_log("monitor: QEMU said: %.300s", t->qemu.out);
-      return -1;
-    }
-    qemu_kill(&t->qemu);
-    qemu_free(&t->qemu);
+  // QEMU_GDB_AUTO: qemu_start binds the gdbstub's socket itself and hands
+  // it to QEMU, so the port cannot be taken between choosing and binding.
+  struct qemu_cfg cfg = {.kernel = t->elf_path,
+                         .no_h = t->no_h,
+                         .append = t->append,
+                         .gdb_port = QEMU_GDB_AUTO,
+                         .halted = 1,
+                         .extra = extra};
+  if (qemu_start(&cfg, &t->qemu) < 0) {
+    mon_log("monitor: cannot start qemu-system-riscv64: %s", strerror(errno));
+    return -1;
   }
+  t->launched = 1;
+  // 127.0.0.1, where qemu_start bound it ("localhost" may try ::1 first).
+  if (rsp_connect(t->rsp, "127.0.0.1", t->qemu.gdb_port, 5000) == 0)
+    return 0;
+  mon_log("monitor: cannot talk to QEMU's gdbstub: %s", rsp_error(t->rsp));
+  qemu_pump(&t->qemu, 200);
+  if (t->qemu.out && *t->qemu.out)
+    mon_log("monitor: QEMU said: %.300s", t->qemu.out);
   return -1;
 }
 
-int tgt_open(struct target *t, int unused) {
-  (void)unused;
+int tgt_open(struct target *t) {
   char err[256];
   t->qemu.fd = -1;
   t->vmode = -1;
@@ -840,7 +831,7 @@ int tgt_open(struct target *t, int unused) {
       mon_log("monitor: cannot map %s: %s", t->mem_path, strerror(errno));
       return -1;
     }
-  } else if (launch(t, &port) < 0) {
+  } else if (launch(t) < 0) {
     return -1;
   }
   if (t->use_shm && t->shm_path[0]) {

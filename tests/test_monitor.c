@@ -284,47 +284,68 @@ TEST(monitor_tui_in_tmux) {
 
 // ---- gdb through the monitor's stub ----------------------------------------------
 
-static pid_t start_monitor(int gdb_port, const char *log) {
+static pid_t start_monitor(const char *log) {
   pid_t pid = fork();
   if (pid == 0) {
-    char port[16];
-    snprintf(port, sizeof port, "%d", gdb_port);
-    int fd = fileno(fopen(log, "w"));
-    dup2(fd, 1);
-    dup2(fd, 2);
+    FILE *f = fopen(log, "w");
+    if (!f)
+      _exit(127);
+    dup2(fileno(f), 1);
+    dup2(fileno(f), 2);
     execl("/usr/bin/timeout", "timeout", "90", mon, "--elf", elf3, "--append",
           "guest=bench iterations=200000000", "--batch", "--seconds", "80",
-          "--gdb-port", port, (char *)NULL);
+          (char *)NULL);
     _exit(127);
   }
   return pid;
+}
+
+// The port of the monitor's stub, from its "gdb stub on localhost:N" line
+// (no --gdb-port: the kernel picks one, so no other program can have it).
+static int stub_port_from(const char *log, double secs) {
+  double until = now_seconds() + secs;
+  do {
+    FILE *f = fopen(log, "r");
+    char line[512];
+    while (f && fgets(line, sizeof line, f)) {
+      const char *p = strstr(line, "gdb stub on localhost:");
+      if (p) {
+        fclose(f);
+        return atoi(p + strlen("gdb stub on localhost:"));
+      }
+    }
+    if (f)
+      fclose(f);
+    usleep(100 * 1000);
+  } while (now_seconds() < until);
+  return -1;
 }
 
 TEST(monitor_gdb_through_stub) {
   if (!have("gdb-multiarch"))
     SKIP("gdb-multiarch is not installed (make deps installs it)");
   paths();
-  int port = free_tcp_port();
   char log[64];
   snprintf(log, sizeof log, "/tmp/hvtest-monitor-%d.log", (int)getpid());
-  pid_t pid = start_monitor(port, log);
+  pid_t pid = start_monitor(log);
   CHECK(pid > 0, "fork");
-  // Wait for the stub to listen.
-  int fd = -1;
-  for (int i = 0; i < 100 && fd < 0; i++) {
-    fd = tcp_connect("localhost", port, 0);
-    if (fd < 0)
-      usleep(100 * 1000);
+  int port = stub_port_from(log, 20);
+  CHECK(port > 0, "the monitor never said where its stub listens");
+  int fd = port > 0 ? tcp_connect("127.0.0.1", port, 2000) : -1;
+  CHECK(fd >= 0, "the monitor's stub does not listen on %d", port);
+  if (fd < 0) {
+    kill(pid, SIGTERM);
+    waitpid(pid, NULL, 0);
+    unlink(log);
+    return;
   }
-  CHECK(fd >= 0, "the monitor's stub never listened on %d", port);
-  if (fd >= 0)
-    close(fd);  // a connect and a close: the monitor must take it in stride
+  close(fd);  // a connect and a close: the monitor must take it in stride
   char cmd[2048];
   snprintf(cmd, sizeof cmd,
            "timeout 60 gdb-multiarch -q -nx -batch "
            "-ex 'set architecture riscv:rv64' -ex 'set remotetimeout 10' "
            "-ex 'file %s' "
-           "-ex 'target remote localhost:%d' -ex 'info registers pc sp' "
+           "-ex 'target remote 127.0.0.1:%d' -ex 'info registers pc sp' "
            "-ex 'break guest_exit' -ex 'continue' "
            "-ex 'info registers pc scause' -ex 'stepi' -ex 'x/i $pc' "
            "-ex 'delete' -ex 'break hypercall' -ex 'continue' -ex 'bt 3' "
