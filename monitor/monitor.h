@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "elfsym.h"
+#include "exittrace.h"
 #include "qemu.h"
 #include "rsp.h"
 #include "../step3-guest/trace.h"
@@ -159,10 +160,8 @@ struct target {
   int poweroff_set;
 
   // what was read
-  struct trace_hdr {
-    uint32_t magic, version, record_size, capacity, ncount, counts_off,
-        ring_off, pad;
-  } hdr;
+  uint64_t trace_size;    // the exit_trace symbol's size (0: unknown)
+  struct trace_layout lay;  // its header, as trace_layout_parse read it
   struct vcpu vcpu, vcpu_old;
   int vcpu_valid;
   uint64_t vcpu_changed;  // bit n: x[n] changed at the last refresh; bit 32: pc

@@ -42,8 +42,10 @@
 #include <unistd.h>
 
 #include "../runtime/riscv/csrnum.h"
+#include "exittrace.h"
 #include "monitor.h"
 #include "rvdecode.h"
+#include "rvscan.h"
 
 #define RAM_BASE 0x80000000ULL  // QEMU virt: where RAM starts
 #define RAM_SIZE (128ULL << 20) // qemu.c starts QEMU with -m 128M
@@ -176,35 +178,34 @@ int tgt_insn(struct target *t, uint64_t pc, uint32_t *bits) {
 
 static int read_header(struct target *t) {
   // Header, total and counters in one read: one packet in gdbstub mode.
-  unsigned char b[40 + 8 * TRACE_NCOUNT];
-  struct trace_hdr *h = &t->hdr;
-  if (mem_read(t, t->trace_addr, b, 32) < 0)
+  unsigned char b[TRACE_HEADER_BYTES + 8 * TRACE_NCOUNT];
+  size_t want = sizeof b;
+  if (t->trace_size && t->trace_size < want)
+    want = (size_t)t->trace_size;
+  if (mem_read(t, t->trace_addr, b, want) < 0)
     return -1;
-  memcpy(h, b, 32);
-  if (h->magic != TRACE_MAGIC) {
-    snprintf(t->note, sizeof t->note,
-             "no exit trace at %#llx yet (magic %08x)",
-             (unsigned long long)t->trace_addr, h->magic);
-    return -1;
-  }
-  if (h->version < 1 || h->record_size < 48 || h->capacity == 0 ||
-      (h->capacity & (h->capacity - 1)) || h->capacity > 65536 ||
-      h->counts_off < 40 || h->ring_off < h->counts_off + 8 * h->ncount) {
-    snprintf(t->note, sizeof t->note, "exit trace header makes no sense");
+  // hostlib's check, the grader's too: 64-bit bounds, within the symbol.
+  struct trace_layout *l = &t->lay;
+  char err[128];
+  if (trace_layout_parse(b, want, t->trace_size, l, err, sizeof err) < 0) {
+    snprintf(t->note, sizeof t->note, "%s", err);
     return -1;
   }
-  unsigned nc = h->ncount < TRACE_NCOUNT ? h->ncount : TRACE_NCOUNT;
+  unsigned nc = l->ncount < TRACE_NCOUNT ? l->ncount : TRACE_NCOUNT;
   uint64_t count[TRACE_NCOUNT] = {0}, total;
-  if (t->ram && in_ram(t, t->trace_addr, h->ring_off)) {
-    total = ram_u64(t, t->trace_addr + 32);
+  if (t->ram && in_ram(t, t->trace_addr, l->ring_off)) {
+    total = ram_u64(t, t->trace_addr + l->total_off);
     for (unsigned i = 0; i < nc; i++)
-      count[i] = ram_u64(t, t->trace_addr + h->counts_off + 8 * i);
+      count[i] = ram_u64(t, t->trace_addr + l->counts_off + 8 * i);
   } else {
-    size_t n = h->counts_off + 8 * nc;
-    if (n > sizeof b || mem_read(t, t->trace_addr, b, n) < 0)
+    memcpy(&total, b + l->total_off, 8);
+    // The counters are usually in what was read; if a later layout moves
+    // them further, read them where they are.
+    uint64_t end = (uint64_t)l->counts_off + 8ull * nc;
+    if (end <= want)
+      memcpy(count, b + l->counts_off, 8 * nc);
+    else if (mem_read(t, t->trace_addr + l->counts_off, count, 8 * nc) < 0)
       return -1;
-    memcpy(&total, b + 32, 8);
-    memcpy(count, b + h->counts_off, 8 * nc);
   }
   exits_counts(&t->ex, total, count, now_seconds());
   return 0;
@@ -213,7 +214,7 @@ static int read_header(struct target *t) {
 // Records seq in [from, to]: at most capacity of them, in at most two
 // contiguous pieces of the ring.
 static int read_records(struct target *t, uint64_t from, uint64_t to) {
-  const struct trace_hdr *h = &t->hdr;
+  const struct trace_layout *h = &t->lay;
   static unsigned char *buf;
   static size_t bufsz;
   size_t need = (size_t)h->capacity * h->record_size;
@@ -239,8 +240,9 @@ static int read_records(struct target *t, uint64_t from, uint64_t to) {
       memcpy(&r, buf + i * h->record_size, sz);
       uint64_t want = from + i;
       int ok = r.seq == want;
-      if (ok && t->ram && in_ram(t, addr, 8))  // overwritten while copied?
-        ok = ram_u64(t, addr + i * h->record_size) == want;
+      uint64_t at = addr + i * h->record_size;
+      if (ok && t->ram && in_ram(t, at, 8))  // overwritten while copied?
+        ok = ram_u64(t, at) == want;
       if (ok)
         exits_add(&t->ex, &r, now);
       else
@@ -264,10 +266,10 @@ static int read_trace(struct target *t) {
   if (last <= e->seen)
     return 0;
   uint64_t from = e->seen + 1;
-  if (last - e->seen > t->hdr.capacity) {
+  if (last - e->seen > t->lay.capacity) {
     // The ring holds only the newest `capacity`: the rest are gone.
-    e->missed += last - t->hdr.capacity - e->seen;
-    from = last - t->hdr.capacity + 1;
+    e->missed += last - t->lay.capacity - e->seen;
+    from = last - t->lay.capacity + 1;
   }
   return read_records(t, from, last);
 }
@@ -669,42 +671,62 @@ void tgt_on_console(struct target *t) {
 
 // Find the stores that power the machine off: `lui rX, 0x100` (the
 // sifive_test address) and, a few instructions on, a store through rX.
-// poweroff() is inlined in several places, so there are several.
-static void find_poweroff(struct target *t) {
-  uint64_t start, end = 0;
-  npoweroff = 0;
-  if (elfsym_lookup(t->elf, "_start", &start, NULL) < 0)
-    return;
-  for (uint64_t pc = start; npoweroff < MAX_POWEROFF;) {
-    uint64_t off;
-    uint32_t bits = 0;
-    if (!elfsym_func_at(t->elf, pc, &off) ||
-        elfsym_read(t->elf, pc, &bits, 2) < 0)
-      break;
-    int len = rv_insn_len(bits & 0xffff);
-    if (len == 4 && elfsym_read(t->elf, pc, &bits, 4) < 0)
-      break;
-    if (len == 4 && (bits & 0x7f) == 0x37 && (bits >> 12) == SIFIVE_TEST >> 12) {
-      int rd = (bits >> 7) & 31;
-      uint64_t q = pc + 4;
-      for (int k = 0; k < 6; k++) {  // the store follows closely
-        uint32_t b2 = 0;
-        struct rv_insn in;
-        if (elfsym_read(t->elf, q, &b2, 2) < 0)
-          break;
-        if (rv_insn_len(b2 & 0xffff) == 4 && elfsym_read(t->elf, q, &b2, 4) < 0)
-          break;
-        q += (uint64_t)rv_decode(b2, q, &in);
-        if (in.is_store && in.rs1 == rd) {
-          poweroff_at[npoweroff++] = q - (uint64_t)in.len;
-          break;
-        }
-      }
+// poweroff() is inlined in several places (boot, panic, hs_trap,
+// stage_main under LTO), so there are several, and every function is
+// searched, each walked by hostlib's rv_scan from its first instruction.
+
+struct poweroff_scan {
+  int rd;    // the register the lui loaded
+  int left;  // instructions left in which the store may come
+};
+
+// rv_scan's matcher. It never reports a match: the walk goes on to the
+// end of the function, noting every power-off store on the way.
+static int poweroff_insn(uint64_t pc, uint32_t bits, int len, void *arg) {
+  struct poweroff_scan *s = arg;
+  if (s->left > 0) {
+    struct rv_insn in;
+    rv_decode(bits, pc, &in);
+    s->left--;
+    if (in.is_store && in.rs1 == s->rd) {
+      poweroff_at[npoweroff++] = pc;
+      s->left = 0;
+      return npoweroff == MAX_POWEROFF;
     }
-    pc += (uint64_t)(len == 2 ? 2 : 4);
-    end = pc;
   }
-  (void)end;
+  if (len == 4 && (bits & 0x7f) == 0x37 && (bits >> 12) == SIFIVE_TEST >> 12) {
+    s->rd = (bits >> 7) & 31;
+    s->left = 6;  // the store follows closely
+  }
+  return 0;
+}
+
+static void find_poweroff(struct target *t) {
+  uint64_t pc;
+  npoweroff = 0;
+  if (elfsym_lookup(t->elf, "_start", &pc, NULL) < 0)
+    return;
+  // Function by function, in address order from _start. A gap (padding
+  // between functions) is stepped over; a long one is the end of the code.
+  for (int gap = 0; gap < 64 && npoweroff < MAX_POWEROFF;) {
+    uint64_t off, addr, size, at;
+    const char *f = elfsym_func_at(t->elf, pc, &off);
+    if (!f) {
+      pc += 2, gap += 2;
+      continue;
+    }
+    gap = 0;
+    if (off == 0 && elfsym_lookup(t->elf, f, &addr, &size) == 0 &&
+        addr == pc && size > 0) {
+      struct poweroff_scan s = {0};
+      rv_scan(t->elf, f, poweroff_insn, &s, &at);
+      pc += size;
+    } else {
+      // An assembly label without a size (no C, so no poweroff()), or a
+      // name that is not unique: not ours to walk. Step past it.
+      pc += 2;
+    }
+  }
 }
 
 static int stage_of(const char *path) {
@@ -797,7 +819,7 @@ int tgt_open(struct target *t) {
   }
   t->stage = stage_of(t->elf_path);
   uint64_t size;
-  if (elfsym_lookup(t->elf, "exit_trace", &t->trace_addr, NULL) < 0) {
+  if (elfsym_lookup(t->elf, "exit_trace", &t->trace_addr, &t->trace_size) < 0) {
     mon_log("monitor: %s has no symbol exit_trace: is it stage 3 or later?",
             t->elf_path);
     return -1;
