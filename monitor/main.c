@@ -5,9 +5,11 @@
 //   monitor ... --batch --seconds 5 [--csv]                      no screen
 //
 // Everything happens in one poll() loop (see monitor.h). Every way out --
-// q, Ctrl-C, SIGTERM, QEMU exiting, the connection dropping -- leaves
-// through the end of main(), which restores the terminal before it says
-// anything, so the message is readable and the shell is sane.
+// q, Ctrl-C, Ctrl-\, SIGTERM, SIGHUP, QEMU exiting, the connection
+// dropping -- leaves through the end of main(), which restores the
+// terminal before it says anything, so the message is readable and the
+// shell is sane. A crash cannot: its handler restores the terminal with
+// async-signal-safe calls (tui_emergency_exit) and dies of the signal.
 
 #include <errno.h>
 #include <poll.h>
@@ -26,6 +28,15 @@ static int tui_active;
 static char tui_msg[256];  // mon_log while the screen is up
 
 static void on_signal(int sig) { got_signal = sig; }
+
+// A crash (a bug, an abort in a library) cannot go through the end of
+// main(): put the terminal back from the handler, then die of the signal
+// as if there had been no handler (the default action: a core, a status).
+static void on_fatal(int sig) {
+  tui_emergency_exit();
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
 
 void mon_log(const char *fmt, ...) {
   va_list ap;
@@ -292,14 +303,42 @@ int main(int argc, char **argv) {
   }
   u.interval = 1.0 / o.hz;
 
-  // Flags only; the loop notices them (poll returns EINTR).
+  // Flags only; the loop notices them (poll returns EINTR). cbreak mode
+  // keeps the terminal's signal keys: Ctrl-C is SIGINT, Ctrl-\ SIGQUIT.
   struct sigaction sa = {.sa_handler = on_signal};
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
   sigaction(SIGHUP, &sa, NULL);
+  sigaction(SIGQUIT, &sa, NULL);
+  // Crashes: the terminal back, then the default action (once: a second
+  // fault inside the handler kills us outright).
+  struct sigaction fa = {.sa_handler = on_fatal,
+                         .sa_flags = SA_RESETHAND | SA_NODEFER};
+  sigemptyset(&fa.sa_mask);
+  sigaction(SIGSEGV, &fa, NULL);
+  sigaction(SIGABRT, &fa, NULL);
+  sigaction(SIGBUS, &fa, NULL);
+  sigaction(SIGFPE, &fa, NULL);
   signal(SIGPIPE, SIG_IGN);
   atexit(restore_terminal);
+
+  if (!o.batch) {
+    // Before QEMU starts: can we have a screen at all? It needs the
+    // terminal's foreground: from the background (for one, under `timeout`
+    // without --foreground) curses would be stopped by SIGTTOU at its
+    // first terminal mode change and hang there. And a TERM we know.
+    char why[160];
+    if (!isatty(0) || !isatty(1) || tcgetpgrp(0) != getpgrp()) {
+      fprintf(stderr, "monitor: no terminal in the foreground for the screen "
+                      "(use --batch, or timeout --foreground)\n");
+      return 1;
+    }
+    if (tui_check_term(why, sizeof why) < 0) {
+      fprintf(stderr, "monitor: cannot start the screen: %s\n", why);
+      return 1;
+    }
+  }
 
   // Our stub listens before QEMU starts: a --gdb-port that cannot be had
   // fails here, with nothing to undo. Without one the kernel picks a port.
@@ -321,19 +360,10 @@ int main(int argc, char **argv) {
             t.ram ? "shared RAM" : "gdbstub stops");
 
   if (!o.batch) {
-    // A screen needs the terminal's foreground: from the background (for
-    // one, under `timeout` without --foreground) curses would be stopped
-    // by SIGTTOU at its first terminal mode change and hang there.
-    if (!isatty(0) || !isatty(1) || tcgetpgrp(0) != getpgrp()) {
-      fprintf(stderr, "monitor: no terminal in the foreground for the screen "
-                      "(use --batch, or timeout --foreground)\n");
-      stub_close(the_stub);
-      tgt_close(&t);
-      return 1;
-    }
     if (tui_start() < 0) {
-      fprintf(stderr, "monitor: cannot start the screen (TERM=%s?)\n",
+      fprintf(stderr, "monitor: cannot start the screen (TERM=%s)\n",
               getenv("TERM") ? getenv("TERM") : "");
+      stub_close(the_stub);
       tgt_close(&t);
       return 1;
     }

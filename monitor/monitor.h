@@ -245,12 +245,18 @@ struct ui {
   size_t inlen;
   int quit;
 };
-int tui_start(void);
+// Can a screen be drawn on this TERM? 0, or -1 with the reason in why.
+// Sends nothing to the terminal.
+int tui_check_term(char *why, size_t n);
+int tui_start(void);  // 0, or -1 (nothing was sent to the terminal)
 void tui_stop(void);
+// From a handler for a fatal signal: restore the terminal modes saved by
+// tui_start and leave the alternate screen, with async-signal-safe calls.
+void tui_emergency_exit(void);
 void tui_draw(struct target *t, struct ui *u);
 // A key was pressed; returns 1 if the screen should be redrawn now.
 int tui_key(struct target *t, struct ui *u, int key);
 
 // ---- main.c -----------------------------------------------------------------------------
-extern volatile sig_atomic_t got_signal;  // SIGINT/SIGTERM/SIGHUP number
+extern volatile sig_atomic_t got_signal;  // SIGINT/TERM/HUP/QUIT number
 void mon_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

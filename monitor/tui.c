@@ -13,8 +13,12 @@
 // screen is up: QEMU's output comes through a pipe into struct console.
 
 #include <curses.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include "monitor.h"
 #include "rvdecode.h"
@@ -22,11 +26,21 @@
 enum { C_HEAD = 1, C_CHANGED, C_STATUS, C_BAD, C_DIM, C_PROMPT };
 
 static int has_color;
+static SCREEN *screen;
+
+// The terminal as it was before the screen, for tui_emergency_exit.
+static struct termios saved_tio;
+static volatile sig_atomic_t screen_up;
 
 int tui_start(void) {
-  if (!initscr())
+  int have_tio = tcgetattr(0, &saved_tio) == 0;
+  // newterm, not initscr: initscr prints its own message and exits when
+  // the terminal type is unknown; newterm returns NULL and lets us say so.
+  if (!(screen = newterm(NULL, stdout, stdin)))
     return -1;
-  cbreak();  // keys at once, but Ctrl-C still raises SIGINT: our flag
+  set_term(screen);
+  screen_up = have_tio;
+  cbreak();  // keys at once; Ctrl-C and Ctrl-\ still raise signals: our flags
   noecho();
   nodelay(stdscr, TRUE);
   keypad(stdscr, TRUE);
@@ -46,10 +60,24 @@ int tui_start(void) {
 }
 
 void tui_stop(void) {
-  if (!isendwin()) {
+  screen_up = 0;
+  if (screen && !isendwin()) {
     curs_set(1);
     endwin();
   }
+}
+
+void tui_emergency_exit(void) {
+  if (!screen_up)
+    return;
+  screen_up = 0;
+  // Only async-signal-safe calls: no curses here. Attributes off, cursor
+  // on, out of the alternate screen; then the terminal modes we found.
+  static const char seq[] = "\033[0m\033[?25h\033[?1049l";
+  if (write(1, seq, sizeof seq - 1) < 0) {
+    // nothing to be done about it in a dying process
+  }
+  tcsetattr(0, TCSANOW, &saved_tio);
 }
 
 static attr_t col(int pair) { return has_color ? COLOR_PAIR(pair) : 0; }
@@ -464,4 +492,21 @@ int tui_key(struct target *t, struct ui *u, int key) {
     return 0;
   }
   return 1;
+}
+
+// ---- The terminal type ------------------------------------------------------------
+// Last in the file: term.h defines hundreds of macros (lines, columns, ...).
+#include <term.h>
+
+int tui_check_term(char *why, size_t n) {
+  const char *term = getenv("TERM");
+  int err = 0;
+  // setupterm only reads the terminfo entry: it sends nothing.
+  if (!term || !*term || setupterm(NULL, 1, &err) != OK) {
+    snprintf(why, n, "TERM=%s is not a terminal type this system knows "
+             "(try TERM=xterm-256color, or --batch)", term ? term : "");
+    return -1;
+  }
+  del_curterm(set_curterm(NULL));  // newterm makes its own
+  return 0;
 }

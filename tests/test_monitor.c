@@ -3,7 +3,9 @@
 // normal session through its stub. Every command runs under timeout(1),
 // so a broken monitor fails a test instead of hanging the run.
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <regex.h>
@@ -177,7 +179,43 @@ TEST(monitor_end_message_is_qemus_status) {
 
 // ---- The screen, in tmux --------------------------------------------------------
 
-static char tsock[64];
+static char tsock[64], tscript[80];
+
+// Start a detached 80x24 tmux session running a shell script, so that the
+// monitor has a real terminal (and the script can look at it afterwards).
+static int tmux_start(const char *script) {
+  snprintf(tsock, sizeof tsock, "hvtest%d", (int)getpid());
+  snprintf(tscript, sizeof tscript, "/tmp/hvtest-tmux-%d.sh", (int)getpid());
+  FILE *f = fopen(tscript, "w");
+  if (!f) {
+    CHECK(0, "cannot write %s", tscript);
+    return -1;
+  }
+  // Job control, as in an interactive shell: the monitor gets a process
+  // group of its own, and the keyboard's signals do not reach the script.
+  fputs("set -m\n", f);
+  fputs(script, f);
+  fclose(f);
+  char cmd[256];
+  snprintf(cmd, sizeof cmd,
+           "timeout 10 tmux -L %s new-session -d -s mon -x 80 -y 24 'sh %s'",
+           tsock, tscript);
+  if (system(cmd) != 0) {
+    CHECK(0, "cannot start tmux");
+    return -1;
+  }
+  return 0;
+}
+
+static void tmux_end(void) {
+  char cmd[256];
+  snprintf(cmd, sizeof cmd, "timeout 10 tmux -L %s kill-server 2>/dev/null",
+           tsock);
+  if (system(cmd) != 0) {
+    // already gone
+  }
+  unlink(tscript);
+}
 
 static char *tmux_capture(void) {
   char cmd[256];
@@ -218,22 +256,29 @@ static char *tmux_wait(const char *re, double secs, const char *what) {
   return scr;
 }
 
+// The script's tail: the monitor's status, then the terminal's modes,
+// then a mark to wait for (the status alone may show before the modes).
+#define AFTER "echo MONITOR-EXIT=$?\nstty -a\necho SCRIPT-DONE\nsleep 60\n"
+
+// The terminal after the monitor is back to normal: out of the alternate
+// screen, line editing and echo on.
+static void expect_sane_terminal(const char *s) {
+  CHECK(strstr(s, " icanon") && strstr(s, " echo "),
+        "terminal not restored:\n%s", s);
+  CHECK(!strstr(s, "hvlab monitor |"), "the screen was left behind:\n%s", s);
+}
+
 TEST(monitor_tui_in_tmux) {
   if (!have("tmux"))
     SKIP("tmux is not installed (make deps installs it)");
   paths();
-  snprintf(tsock, sizeof tsock, "hvtest%d", (int)getpid());
-  char cmd[1024];
-  // After the monitor: its status, and the terminal's modes, for checking.
-  snprintf(cmd, sizeof cmd,
-           "timeout 10 tmux -L %s new-session -d -s mon -x 80 -y 24 "
-           "\"timeout --foreground 120 %s --elf %s --append 'guest=seed,bench "
-           "iterations=200000000'; echo MONITOR-EXIT=\\$?; stty -a; sleep 60\"",
-           tsock, mon, elf3);
-  if (system(cmd) != 0) {
-    CHECK(0, "cannot start tmux");
+  char script[1024];
+  snprintf(script, sizeof script,
+           "timeout --foreground 120 %s --elf %s --append 'guest=seed,bench "
+           "iterations=200000000'\n" AFTER,
+           mon, elf3);
+  if (tmux_start(script) < 0)
     return;
-  }
   char *s = tmux_wait("exit reason +total", 15, "exit table");
   free(s);
   s = tmux_wait("ecall VS +[0-9]+ +[0-9.]+ +[0-9]+", 15, "ecall row");
@@ -261,6 +306,7 @@ TEST(monitor_tui_in_tmux) {
   free(s);
 
   // A resize redraws at the new size.
+  char cmd[256];
   snprintf(cmd, sizeof cmd,
            "timeout 10 tmux -L %s resize-window -t mon -x 120 -y 40", tsock);
   if (system(cmd) == 0) {
@@ -268,18 +314,153 @@ TEST(monitor_tui_in_tmux) {
     free(s);
   }
   tmux_keys("q");
-  s = tmux_wait("MONITOR-EXIT=", 15, "q");
+  s = tmux_wait("^SCRIPT-DONE", 15, "q");
   CHECK(strstr(s, "MONITOR-EXIT=0"), "monitor status after q:\n%s", s);
-  // The terminal is sane again: line editing and echo back on.
-  CHECK(strstr(s, " icanon") && strstr(s, " echo "),
-        "terminal not restored:\n%s", s);
-  CHECK(!strstr(s, "hvlab monitor |"), "the screen was left behind:\n%s", s);
+  expect_sane_terminal(s);
   free(s);
-  snprintf(cmd, sizeof cmd, "timeout 10 tmux -L %s kill-server 2>/dev/null",
-           tsock);
-  if (system(cmd) != 0) {
-    // already gone
+  tmux_end();
+}
+
+// The live QEMU whose arguments contain `token` (the monitor's, found by
+// a boot argument of its own): its pid, or 0. shm: its RAM file, if any.
+static pid_t find_qemu(const char *token, char *shm, size_t n) {
+  DIR *d = opendir("/proc");
+  struct dirent *de;
+  pid_t found = 0;
+  if (shm && n)
+    shm[0] = 0;
+  while (d && !found && (de = readdir(d))) {
+    pid_t pid = (pid_t)atoi(de->d_name);
+    if (pid <= 0)
+      continue;
+    char path[64], buf[8192];
+    snprintf(path, sizeof path, "/proc/%d/cmdline", (int)pid);
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+      continue;
+    ssize_t k = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (k <= 0)
+      continue;  // a zombie has no command line: it is gone
+    buf[k] = 0;
+    if (!strstr(buf, "qemu-system"))  // argv[0]
+      continue;
+    const char *mp = NULL;
+    int hit = 0;
+    for (char *arg = buf; arg < buf + k; arg += strlen(arg) + 1) {
+      hit |= strstr(arg, token) != NULL;
+      if (strstr(arg, "mem-path="))
+        mp = strstr(arg, "mem-path=") + 9;
+    }
+    if (!hit)
+      continue;
+    found = pid;
+    if (shm && n && mp)
+      snprintf(shm, n, "%.*s", (int)strcspn(mp, ","), mp);
   }
+  if (d)
+    closedir(d);
+  return found;
+}
+
+static pid_t parent_of(pid_t pid) {
+  char path[64], buf[512];
+  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+  int fd = open(path, O_RDONLY);
+  if (fd < 0)
+    return 0;
+  ssize_t k = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (k <= 0)
+    return 0;
+  buf[k] = 0;
+  const char *p = strrchr(buf, ')');  // "pid (comm) state ppid ..."
+  int ppid = 0;
+  return p && sscanf(p + 1, " %*c %d", &ppid) == 1 ? (pid_t)ppid : 0;
+}
+
+// The monitor's screen is up in tmux, then ends by a signal: Ctrl-\ from
+// the keyboard (quit: a flag, an ordinary exit) or a crash (`sig`, sent
+// to the monitor). Either way the terminal must be sane afterwards, QEMU
+// gone and its RAM file too.
+static void screen_then_signal(int sig, const char *want_exit) {
+  if (!have("tmux"))
+    SKIP("tmux is not installed (make deps installs it)");
+  paths();
+  char token[48], script[1024];
+  snprintf(token, sizeof token, "hvtest=sig%d-%d", sig, (int)getpid());
+  snprintf(script, sizeof script,
+           "ulimit -c 0\n"  // no core file from the crash
+           "timeout --foreground 120 %s --elf %s --append 'guest=bench "
+           "iterations=200000000 %s'\n" AFTER,
+           mon, elf3, token);
+  if (tmux_start(script) < 0)
+    return;
+  char *s = tmux_wait("ecall VS +[0-9]+", 15, "exit table");
+  free(s);
+  char shm[128];
+  pid_t qemu = find_qemu(token, shm, sizeof shm);
+  CHECK(qemu > 0, "no QEMU with %s running", token);
+  CHECK(shm[0], "QEMU has no mem-path (shared RAM)");
+  if (sig == SIGQUIT) {
+    tmux_keys("'C-\\'");
+  } else {
+    pid_t monpid = qemu > 0 ? parent_of(qemu) : 0;
+    CHECK(monpid > 1, "no monitor: QEMU's parent is %d", (int)monpid);
+    if (monpid > 1)
+      kill(monpid, sig);
+  }
+  s = tmux_wait("^SCRIPT-DONE", 15, "exit after the signal");
+  CHECK(strstr(s, want_exit), "want %s:\n%s", want_exit, s);
+  expect_sane_terminal(s);
+  if (sig == SIGQUIT)
+    CHECK(strstr(s, "monitor: Quit"), "no message for Ctrl-\\:\n%s", s);
+  free(s);
+  // QEMU dies with the monitor (killed by it, or by PDEATHSIG after a
+  // crash); give a crash's orphan a moment to go.
+  double until = now_seconds() + 5;
+  while (find_qemu(token, NULL, 0) && now_seconds() < until)
+    usleep(100 * 1000);
+  CHECK(!find_qemu(token, NULL, 0), "QEMU still runs after the monitor ended");
+  CHECK(!shm[0] || access(shm, F_OK) != 0, "%s was left behind", shm);
+  tmux_end();
+}
+
+// Ctrl-\ is SIGQUIT (cbreak keeps the signal keys): a flag like Ctrl-C.
+TEST(monitor_tui_ctrl_backslash) {
+  screen_then_signal(SIGQUIT, "MONITOR-EXIT=0");
+}
+
+// A crash restores the terminal from the handler, then dies of the signal.
+TEST(monitor_tui_crash_restores_terminal) {
+  screen_then_signal(SIGSEGV, "MONITOR-EXIT=139");
+}
+
+// A terminal type curses does not know: a clear message, status 1, and
+// the terminal exactly as it was (curses' initscr would exit by itself).
+TEST(monitor_tui_unknown_term) {
+  if (!have("tmux"))
+    SKIP("tmux is not installed (make deps installs it)");
+  paths();
+  char script[1024];
+  snprintf(script, sizeof script,
+           "S=$(stty -g)\n"
+           "TERM=nonexistent timeout --foreground 30 %s --elf %s "
+           "--append 'guest=seed'\n"
+           "echo MONITOR-EXIT=$?\n"
+           "[ \"$(stty -g)\" = \"$S\" ] && echo STTY-SAME\n"
+           "echo SCRIPT-DONE\n"
+           "sleep 60\n",
+           mon, elf3);
+  if (tmux_start(script) < 0)
+    return;
+  char *s = tmux_wait("^SCRIPT-DONE", 15, "exit with TERM=nonexistent");
+  CHECK(strstr(s, "MONITOR-EXIT=1"), "want status 1:\n%s", s);
+  CHECK(strstr(s, "monitor: cannot start the screen: TERM=nonexistent is not"),
+        "no clear message:\n%s", s);
+  CHECK(strstr(s, "STTY-SAME"), "the terminal's modes changed:\n%s", s);
+  free(s);
+  tmux_end();
 }
 
 // ---- gdb through the monitor's stub ----------------------------------------------
