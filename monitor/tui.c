@@ -257,33 +257,51 @@ static void draw_guest(struct target *t, int y, int w, int h) {
       put(y + r, 0, w, 0, "%s", "");
     return;
   }
-  int per = w / 20 > 0 ? w / 20 : 1;
-  int row = 1, c = 0;
-  move(y + row, 0);
-  clrtoeol();
-  // pc first, then x1..x31: 32 cells.
-  for (int i = 0; i < 32 && row < h; i++) {
-    int reg = i == 0 ? -1 : i;
-    uint64_t val = reg < 0 ? v->pc : v->x[reg];
-    int changed = (t->vcpu_changed >> (reg < 0 ? 32 : reg)) & 1;
-    // 20 columns a cell: the name right-aligned in 3, a blank, 16 digits.
-    attr_t a = changed ? col(C_CHANGED) | A_BOLD : 0;
-    attron(col(C_HEAD));
-    mvprintw(y + row, c * 20, "%3s", reg < 0 ? "pc" : reg == 0 ? "x0" : abi[reg]);
-    attroff(col(C_HEAD));
-    attron(a);
-    mvprintw(y + row, c * 20 + 3, " %016llx", (unsigned long long)val);
-    attroff(a);
-    if (++c == per) {
-      c = 0;
-      if (++row < h) {
-        move(y + row, 0);
-        clrtoeol();
-      }
+  // pc first, then x1..x31: 32 cells, filled column by column, so that
+  // each column takes the width of its longest name. A cell is the name
+  // (right-aligned), a blank and 16 digits; a blank separates columns.
+  // At 80 columns that is 4 columns of 8 (pc..t2, s0..a5, a6..s7,
+  // s8..t6): 19 + 19 + 19 + 20 columns and three blanks, exactly 80.
+  int per, rows, namew[32];
+  for (per = w / 19 < 32 ? w / 19 : 32; per > 1; per--) {
+    rows = (32 + per - 1) / per;
+    int width = -1;
+    for (int c = 0; c < per; c++) {
+      namew[c] = 2;
+      for (int i = c * rows; i < (c + 1) * rows && i < 32; i++)
+        if (i > 0 && (int)strlen(abi[i]) > namew[c])
+          namew[c] = (int)strlen(abi[i]);
+      width += namew[c] + 1 + 16 + 1;
+    }
+    if (width <= w)
+      break;
+  }
+  if (per < 1)
+    per = 1;
+  rows = (32 + per - 1) / per;
+  if (per == 1)
+    namew[0] = 3;
+  for (int r = 0; r < rows && 1 + r < h; r++) {
+    int yy = y + 1 + r, x = 0;
+    move(yy, 0);
+    clrtoeol();
+    for (int c = 0; c < per; c++) {
+      int i = c * rows + r;  // pc, then x1..x31
+      if (i >= 32)
+        break;
+      uint64_t val = i == 0 ? v->pc : v->x[i];
+      int changed = (t->vcpu_changed >> (i == 0 ? 32 : i)) & 1;
+      attr_t a = changed ? col(C_CHANGED) | A_BOLD : 0;
+      attron(col(C_HEAD));
+      mvprintw(yy, x, "%*s", namew[c], i == 0 ? "pc" : abi[i]);
+      attroff(col(C_HEAD));
+      attron(a);
+      mvprintw(yy, x + namew[c], " %016llx", (unsigned long long)val);
+      attroff(a);
+      x += namew[c] + 1 + 16 + 1;
     }
   }
-  if (c)
-    row++;
+  int row = 1 + rows;
   // The VS CSRs: the hardware's (read at stops), not the struct's copy,
   // which stage 3 saves only when a guest stops.
   char line[256] = "";

@@ -256,6 +256,20 @@ static char *tmux_wait(const char *re, double secs, const char *what) {
   return scr;
 }
 
+// How many lines of the screen match the regex.
+static int count_lines(const char *scr, const char *re) {
+  regex_t r;
+  if (regcomp(&r, re, REG_EXTENDED | REG_NOSUB) != 0)
+    return -1;
+  char *copy = strdup(scr), *save = NULL;
+  int n = 0;
+  for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+    n += regexec(&r, l, 0, NULL, 0) == 0;
+  free(copy);
+  regfree(&r);
+  return n;
+}
+
 // The script's tail: the monitor's status, then the terminal's modes,
 // then a mark to wait for (the status alone may show before the modes).
 #define AFTER "echo MONITOR-EXIT=$?\nstty -a\necho SCRIPT-DONE\nsleep 60\n"
@@ -284,6 +298,13 @@ TEST(monitor_tui_in_tmux) {
   s = tmux_wait("ecall VS +[0-9]+ +[0-9.]+ +[0-9]+", 15, "ecall row");
   CHECK(strstr(s, "hvlab monitor | stage 3 | running"), "status line:\n%s", s);
   CHECK(strstr(s, "hypervisor CSRs"), "no CSR panel:\n%s", s);
+  free(s);
+  // The guest's registers at 80 columns: 8 rows of 4, every name set off
+  // from the value before it (s10 and s11 included).
+  s = tmux_wait(" s10 [0-9a-f]{16}$", 10, "guest registers");
+  int rows = count_lines(s, "^[a-z0-9]{2,3} [0-9a-f]{16}( +[a-z0-9]{2,3} "
+                            "[0-9a-f]{16}){3}$");
+  CHECK(rows == 8, "%d register rows of 4 at 80x24, want 8:\n%s", rows, s);
   free(s);
 
   tmux_keys("' '");
