@@ -154,9 +154,9 @@ static int run(struct target *t, struct opts *o, struct ui *u) {
 
     // What to wait for.
     struct pollfd pf[8];
-    int n = 0, con = -1, rsp = -1, in = -1, sfd0 = -1;
-    if (tui_active)
-      pf[in = n++] = (struct pollfd){.fd = 0, .events = POLLIN};
+    int n = 0, con = -1, rsp = -1, sfd0 = -1;
+    if (tui_active)  // keys: read with getch() below, whatever poll says
+      pf[n++] = (struct pollfd){.fd = 0, .events = POLLIN};
     if (t->qemu.fd >= 0)
       pf[con = n++] = (struct pollfd){.fd = t->qemu.fd, .events = POLLIN};
     if (t->rsp && t->rsp->fd >= 0 && t->state != ST_ENDED)
@@ -201,7 +201,6 @@ static int run(struct target *t, struct opts *o, struct ui *u) {
       int key;
       while ((key = getch()) != ERR)
         dirty |= tui_key(t, u, key);
-      (void)in;
     }
 
     // A stop reply already read into the client's buffer (with an earlier

@@ -111,14 +111,12 @@ static void draw_status(struct target *t, struct ui *u, int w) {
   char v[16] = "V=?";
   if (t->vmode >= 0)
     snprintf(v, sizeof v, "V=%d", t->vmode);
-  double span = now_seconds() - t->refresh_t0;
   char rate[48];
   if (t->ram)
     snprintf(rate, sizeof rate, "%.0f Hz, shm", 1.0 / u->interval);
   else
     snprintf(rate, sizeof rate, "%.0f Hz, %.1f ms/stop", 1.0 / u->interval,
              t->refresh_cost * 1e3);
-  (void)span;
   put(0, 0, w, col(C_STATUS) | A_BOLD,
       " hvlab monitor | stage %d | %s | %s | %s | gdb :%d%s | ? help",
       t->stage, t->state == ST_PAUSED ? "PAUSED" : state_name(t->state), v,
@@ -372,7 +370,7 @@ void tui_draw(struct target *t, struct ui *u) {
   if (top > 18)
     top = 18;
   int rest = avail - top;
-  int guest_h = 11, log_h, guest_y = -1, con_y = -1, con_h = 0;
+  int guest_h = 11, log_h, con_h = 0;
   if (rest >= guest_h + 6 + 5) {  // everything fits
     log_h = (rest - guest_h) / 2;
     con_h = rest - guest_h - log_h;
@@ -391,15 +389,11 @@ void tui_draw(struct target *t, struct ui *u) {
   draw_log(t, u, y, w, log_h);
   y += log_h;
   if (guest_h > 0) {
-    guest_y = y;
     draw_guest(t, y, w, guest_h);
     y += guest_h;
   }
-  if (con_h > 0) {
-    con_y = y;
+  if (con_h > 0)
     draw_console(t, y, w, con_h);
-  }
-  (void)guest_y, (void)con_y;
 
   // The bottom line: a prompt, or what just happened.
   if (u->prompt[0]) {
