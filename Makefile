@@ -39,6 +39,7 @@ help:
 	@echo "  make bench            benchmarks: instructions per exit, grader, monitor"
 	@echo "  make all              build every stage and the host tools"
 	@echo "  make compdb           write compile_commands.json for clangd"
+	@echo "  make fuzz             fuzz the GDB protocol parser (FUZZ_SECONDS=30)"
 	@echo "  make deps             install every Debian package hvlab uses"
 	@echo "  make clean            remove build output"
 	@echo "  V=1                   show the commands being run"
