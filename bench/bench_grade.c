@@ -83,14 +83,15 @@ BENCH(grade_all, "wall time of `grade` over every built stage (goal <= 30 s "
   int rc = 0;
   if (!WIFEXITED(st) || WEXITSTATUS(st) > 1 ||
       junit_times(junit, &sum, &n) < 0) {
-    printf("  grade failed (status %d)\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+    printf("  grade failed (status %d)\n",
+           WIFEXITED(st) ? WEXITSTATUS(st) : -1);
     rc = 1;
   } else {
     printf("  %d tests on %ld CPU(s): wall %.2f s (goal <= %.0f s: %s)%s\n", n,
            ncpu, wall, GOAL_SECONDS, wall <= GOAL_SECONDS ? "met" : "MISSED",
            WEXITSTATUS(st) ? "; some tests FAILED" : "");
-    printf("  sum of per-test times %.2f s; speed-up %.2fx (ideal %ldx)\n",
-           sum, wall > 0 ? sum / wall : 0, ncpu < n ? ncpu : (long)n);
+    printf("  sum of per-test times %.2f s; speed-up %.2fx (ideal %ldx)\n", sum,
+           wall > 0 ? sum / wall : 0, ncpu < n ? ncpu : (long)n);
   }
   unlink(junit);
   char cmd[128];

@@ -31,8 +31,8 @@
 // Where an instruction belongs, by its innermost function.
 enum part { GUEST, ENTRY, EXIT, DISPATCH, HANDLER, TRACE, OTHER, NPART };
 static const char *const part_name[NPART] = {
-    "guest", "entry path", "exit path", "dispatch", "handler", "trace record",
-    "other"};
+    "guest",   "entry path",   "exit path", "dispatch",
+    "handler", "trace record", "other"};
 static const char *const part_note[NPART] = {
     "ecall and the loop around it",
     "vcpu_enter: save ra/sp, load 31 registers, sret",

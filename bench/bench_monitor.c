@@ -19,9 +19,9 @@
 #define ROUNDS 2
 
 struct run {
-  double secs;      // QEMU's wall time, boot to power-off
-  long exits;       // the stage's own count ("hv: exit trace: N exits")
-  long shown;       // the monitor's final total (-1: none)
+  double secs;  // QEMU's wall time, boot to power-off
+  long exits;   // the stage's own count ("hv: exit trace: N exits")
+  long shown;   // the monitor's final total (-1: none)
 };
 
 static long stage_total(const char *out) {
@@ -30,9 +30,8 @@ static long stage_total(const char *out) {
 }
 
 static int bare(const char *elf, struct run *r) {
-  struct qemu_cfg cfg = {.kernel = elf,
-                         .append = "guest=bench iterations=" ITER,
-                         .timeout = 120};
+  struct qemu_cfg cfg = {
+      .kernel = elf, .append = "guest=bench iterations=" ITER, .timeout = 120};
   struct qemu_proc p;
   if (qemu_run(&cfg, &p) < 0)
     return -1;
@@ -88,7 +87,7 @@ BENCH(monitor_overhead,
         exact[c] = 0;
       printf("  %-4s %ld exits in %.3f s: %.0f exits/s%s\n", cfgs[c], r.exits,
              r.secs, (double)r.exits / r.secs,
-             c == 0 ? ""
+             c == 0               ? ""
              : r.shown == r.exits ? ", monitor's count exact"
                                   : ", monitor's count differs");
       if (c > 0 && r.shown != r.exits)

@@ -29,7 +29,7 @@ struct probe;
 // accepts the statuses in its mask. 0 in a table means "status 0 only".
 // Only 0..31 fit in the mask: any other status is in no set (a plain
 // 1u << n would be undefined there, and on x86 turns 32 into 0: "pass").
-#define ST(n) ((unsigned)(n) < 32u ? 1u << ((unsigned)(n) & 31u) : 0u)
+#define ST(n) ((unsigned)(n) < 32u ? 1u << ((unsigned)(n)&31u) : 0u)
 #define ST_OK ST(0)
 #define ST_FAIL ST(1)
 #define ST_NO_H ST(2)
@@ -40,7 +40,7 @@ struct probe;
 #define MAX_REJECT 8
 
 struct gtest {
-  const char *name;   // unique within its stage: letters, digits, '_'
+  const char *name;  // unique within its stage: letters, digits, '_'
   int points;
   const char *about;  // one line: what it checks (--list, reports)
   // How to boot.
@@ -72,8 +72,8 @@ struct gtest {
 #define DEFAULT_MAX_OUTPUT (64u << 10)
 
 struct gstage {
-  int num;            // N in stepN
-  const char *dir;    // its source directory, e.g. "step1-vmxon"
+  int num;          // N in stepN
+  const char *dir;  // its source directory, e.g. "step1-vmxon"
   const char *title;
   const struct gtest *tests;
   int ntests;
@@ -116,10 +116,10 @@ struct result {
   const struct gtest *test;
   int passed;
   double seconds;
-  char reason[256];     // one line: why it failed
-  struct sbuf details;  // the listing and probe notes, for failures
-  char transcript[512]; // where the console was saved, or ""
-  struct sbuf console;  // the console (only kept with -v)
+  char reason[256];      // one line: why it failed
+  struct sbuf details;   // the listing and probe notes, for failures
+  char transcript[512];  // where the console was saved, or ""
+  struct sbuf console;   // the console (only kept with -v)
 };
 
 void run_test(const struct gctx *g, const struct gstage *st,
@@ -202,7 +202,7 @@ struct trace_rec {
 struct trace_view {
   uint32_t version, record_size, capacity, ncount, counts_off, ring_off;
   uint64_t total;
-  uint64_t count[64];  // the first ncount (at most 64) counters
+  uint64_t count[64];       // the first ncount (at most 64) counters
   struct trace_rec newest;  // ring[(total - 1) % capacity], if total > 0
 };
 int trace_read(struct probe *pr, struct trace_view *t);

@@ -29,36 +29,35 @@ extern const struct gstage *const __stop_hvgrade[];
 #define MAX_STAGES 16
 
 static void usage(FILE *f) {
-  fprintf(f,
-          "usage: grade [options]\n"
-          "Boot each built hvlab stage in QEMU and run its tests.\n"
-          "\n"
-          "  --step N        grade stage N only (its tests fail if it is "
-          "not built)\n"
-          "  --test NAME     run the test NAME or stepN:NAME; if no test is "
-          "called\n"
-          "                  that, every test whose name contains NAME\n"
-          "  --list          list the tests and their points, then exit\n"
-          "  -j N            run N tests at a time (default: one per CPU)\n"
-          "  --build DIR     where the stages were built (default: "
-          "$HVLAB_BUILD, else build)\n"
-          "  --src DIR       the source tree (default: .): a stage with "
-          "sources but no\n"
-          "                  hv.elf failed to build and scores 0\n"
-          "  --json FILE     also write Gradescope's results.json to FILE\n"
-          "  --junit FILE    also write JUnit XML to FILE\n"
-          "  --results DIR   where to keep the transcripts of failed tests\n"
-          "                  (default: grade-results)\n"
-          "  --qemu PATH     the QEMU to run (default: $HVLAB_QEMU, else\n"
-          "                  qemu-system-riscv64 from PATH)\n"
-          "  --timeout SECS  one timeout for every test instead of the "
-          "table's\n"
-          "  -v, --verbose   print every test's console\n"
-          "  -h, --help      this text\n"
-          "\n"
-          "Exit status: 0 full marks, 1 some test failed, 2 nothing could "
-          "be graded\n"
-          "(a usage error, no QEMU, no stage built).\n");
+  fprintf(f, "usage: grade [options]\n"
+             "Boot each built hvlab stage in QEMU and run its tests.\n"
+             "\n"
+             "  --step N        grade stage N only (its tests fail if it is "
+             "not built)\n"
+             "  --test NAME     run the test NAME or stepN:NAME; if no test is "
+             "called\n"
+             "                  that, every test whose name contains NAME\n"
+             "  --list          list the tests and their points, then exit\n"
+             "  -j N            run N tests at a time (default: one per CPU)\n"
+             "  --build DIR     where the stages were built (default: "
+             "$HVLAB_BUILD, else build)\n"
+             "  --src DIR       the source tree (default: .): a stage with "
+             "sources but no\n"
+             "                  hv.elf failed to build and scores 0\n"
+             "  --json FILE     also write Gradescope's results.json to FILE\n"
+             "  --junit FILE    also write JUnit XML to FILE\n"
+             "  --results DIR   where to keep the transcripts of failed tests\n"
+             "                  (default: grade-results)\n"
+             "  --qemu PATH     the QEMU to run (default: $HVLAB_QEMU, else\n"
+             "                  qemu-system-riscv64 from PATH)\n"
+             "  --timeout SECS  one timeout for every test instead of the "
+             "table's\n"
+             "  -v, --verbose   print every test's console\n"
+             "  -h, --help      this text\n"
+             "\n"
+             "Exit status: 0 full marks, 1 some test failed, 2 nothing could "
+             "be graded\n"
+             "(a usage error, no QEMU, no stage built).\n");
 }
 
 // ---- The tables ------------------------------------------------------------------
@@ -76,8 +75,7 @@ static int by_num(const void *a, const void *b) {
 // it must show up on the instructor's machine, not in a student's score.
 static int load_tables(void) {
   int bad = 0;
-  for (const struct gstage *const *s = __start_hvgrade; s < __stop_hvgrade;
-       s++)
+  for (const struct gstage *const *s = __start_hvgrade; s < __stop_hvgrade; s++)
     if (nstages < MAX_STAGES)
       stages[nstages++] = *s;
   qsort(stages, (size_t)nstages, sizeof stages[0], by_num);
@@ -132,7 +130,8 @@ static void list_tests(const char *build) {
     char elf[64];
     snprintf(elf, sizeof elf, "step%d", st->num);
     printf("step%d (%s): %s -- %d points%s\n", st->num, st->dir, st->title,
-           stage_points(st), exists(build, elf, "hv.elf") ? "" : " (not built)");
+           stage_points(st),
+           exists(build, elf, "hv.elf") ? "" : " (not built)");
     for (int k = 0; k < st->ntests; k++) {
       const struct gtest *t = &st->tests[k];
       printf("  %-22s %3d  %s", t->name, t->points, t->about);
@@ -358,8 +357,8 @@ int main(int argc, char **argv) {
     const char *a = argv[i], *val = NULL;
     // "--opt VALUE", "--opt=VALUE" and "-jN" all work.
     static const char *const with_value[] = {
-        "--step", "--test", "--build", "--src", "--json", "--junit",
-        "--results", "--qemu", "--timeout", "-j", "--jobs", NULL};
+        "--step",    "--test", "--build",   "--src", "--json", "--junit",
+        "--results", "--qemu", "--timeout", "-j",    "--jobs", NULL};
     int takes = 0;
     for (int k = 0; with_value[k]; k++) {
       size_t n = strlen(with_value[k]);
@@ -450,8 +449,8 @@ int main(int argc, char **argv) {
       sb_printf(&skipped, " %d", st->num);
   }
   if (want_step && !found_step) {
-    fprintf(stderr, "grade: stage %d has no tests (stages with tests:",
-            want_step);
+    fprintf(stderr,
+            "grade: stage %d has no tests (stages with tests:", want_step);
     for (int i = 0; i < nstages; i++)
       fprintf(stderr, " %d", stages[i]->num);
     fprintf(stderr, ")\n");
@@ -474,10 +473,9 @@ int main(int argc, char **argv) {
         const struct gtest *t = &graded[i]->tests[k];
         char full[128];
         snprintf(full, sizeof full, "step%d:%s", graded[i]->num, t->name);
-        int take = !want_test ||
-                   (pass == 0 ? strcmp(t->name, want_test) == 0 ||
-                                    strcmp(full, want_test) == 0
-                              : strstr(full, want_test) != NULL);
+        int take = !want_test || (pass == 0 ? strcmp(t->name, want_test) == 0 ||
+                                                  strcmp(full, want_test) == 0
+                                            : strstr(full, want_test) != NULL);
         if (take)
           jobs[njobs++] = (struct job){graded[i], t};
       }
@@ -521,8 +519,9 @@ int main(int argc, char **argv) {
     printf("grade: cannot run any test: %s %s.\n"
            "grade: install QEMU 7.2 with `make deps-qemu` (Debian package "
            "qemu-system-misc)%s.\n",
-           qemu, strchr(qemu, '/') ? "is not an executable file"
-                                   : "is not installed (not found in PATH)",
+           qemu,
+           strchr(qemu, '/') ? "is not an executable file"
+                             : "is not installed (not found in PATH)",
            g.qemu ? ", or fix --qemu / $HVLAB_QEMU" : "");
     for (int i = 0; i < njobs; i++)
       snprintf(results[i].reason, sizeof results[i].reason,

@@ -172,12 +172,14 @@ int probe_find_insn(struct probe *pr, const char *func, uint32_t want,
   if (probe_sym(pr, func, &addr, &size) < 0)
     return -1;
   if (size == 0)
-    return probe_fail(pr, "%s has no size in hv.elf (an assembly label "
-                          "without .size): its instructions cannot be walked",
+    return probe_fail(pr,
+                      "%s has no size in hv.elf (an assembly label "
+                      "without .size): its instructions cannot be walked",
                       func);
   if (rv_find_insn(pr->elf, func, want, mask, at) < 0)
-    return probe_fail(pr, "no instruction %08x (mask %08x) in %s (%#lx, %lu "
-                          "bytes)",
+    return probe_fail(pr,
+                      "no instruction %08x (mask %08x) in %s (%#lx, %lu "
+                      "bytes)",
                       want, mask, func, (unsigned long)addr,
                       (unsigned long)size);
   return 0;
@@ -270,8 +272,9 @@ int probe_attach(struct probe *pr, struct qemu_cfg *cfg, struct qemu_proc *p) {
     // a moment after the socket closed, so wait briefly to say how it ended.
     if (!qemu_pump(p, r == RSP_ETIMEOUT ? 0 : 200)) {  // ended, or deadline
       if (p->timed_out)
-        return probe_fail(pr, "QEMU's gdbstub on port %d never answered "
-                              "(timed out after %.0fs)",
+        return probe_fail(pr,
+                          "QEMU's gdbstub on port %d never answered "
+                          "(timed out after %.0fs)",
                           p->gdb_port, p->seconds);
       char v[160];
       return probe_fail(pr, "QEMU ended before its gdbstub answered (%s)",

@@ -243,8 +243,9 @@ int write_json(const char *path, const struct result *r, int n, double secs) {
     sb_printf(&b, "%s{", i ? ",\n    " : "\n    ");
     SB_LIT(&b, "\"name\": \"");
     json_escape(&b, name.s);
-    sb_printf(&b, "\", \"number\": \"%d.%d\", \"score\": %d, \"max_score\": %d, "
-                  "\"status\": \"%s\",\n     \"visibility\": \"",
+    sb_printf(&b,
+              "\", \"number\": \"%d.%d\", \"score\": %d, \"max_score\": %d, "
+              "\"status\": \"%s\",\n     \"visibility\": \"",
               t->stage->num, k, t->passed ? t->test->points : 0,
               t->test->points, t->passed ? "passed" : "failed");
     json_escape(&b, t->test->visibility ? t->test->visibility : "visible");

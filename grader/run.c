@@ -211,7 +211,7 @@ struct matches {
   int line[MAX_EXPECT];     // line matched by expect[i], or -1
   int earlier[MAX_EXPECT];  // for a missing one: a line before its turn
   int nexp, missing;
-  int bad[MAX_BAD];         // lines matched by a reject pattern
+  int bad[MAX_BAD];  // lines matched by a reject pattern
   int badpat[MAX_BAD];
   int nbad;
 };
@@ -305,7 +305,8 @@ static void listing(const struct gtest *t, const struct console *c,
 
   // Which lines to show: two around every GOOD and BAD line, three after
   // the place of a missing one, and the last five if anything is missing.
-  char *show = calloc((size_t)c->nlines, 1), *good = calloc((size_t)c->nlines, 1),
+  char *show = calloc((size_t)c->nlines, 1),
+       *good = calloc((size_t)c->nlines, 1),
        *bad = calloc((size_t)c->nlines, 1);
 #define SHOW(l)                                                                \
   do {                                                                         \
@@ -389,9 +390,9 @@ static void tail(const struct console *c, int n, struct sbuf *b) {
 // ---- Exit statuses ---------------------------------------------------------------
 
 static const char *status_name(int st) {
-  static const char *const names[] = {
-      "pass", "a check failed", "no H extension", "hypervisor panic",
-      "unhandled guest exit"};
+  static const char *const names[] = {"pass", "a check failed",
+                                      "no H extension", "hypervisor panic",
+                                      "unhandled guest exit"};
   return st >= 0 && st < 5 ? names[st] : "not a stage status";
 }
 
@@ -541,8 +542,8 @@ void run_test(const struct gctx *g, const struct gstage *st,
   else if (p.pid <= 0)
     fail(r, "%s", probe_reason(pr));
   else if (p.timed_out)
-    fail(r, "timed out after %.0fs: the stage never powered off%s%s",
-         timeout, pr && probe_failed(pr) ? "; gdb: " : "",
+    fail(r, "timed out after %.0fs: the stage never powered off%s%s", timeout,
+         pr && probe_failed(pr) ? "; gdb: " : "",
          pr && probe_failed(pr) ? probe_reason(pr) : "");
   else if (p.flooded)
     fail(r, "output flood: over %zu bytes of console output (killed)",
@@ -555,8 +556,8 @@ void run_test(const struct gctx *g, const struct gstage *st,
   if (!r->reason[0] && !status_accepted(want, p.status)) {
     struct sbuf w = {0};
     describe_mask(want, &w);
-    fail(r, "exit status %d (%s), expected %s", p.status,
-         status_name(p.status), sb_str(&w));
+    fail(r, "exit status %d (%s), expected %s", p.status, status_name(p.status),
+         sb_str(&w));
     sb_free(&w);
   }
 
@@ -570,8 +571,8 @@ void run_test(const struct gctx *g, const struct gstage *st,
       int i = 0;
       while (m.line[i] >= 0)
         i++;
-      fail(r, "%d of %d expected lines missing, first /%s/", m.missing,
-           m.nexp, t->expect[i]);
+      fail(r, "%d of %d expected lines missing, first /%s/", m.missing, m.nexp,
+           t->expect[i]);
     }
     if (m.nbad) {
       char line[100];

@@ -81,16 +81,18 @@ static int seed_ecall(struct probe *pr, uint64_t *ecall) {
   if (probe_stop(pr, "guest_exit") < 0 || probe_reg(pr, "sepc", &sepc) < 0 ||
       probe_mem(pr, sepc, b, 4) < 0 || trace_read(pr, &t) < 0)
     return -1;
-  uint32_t bits = (uint32_t)b[0] | (uint32_t)b[1] << 8 |
-                  (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+  uint32_t bits = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
+                  (uint32_t)b[3] << 24;
   const char *f = probe_func_at(pr, sepc);
   if (!f || strcmp(f, "guest_seed") != 0 || bits != RV_ECALL)
-    return probe_fail(pr, "the first exit has sepc = %#lx (in %s, "
-                          "instruction %08x); expected the ecall in "
-                          "guest_seed",
+    return probe_fail(pr,
+                      "the first exit has sepc = %#lx (in %s, "
+                      "instruction %08x); expected the ecall in "
+                      "guest_seed",
                       (unsigned long)sepc, f ? f : "no function", bits);
-  probe_note(pr, "the seed guest's ecall is at %#lx (from its first exit: "
-                 "guest_seed has no size in the ELF)",
+  probe_note(pr,
+             "the seed guest's ecall is at %#lx (from its first exit: "
+             "guest_seed has no size in the ELF)",
              (unsigned long)sepc);
   probe_check(pr, t.total == 0,
               "at the seed guest's first exit the trace holds %lu exits; "
@@ -221,8 +223,7 @@ static const struct gtest tests[] = {
         .points = 8,
         .about = "both guests run; every in-guest test of the C guest "
                  "prints PASS and the stage passes",
-        .expect = {"^hv: entering guest 'seed'",
-                   "^hv: entering guest 'hello'",
+        .expect = {"^hv: entering guest 'seed'", "^hv: entering guest 'hello'",
                    "^guest\\| hello from a C guest",
                    GUEST_PASS("SBI BASE reports spec version 1\\.0"),
                    GUEST_PASS("SBI BASE probe finds SRST"),
@@ -273,12 +274,13 @@ static const struct gtest tests[] = {
                  "bytes for c.ebreak, 4 for ebreak",
         .append = "guest=hello",
         .status = ST_OK | ST_FAIL,
-        .expect = {"^hv: guest 'hello' ebreak at [0-9a-f]{16} \\(c\\.ebreak\\), "
-                   "skipping 2 bytes$",
-                   "^hv: guest 'hello' ebreak at [0-9a-f]{16} \\(ebreak\\), "
-                   "skipping 4 bytes$",
-                   GUEST_PASS("sepc advances by the instruction length "
-                              "\\(2 and 4\\)")},
+        .expect =
+            {"^hv: guest 'hello' ebreak at [0-9a-f]{16} \\(c\\.ebreak\\), "
+             "skipping 2 bytes$",
+             "^hv: guest 'hello' ebreak at [0-9a-f]{16} \\(ebreak\\), "
+             "skipping 4 bytes$",
+             GUEST_PASS("sepc advances by the instruction length "
+                        "\\(2 and 4\\)")},
         .reject = {"PANIC"},
     },
     {
@@ -291,8 +293,7 @@ static const struct gtest tests[] = {
         .expect = {"^hv: entering guest 'fault'",
                    "^hv: guest 'fault' failed: unhandled exit: scause 22 "
                    "\\(virtual instruction\\) at pc [0-9a-f]{16}$",
-                   "^vcpu 'fault'",
-                   "^ +ra=[0-9a-f]{16} +sp=[0-9a-f]{16}",
+                   "^vcpu 'fault'", "^ +ra=[0-9a-f]{16} +sp=[0-9a-f]{16}",
                    "^ +t4=[0-9a-f]{16} +t5=[0-9a-f]{16} +t6=[0-9a-f]{16}$",
                    "^ +hstatus +[0-9a-f]{16}",
                    "^ +cause +0000000000000016 +virtual instruction",
@@ -308,8 +309,7 @@ static const struct gtest tests[] = {
         .status = ST_GUEST,
         .expect = {"^hv: guest 'wfi' failed: unhandled exit: scause 22 "
                    "\\(virtual instruction\\)",
-                   "^ +tval +0000000010500073$",
-                   "^step3: FAIL"},
+                   "^ +tval +0000000010500073$", "^step3: FAIL"},
         .reject = {"PANIC"},
     },
     {

@@ -12,8 +12,8 @@
 #include "exittrace.h"
 #include "grade.h"
 
-#define MIN_RECORD 48  // seq, cause, pc, arg[3]: what trace_layout_parse
-                       // guarantees a record holds
+// seq, cause, pc, arg[3]: what trace_layout_parse guarantees a record holds.
+#define MIN_RECORD 48
 
 static uint32_t le32(const uint8_t *p) {
   return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |

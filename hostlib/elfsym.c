@@ -52,8 +52,7 @@ static uint64_t code_end(Elf *elf, size_t shndx) {
 }
 
 // Copy the symbols of symbol table scn. Returns 0, or -1 (no memory).
-static int read_syms(struct elfsym *e, Elf *elf, Elf_Scn *scn,
-                     GElf_Shdr *sh) {
+static int read_syms(struct elfsym *e, Elf *elf, Elf_Scn *scn, GElf_Shdr *sh) {
   Elf_Data *data = elf_getdata(scn, NULL);
   size_t n = sh->sh_entsize ? sh->sh_size / sh->sh_entsize : 0;
   e->syms = calloc(n ? n : 1, sizeof *e->syms);
@@ -98,8 +97,8 @@ static int read_segs(struct elfsym *e, Elf *elf) {
   for (size_t i = 0; i < n; i++) {
     GElf_Phdr ph;
     if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_LOAD)
-      e->segs[e->nsegs++] = (struct seg){ph.p_vaddr, ph.p_filesz, ph.p_memsz,
-                                         ph.p_offset};
+      e->segs[e->nsegs++] =
+          (struct seg){ph.p_vaddr, ph.p_filesz, ph.p_memsz, ph.p_offset};
   }
   return 0;
 }
@@ -172,8 +171,8 @@ int elfsym_lookup(const struct elfsym *e, const char *name, uint64_t *addr,
                   uint64_t *size) {
   const struct sym *best = NULL;
   for (size_t i = 0; i < e->nsyms; i++)
-    if (strcmp(e->syms[i].name, name) == 0 && (!best || (!best->global &&
-                                                         e->syms[i].global)))
+    if (strcmp(e->syms[i].name, name) == 0 &&
+        (!best || (!best->global && e->syms[i].global)))
       best = &e->syms[i];
   if (!best)
     return -1;
@@ -219,7 +218,8 @@ int elfsym_read(const struct elfsym *e, uint64_t addr, void *buf, size_t n) {
   while (n > 0) {
     const struct seg *s = NULL;
     for (size_t i = 0; i < e->nsegs; i++)
-      if (addr >= e->segs[i].vaddr && addr - e->segs[i].vaddr < e->segs[i].memsz)
+      if (addr >= e->segs[i].vaddr &&
+          addr - e->segs[i].vaddr < e->segs[i].memsz)
         s = &e->segs[i];
     if (!s)
       return -1;

@@ -36,7 +36,8 @@ int trace_layout_parse(const void *hdr, size_t n, uint64_t symsize,
   };
   // Sizes in 64 bits: a hostile header must not overflow the checks.
   uint64_t counts_end = (uint64_t)l.counts_off + 8ull * l.ncount;
-  uint64_t ring_end = (uint64_t)l.ring_off + (uint64_t)l.record_size * l.capacity;
+  uint64_t ring_end =
+      (uint64_t)l.ring_off + (uint64_t)l.record_size * l.capacity;
   const char *bad = NULL;
   if (l.version < 1)
     bad = "version 0";
@@ -63,21 +64,30 @@ int trace_layout_parse(const void *hdr, size_t n, uint64_t symsize,
 
 const char *trace_cause_name(uint64_t cause) {
   static const char *const exc[32] = {
-      [0] = "inst misaligned",      [1] = "inst access fault",
-      [2] = "illegal instruction",  [3] = "breakpoint",
-      [4] = "load misaligned",      [5] = "load access fault",
-      [6] = "store misaligned",     [7] = "store access fault",
-      [8] = "ecall U/VU",           [9] = "ecall HS",
-      [10] = "ecall VS",            [11] = "ecall M",
-      [12] = "inst page fault",     [13] = "load page fault",
-      [15] = "store page fault",    [20] = "inst guest-page fault",
-      [21] = "load guest-page fault", [22] = "virtual instruction",
+      [0] = "inst misaligned",
+      [1] = "inst access fault",
+      [2] = "illegal instruction",
+      [3] = "breakpoint",
+      [4] = "load misaligned",
+      [5] = "load access fault",
+      [6] = "store misaligned",
+      [7] = "store access fault",
+      [8] = "ecall U/VU",
+      [9] = "ecall HS",
+      [10] = "ecall VS",
+      [11] = "ecall M",
+      [12] = "inst page fault",
+      [13] = "load page fault",
+      [15] = "store page fault",
+      [20] = "inst guest-page fault",
+      [21] = "load guest-page fault",
+      [22] = "virtual instruction",
       [23] = "store guest-page fault",
   };
   static const char *const irq[16] = {
-      [1] = "S software irq",   [2] = "VS software irq",
-      [5] = "S timer irq",      [6] = "VS timer irq",
-      [9] = "S external irq",   [10] = "VS external irq",
+      [1] = "S software irq",      [2] = "VS software irq",
+      [5] = "S timer irq",         [6] = "VS timer irq",
+      [9] = "S external irq",      [10] = "VS external irq",
       [12] = "guest external irq",
   };
   uint64_t code = cause & ~(1ull << 63);

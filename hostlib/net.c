@@ -35,7 +35,7 @@ int tcp_connect(const char *host, int port, int timeout_ms) {
     if (getaddrinfo(host, ps, &hints, &res) == 0) {
       for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
         int s = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
-                   ai->ai_protocol);
+                       ai->ai_protocol);
         if (s < 0)
           continue;
         if (connect(s, ai->ai_addr, ai->ai_addrlen) == 0) {

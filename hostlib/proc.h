@@ -18,22 +18,22 @@
 // change them. (qemu.h's struct qemu_proc holds the same fields by the
 // same names.)
 #define PROC_FIELDS                                                            \
-  pid_t pid;          /* also its process group id */                          \
-  int fd;             /* read end of its output pipe, -1 once closed */        \
-  char *out;          /* output so far, NUL-terminated */                      \
+  pid_t pid; /* also its process group id */                                   \
+  int fd;    /* read end of its output pipe, -1 once closed */                 \
+  char *out; /* output so far, NUL-terminated */                               \
   size_t len, cap;                                                             \
   size_t max_output;                                                           \
   double start, deadline; /* monotonic seconds; deadline 0: none */            \
-  int flooded;        /* killed for exceeding max_output */                    \
-  int timed_out;      /* killed at the deadline */                             \
-  int exited;         /* waitpid has collected it */                           \
-  int status;         /* exit code if it exited normally, else -1 */           \
-  int signal;         /* the signal that ended it, else 0 */                   \
-  double seconds;     /* wall time from start to end */                        \
-  /* Called once the child has ended but before it is reaped: until then   \
-     its pid, and so its process group id, cannot belong to anyone else.   \
-     Set it in proc_opts, or right after the start: only proc_pump,        \
-     proc_wait and proc_kill reap. NULL: none. */                            \
+  int flooded;            /* killed for exceeding max_output */                \
+  int timed_out;          /* killed at the deadline */                         \
+  int exited;             /* waitpid has collected it */                       \
+  int status;             /* exit code if it exited normally, else -1 */       \
+  int signal;             /* the signal that ended it, else 0 */               \
+  double seconds;         /* wall time from start to end */                    \
+  /* Called once the child has ended but before it is reaped: until then       \
+     its pid, and so its process group id, cannot belong to anyone else.       \
+     Set it in proc_opts, or right after the start: only proc_pump,            \
+     proc_wait and proc_kill reap. NULL: none. */                              \
   void (*on_end)(struct proc * p, void *arg);                                  \
   void *on_end_arg;
 

@@ -13,18 +13,18 @@
 #include "proc.h"
 
 struct qemu_cfg {
-  const char *kernel;     // ELF image to boot (required)
-  int no_h;               // 1: a CPU without the H extension
-  const char *append;     // boot arguments (QEMU -append), or NULL
-  int gdb_port;           // > 0: gdbstub on localhost:gdb_port;
-                          // QEMU_GDB_AUTO: on a port we bind ourselves
-                          // (race-free), reported in qemu_proc.gdb_port
-  int halted;             // 1: wait for gdb before the first instruction
-  int icount;             // 1: -icount shift=0 (exact instruction counts)
-  double timeout;         // seconds before the run is killed; <= 0: none
-  size_t max_output;      // output cap in bytes; 0: QEMU_DEFAULT_MAX_OUTPUT
+  const char *kernel;        // ELF image to boot (required)
+  int no_h;                  // 1: a CPU without the H extension
+  const char *append;        // boot arguments (QEMU -append), or NULL
+  int gdb_port;              // > 0: gdbstub on localhost:gdb_port;
+                             // QEMU_GDB_AUTO: on a port we bind ourselves
+                             // (race-free), reported in qemu_proc.gdb_port
+  int halted;                // 1: wait for gdb before the first instruction
+  int icount;                // 1: -icount shift=0 (exact instruction counts)
+  double timeout;            // seconds before the run is killed; <= 0: none
+  size_t max_output;         // output cap in bytes; 0: QEMU_DEFAULT_MAX_OUTPUT
   const char *const *extra;  // more QEMU arguments, NULL-terminated, or NULL
-  const char *qemu;       // binary; NULL: qemu-system-riscv64
+  const char *qemu;          // binary; NULL: qemu-system-riscv64
 };
 #define QEMU_DEFAULT_MAX_OUTPUT (1u << 20)
 #define QEMU_GDB_AUTO (-1)
@@ -64,4 +64,3 @@ int qemu_run(const struct qemu_cfg *cfg, struct qemu_proc *p);
 // A one-line description of how the run ended ("exit status 0",
 // "timed out after 10.0s", ...), written into buf.
 const char *qemu_verdict(const struct qemu_proc *p, char *buf, size_t n);
-

@@ -127,7 +127,7 @@ size_t rsp_dec_feed(struct rsp_dec *d, const void *p, size_t n,
         d->state = SUM1;
         break;
       }
-      if (c == '$') {  // a new packet before this one ended: the sender
+      if (c == '$') {       // a new packet before this one ended: the sender
         d->junk += d->len;  // gave up on it, and so do we (as gdb does)
         start(d);
         break;
@@ -136,7 +136,7 @@ size_t rsp_dec_feed(struct rsp_dec *d, const void *p, size_t n,
       if (c == '}')
         d->state = ESC;
       else if (c == '*') {
-        if (d->len == 0)   // nothing to repeat yet
+        if (d->len == 0)  // nothing to repeat yet
           d->badrle = 1;
         d->state = RLE;
       } else
@@ -213,7 +213,8 @@ long rsp_hex_decode(const char *hex, size_t hexlen, void *out, size_t max) {
   if (hexlen % 2 || hexlen / 2 > max)
     return -1;
   for (size_t i = 0; i < hexlen; i += 2) {
-    int hi = hexval((unsigned char)hex[i]), lo = hexval((unsigned char)hex[i + 1]);
+    int hi = hexval((unsigned char)hex[i]),
+        lo = hexval((unsigned char)hex[i + 1]);
     if (hi < 0 || lo < 0)
       return -1;
     b[i / 2] = (unsigned char)(hi << 4 | lo);
@@ -254,8 +255,7 @@ int rsp_parse_errno(const char *p, size_t n) {
 // A big-endian hex number (how addresses and counts are written) of at
 // most max digits from p[*i..n), stopping at the first non-digit.
 // Returns -1 if there is none.
-static int hexnum(const char *p, size_t n, size_t *i, uint64_t *v,
-                  size_t max) {
+static int hexnum(const char *p, size_t n, size_t *i, uint64_t *v, size_t max) {
   size_t s = *i;
   uint64_t x = 0;
   while (*i < n && hexval((unsigned char)p[*i]) >= 0 && *i - s < max)
@@ -266,9 +266,9 @@ static int hexnum(const char *p, size_t n, size_t *i, uint64_t *v,
 
 // The stop reasons a T reply may name (rsp.h: reason).
 static int is_reason(const char *k, size_t n) {
-  static const char *const names[] = {"watch", "rwatch", "awatch", "swbreak",
-      "hwbreak", "library", "replaylog", "fork", "vfork", "vforkdone", "exec",
-      "create"};
+  static const char *const names[] = {
+      "watch",     "rwatch", "awatch", "swbreak",   "hwbreak", "library",
+      "replaylog", "fork",   "vfork",  "vforkdone", "exec",    "create"};
   for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
     if (strlen(names[i]) == n && memcmp(k, names[i], n) == 0)
       return 1;

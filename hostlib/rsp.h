@@ -49,12 +49,12 @@ struct rsp_event {
 // A streaming decoder: feed it whatever bytes arrived, in chunks of any size.
 struct rsp_dec {
   int state;
-  size_t max;        // the largest payload accepted (<= RSP_BUF_MAX)
-  size_t len;        // decoded payload bytes so far
-  unsigned sum;      // checksum of the raw bytes so far
-  unsigned xx;       // checksum digits received
+  size_t max;    // the largest payload accepted (<= RSP_BUF_MAX)
+  size_t len;    // decoded payload bytes so far
+  unsigned sum;  // checksum of the raw bytes so far
+  unsigned xx;   // checksum digits received
   int toolong, badrle;
-  size_t junk;       // bytes ignored between packets (a diagnostic)
+  size_t junk;  // bytes ignored between packets (a diagnostic)
   char buf[RSP_BUF_MAX + 1];
 };
 
@@ -84,14 +84,17 @@ int rsp_parse_errno(const char *p, size_t n);
 
 // A stop reply, or console output ('O') sent while the target runs.
 struct rsp_stop {
-  char kind;         // 'S'/'T' stopped, 'W' exited, 'X' killed, 'O' output
-  int sig;           // S, T, X: the signal (5 = SIGTRAP); W: exit status
-  char thread[32];   // T: "thread:" value, e.g. "p01.01"; else ""
-  char reason[16];   // T: "swbreak", "hwbreak", "watch", ... if sent
-  uint64_t addr;     // T with watch/rwatch/awatch: the data address
-  int nregs;         // T: "n:r" register values carried in the reply
-  struct { int num; uint64_t val; } regs[8];
-  size_t textlen;    // O: the console text, decoded, NUL-terminated
+  char kind;        // 'S'/'T' stopped, 'W' exited, 'X' killed, 'O' output
+  int sig;          // S, T, X: the signal (5 = SIGTRAP); W: exit status
+  char thread[32];  // T: "thread:" value, e.g. "p01.01"; else ""
+  char reason[16];  // T: "swbreak", "hwbreak", "watch", ... if sent
+  uint64_t addr;    // T with watch/rwatch/awatch: the data address
+  int nregs;        // T: "n:r" register values carried in the reply
+  struct {
+    int num;
+    uint64_t val;
+  } regs[8];
+  size_t textlen;  // O: the console text, decoded, NUL-terminated
   char text[RSP_BUF_MAX / 2 + 1];
 };
 // Parse p[0..n). Returns 0, or -1 if it is not a stop reply ("OK" is not).
@@ -101,13 +104,13 @@ int rsp_parse_stop(const char *p, size_t n, struct rsp_stop *st);
 
 struct rsp_reg {
   char name[32];
-  int num;       // the gdbstub's number for `p` and `P`
+  int num;  // the gdbstub's number for `p` and `P`
   int bitsize;
 };
 struct rsp_regs {
   struct rsp_reg *v;
   int n, cap;
-  int next;      // the number the next <reg> without regnum= gets
+  int next;  // the number the next <reg> without regnum= gets
 };
 
 // Add the <reg> elements of one XML document to t, numbering as GDB does:
@@ -137,17 +140,17 @@ enum {
 // About 50 KB, mostly buffers: allocate it statically or with malloc.
 struct rsp_client {
   int fd;
-  int noack;            // QStartNoAckMode accepted: no '+' / '-'
-  int running;          // resumed, and no stop reply seen since
-  int timeout_ms;       // for each request (default 2000)
-  size_t packet_size;   // the stub's PacketSize (largest packet it takes)
-  int enn;              // the last "Enn" reply's number
-  char features[256];   // the stub's qSupported reply
-  struct rsp_regs regs; // from target.xml (empty if the stub has none)
-  char err[256];        // what the last failure was
-  char *pending;        // a packet that arrived while we awaited an ack
+  int noack;             // QStartNoAckMode accepted: no '+' / '-'
+  int running;           // resumed, and no stop reply seen since
+  int timeout_ms;        // for each request (default 2000)
+  size_t packet_size;    // the stub's PacketSize (largest packet it takes)
+  int enn;               // the last "Enn" reply's number
+  char features[256];    // the stub's qSupported reply
+  struct rsp_regs regs;  // from target.xml (empty if the stub has none)
+  char err[256];         // what the last failure was
+  char *pending;         // a packet that arrived while we awaited an ack
   size_t pending_len;
-  char *console;        // 'O' output collected while waiting for a stop
+  char *console;  // 'O' output collected while waiting for a stop
   size_t console_len, console_cap;
   unsigned char in[4096];  // bytes read but not yet decoded
   size_t in_pos, in_len;
@@ -204,8 +207,7 @@ int rsp_step(struct rsp_client *c, struct rsp_stop *st);
 int rsp_interrupt(struct rsp_client *c, struct rsp_stop *st);
 // Continue from a stop on breakpoint (type, addr, kind). QEMU would stop
 // on it again at once, so: remove it, step, put it back, then continue.
-int rsp_continue_over(struct rsp_client *c, int type, uint64_t addr,
-                      int kind);
+int rsp_continue_over(struct rsp_client *c, int type, uint64_t addr, int kind);
 // `k`: QEMU exits. The connection is closed afterwards.
 int rsp_kill(struct rsp_client *c);
 // A monitor command (`monitor info registers` in gdb): its output, NUL-

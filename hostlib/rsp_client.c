@@ -18,9 +18,9 @@
 #include "qemu.h"
 #include "rsp_priv.h"
 
-#define RETRIES 4           // sends of one packet before giving up on it
-#define MAX_XML (1 << 20)   // bytes of target description we accept
-#define MAX_XML_DOCS 32     // and documents
+#define RETRIES 4          // sends of one packet before giving up on it
+#define MAX_XML (1 << 20)  // bytes of target description we accept
+#define MAX_XML_DOCS 32    // and documents
 
 int rsp_fail_(struct rsp_client *c, int code, const char *fmt, ...) {
   va_list ap;
@@ -40,7 +40,9 @@ const char *rsp_show_(const char *p, size_t n, char *buf, size_t max) {
   return buf;
 }
 
-static double deadline_in(int ms) { return ms < 0 ? -1 : now_seconds() + ms / 1000.0; }
+static double deadline_in(int ms) {
+  return ms < 0 ? -1 : now_seconds() + ms / 1000.0;
+}
 
 int rsp_write_(struct rsp_client *c, const void *p, size_t n) {
   const char *b = p;
@@ -66,8 +68,8 @@ static int next_event(struct rsp_client *c, double deadline,
                       struct rsp_event *ev) {
   for (;;) {
     if (c->in_pos < c->in_len) {
-      c->in_pos += rsp_dec_feed(&c->dec, c->in + c->in_pos,
-                                c->in_len - c->in_pos, ev);
+      c->in_pos +=
+          rsp_dec_feed(&c->dec, c->in + c->in_pos, c->in_len - c->in_pos, ev);
       if (ev->kind != RSP_EV_NONE)
         return 0;
       continue;
@@ -142,8 +144,7 @@ int rsp_get_(struct rsp_client *c, double deadline, char *buf, size_t max) {
         rsp_write_(c, "+", 1);
       return rsp_fail_(c, RSP_EIO, "the stub sent a packet over %zu bytes",
                        c->dec.max);
-    default:
-      break;  // stray '+', '-', 0x03: nothing is waiting for them
+    default: break;  // stray '+', '-', 0x03: nothing is waiting for them
     }
   }
 }
@@ -264,7 +265,8 @@ struct xml_ctx {
 // 'm' (more follows) or 'l' (last) and then the data.
 static int fetch_xml(struct rsp_client *c, const char *annex, char **out) {
   size_t len = 0, cap = 4096;
-  size_t chunk = (c->packet_size < RSP_BUF_MAX ? c->packet_size : RSP_BUF_MAX) / 2 - 16;
+  size_t chunk =
+      (c->packet_size < RSP_BUF_MAX ? c->packet_size : RSP_BUF_MAX) / 2 - 16;
   char *doc = malloc(cap);
   if (!doc)
     return rsp_fail_(c, RSP_EIO, "out of memory");
@@ -339,8 +341,8 @@ int rsp_connect(struct rsp_client *c, const char *host, int port,
   int r = rsp_call_(c, "qSupported:multiprocess+;swbreak+;hwbreak+");
   if (r < 0)
     goto fail;
-  snprintf(c->features, sizeof c->features, "%.*s",
-           (int)sizeof c->features - 1, c->reply);
+  snprintf(c->features, sizeof c->features, "%.*s", (int)sizeof c->features - 1,
+           c->reply);
   const char *ps = strstr(c->features, "PacketSize=");
   if (ps)
     c->packet_size = strtoul(ps + 11, NULL, 16);

@@ -31,8 +31,10 @@ int rsp_read_reg(struct rsp_client *c, int num, uint64_t *v) {
   if (strchr(c->reply, 'x'))
     return rsp_fail_(c, RSP_EIO, "register %d is unavailable", num);
   if (rsp_hex_le64(c->reply, (size_t)r, v) < 0)
-    return rsp_fail_(c, RSP_EIO, "register %d: bad value '%.40s' (over 64 "
-                     "bits?)", num, c->reply);
+    return rsp_fail_(c, RSP_EIO,
+                     "register %d: bad value '%.40s' (over 64 "
+                     "bits?)",
+                     num, c->reply);
   return 0;
 }
 
@@ -70,8 +72,8 @@ int rsp_read_gregs(struct rsp_client *c, uint64_t *regs, int max) {
   int n = 0;
   for (size_t at = 0; at < (size_t)r && n < max; n++) {
     size_t k = 2 * (size_t)reg_bytes(c, n);
-    if (at + k > (size_t)r || rsp_hex_le64(c->reply + at, k > 16 ? 16 : k,
-                                           &regs[n]) < 0)
+    if (at + k > (size_t)r ||
+        rsp_hex_le64(c->reply + at, k > 16 ? 16 : k, &regs[n]) < 0)
       return rsp_fail_(c, RSP_EIO, "bad 'g' reply at register %d", n);
     at += k;
   }
@@ -120,8 +122,8 @@ int rsp_write_mem(struct rsp_client *c, uint64_t addr, const void *buf,
   const unsigned char *b = buf;
   while (n > 0) {
     size_t k = n < mem_chunk(c) ? n : mem_chunk(c);
-    int h = snprintf(c->req, sizeof c->req, "M%llx,%zx:",
-                     (unsigned long long)addr, k);
+    int h = snprintf(c->req, sizeof c->req,
+                     "M%llx,%zx:", (unsigned long long)addr, k);
     rsp_hex_encode(b, k, c->req + h);
     int r = rsp_call_req_(c, (size_t)h + 2 * k);
     if (r >= 0 && strcmp(c->reply, "OK") != 0)
@@ -220,8 +222,7 @@ int rsp_interrupt(struct rsp_client *c, struct rsp_stop *st) {
   return r < 0 ? r : rsp_wait_stop(c, st, c->timeout_ms);
 }
 
-int rsp_continue_over(struct rsp_client *c, int type, uint64_t addr,
-                      int kind) {
+int rsp_continue_over(struct rsp_client *c, int type, uint64_t addr, int kind) {
   struct rsp_stop st;
   int r;
   if ((r = rsp_break_remove(c, type, addr, kind)) < 0 ||

@@ -107,7 +107,8 @@ int rsp_regs_find(const struct rsp_regs *t, const char *name) {
     snprintf(xn, sizeof xn, "x%d", i);
     snprintf(fn, sizeof fn, "f%d", i);
     const char *x = rv_xreg_name(i);
-    if (!strcmp(name, xn) || !strcmp(name, x) || (i == 8 && !strcmp(name, "fp"))) {
+    if (!strcmp(name, xn) || !strcmp(name, x) ||
+        (i == 8 && !strcmp(name, "fp"))) {
       if ((r = find_exact(t, xn)) >= 0 || (r = find_exact(t, x)) >= 0)
         return r;
       return i == 8 ? find_exact(t, "fp") : -1;

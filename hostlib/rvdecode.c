@@ -23,8 +23,8 @@ void rv_emit_(struct rv_insn *d, const char *fmt, ...) {
   d->known = 1;
 }
 
-void rv_mem_(struct rv_insn *d, int load, int width, int sign, int reg,
-             int rs1, int64_t imm, int fp) {
+void rv_mem_(struct rv_insn *d, int load, int width, int sign, int reg, int rs1,
+             int64_t imm, int fp) {
   d->is_load = load;
   d->is_store = !load;
   d->width = width;
@@ -53,8 +53,8 @@ static int64_t imm_s(uint32_t i) {
   return (int64_t)((int32_t)i >> 25) * 32 + ((i >> 7) & 31);
 }
 static int64_t imm_b(uint32_t i) {
-  int64_t v = ((i >> 8) & 0xf) << 1 | ((i >> 25) & 0x3f) << 5 |
-              ((i >> 7) & 1) << 11;
+  int64_t v =
+      ((i >> 8) & 0xf) << 1 | ((i >> 25) & 0x3f) << 5 | ((i >> 7) & 1) << 11;
   return (i >> 31) ? v - 4096 : v;
 }
 static int64_t imm_j(uint32_t i) {
@@ -105,7 +105,7 @@ static void jalr(struct rv_insn *d, uint32_t i) {
 }
 
 static void branch(struct rv_insn *d, uint32_t i, uint64_t pc) {
-  static const char *const op[8] = {"beq", "bne", NULL, NULL,
+  static const char *const op[8] = {"beq", "bne", NULL,   NULL,
                                     "blt", "bge", "bltu", "bgeu"};
   int f3 = (i >> 12) & 7, rs1 = (i >> 15) & 31, rs2 = (i >> 20) & 31;
   unsigned long long t = pc + (uint64_t)imm_b(i);
@@ -113,8 +113,12 @@ static void branch(struct rv_insn *d, uint32_t i, uint64_t pc) {
     return;
   // objdump's aliases: a comparison with zero names only the other side.
   if (rs2 == 0 && f3 <= 5)
-    rv_emit_(d, "%sz %s,0x%llx", f3 == 0 ? "beq" : f3 == 1 ? "bne" :
-                                 f3 == 4 ? "blt" : "bge", X(rs1), t);
+    rv_emit_(d, "%sz %s,0x%llx",
+             f3 == 0   ? "beq"
+             : f3 == 1 ? "bne"
+             : f3 == 4 ? "blt"
+                       : "bge",
+             X(rs1), t);
   else if (rs1 == 0 && (f3 == 4 || f3 == 5))
     rv_emit_(d, "%s %s,0x%llx", f3 == 4 ? "bgtz" : "blez", X(rs2), t);
   else
@@ -122,7 +126,7 @@ static void branch(struct rv_insn *d, uint32_t i, uint64_t pc) {
 }
 
 static void load(struct rv_insn *d, uint32_t i) {
-  static const char *const op[8] = {"lb", "lh", "lw", "ld",
+  static const char *const op[8] = {"lb",  "lh",  "lw",  "ld",
                                     "lbu", "lhu", "lwu", NULL};
   int f3 = (i >> 12) & 7, rd = (i >> 7) & 31, rs1 = (i >> 15) & 31;
   if (!op[f3])
@@ -151,7 +155,10 @@ static void opimm(struct rv_insn *d, uint32_t i, int w) {
     if (top != 0 && !(f3 == 5 && top == arith))
       return;
     rv_emit_(d, "%s%s %s,%s,0x%x",
-             f3 == 1 ? "slli" : top ? "srai" : "srli", sfx, X(rd), X(rs1), sh);
+             f3 == 1 ? "slli"
+             : top   ? "srai"
+                     : "srli",
+             sfx, X(rd), X(rs1), sh);
     return;
   }
   if (w && f3 != 0)
@@ -171,7 +178,7 @@ static void opimm(struct rv_insn *d, uint32_t i, int w) {
     rv_emit_(d, "not %s,%s", X(rd), X(rs1));
   else {
     static const char *const op[8] = {"addi", NULL, "slti", "sltiu",
-                                      "xori", NULL, "ori", "andi"};
+                                      "xori", NULL, "ori",  "andi"};
     rv_emit_(d, "%s %s,%s,%lld", op[f3], X(rd), X(rs1), imm);
   }
 }
@@ -179,9 +186,9 @@ static void opimm(struct rv_insn *d, uint32_t i, int w) {
 // OP and OP-32: register-register, including M.
 static void op(struct rv_insn *d, uint32_t i, int w) {
   static const char *const base[8] = {"add", "sll", "slt", "sltu",
-                                      "xor", "srl", "or", "and"};
+                                      "xor", "srl", "or",  "and"};
   static const char *const mul[8] = {"mul", "mulh", "mulhsu", "mulhu",
-                                     "div", "divu", "rem", "remu"};
+                                     "div", "divu", "rem",    "remu"};
   int f3 = (i >> 12) & 7, f7 = i >> 25;
   int rd = (i >> 7) & 31, rs1 = (i >> 15) & 31, rs2 = (i >> 20) & 31;
   const char *name = NULL;
@@ -237,7 +244,7 @@ static void miscmem(struct rv_insn *d, uint32_t i) {
 }
 
 static void csr(struct rv_insn *d, uint32_t i) {
-  static const char *const op[8] = {NULL, "csrrw", "csrrs", "csrrc",
+  static const char *const op[8] = {NULL, "csrrw",  "csrrs",  "csrrc",
                                     NULL, "csrrwi", "csrrsi", "csrrci"};
   int f3 = (i >> 12) & 7, rd = (i >> 7) & 31, rs1 = (i >> 15) & 31;
   int num = i >> 20;
@@ -276,10 +283,11 @@ static void hlsv(struct rv_insn *d, uint32_t i) {
     return;
   }
   // hlv.x rs2=0, hlv.xu rs2=1 (not for d), hlvx.hu/wu rs2=3
-  if (rs2 == 0 || (rs2 == 1 && w != 'd') || (rs2 == 3 && (w == 'h' || w == 'w'))) {
+  if (rs2 == 0 || (rs2 == 1 && w != 'd') ||
+      (rs2 == 3 && (w == 'h' || w == 'w'))) {
     rv_mem_(d, 1, width, rs2 == 0, rd, rs1, 0, 0);
-    rv_emit_(d, "hlv%s.%c%s %s,(%s)", rs2 == 3 ? "x" : "", w,
-             rs2 ? "u" : "", X(rd), X(rs1));
+    rv_emit_(d, "hlv%s.%c%s %s,(%s)", rs2 == 3 ? "x" : "", w, rs2 ? "u" : "",
+             X(rd), X(rs1));
   }
 }
 
@@ -302,8 +310,10 @@ static void privileged(struct rv_insn *d, uint32_t i) {
   case 0x10500073: rv_emit_(d, "wfi"); return;
   case 0x7b200073: rv_emit_(d, "dret"); return;
   }
-  const char *name = f7 == 0x09 ? "sfence.vma" : f7 == 0x11 ? "hfence.vvma"
-                   : f7 == 0x31 ? "hfence.gvma" : NULL;
+  const char *name = f7 == 0x09   ? "sfence.vma"
+                     : f7 == 0x11 ? "hfence.vvma"
+                     : f7 == 0x31 ? "hfence.gvma"
+                                  : NULL;
   if (!name || rd != 0)
     return;
   if (rs1 == 0 && rs2 == 0)
@@ -316,10 +326,10 @@ static void privileged(struct rv_insn *d, uint32_t i) {
 
 static void amo(struct rv_insn *d, uint32_t i) {
   static const char *const op[32] = {
-      [0x00] = "amoadd", [0x01] = "amoswap", [0x02] = "lr", [0x03] = "sc",
-      [0x04] = "amoxor", [0x08] = "amoor", [0x0c] = "amoand",
-      [0x10] = "amomin", [0x14] = "amomax", [0x18] = "amominu",
-      [0x1c] = "amomaxu"};
+      [0x00] = "amoadd",  [0x01] = "amoswap", [0x02] = "lr",
+      [0x03] = "sc",      [0x04] = "amoxor",  [0x08] = "amoor",
+      [0x0c] = "amoand",  [0x10] = "amomin",  [0x14] = "amomax",
+      [0x18] = "amominu", [0x1c] = "amomaxu"};
   static const char *const order[4] = {"", ".rl", ".aq", ".aqrl"};
   int f3 = (i >> 12) & 7, f5 = i >> 27, rd = (i >> 7) & 31;
   int rs1 = (i >> 15) & 31, rs2 = (i >> 20) & 31;
@@ -372,8 +382,8 @@ int rv_decode(uint32_t bits, uint64_t pc, struct rv_insn *d) {
     d->len = len;
     d->raw = raw;
     d->csr = -1;
-    snprintf(d->text, sizeof d->text, len == 2 ? "unknown 0x%04x" :
-             "unknown 0x%08x", raw);
+    snprintf(d->text, sizeof d->text,
+             len == 2 ? "unknown 0x%04x" : "unknown 0x%08x", raw);
   }
   return d->len;
 }

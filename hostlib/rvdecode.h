@@ -14,23 +14,23 @@
 #include <stdint.h>
 
 struct rv_insn {
-  uint32_t raw;    // the instruction bits (a 16-bit one in the low half)
-  int len;         // bytes: 2 or 4 (6 or 8 for longer encodings, unknown)
-  int known;       // 0: not an RV64GC/H instruction; text is "unknown 0x.."
-  char text[64];   // disassembly
-  int csr;         // Zicsr instructions: the CSR number; else -1
+  uint32_t raw;   // the instruction bits (a 16-bit one in the low half)
+  int len;        // bytes: 2 or 4 (6 or 8 for longer encodings, unknown)
+  int known;      // 0: not an RV64GC/H instruction; text is "unknown 0x.."
+  char text[64];  // disassembly
+  int csr;        // Zicsr instructions: the CSR number; else -1
 
   // Memory accesses. is_load/is_store are set for plain loads and stores
   // (and hlv/hlvx/hsv), which is what MMIO emulation can handle; atomics
   // (lr, sc, amo*) set only atomic and width.
   int is_load, is_store, atomic;
-  int width;       // bytes accessed
-  int is_signed;   // a load that sign-extends
-  int fp;          // the data register is an f register (flw, c.fsdsp, ...)
-  int hyp;         // hlv/hlvx/hsv: an access made as the guest (V=1)
-  int reg;         // the data register: rd of a load, rs2 of a store
-  int rs1;         // the base register
-  int64_t imm;     // the offset added to it
+  int width;      // bytes accessed
+  int is_signed;  // a load that sign-extends
+  int fp;         // the data register is an f register (flw, c.fsdsp, ...)
+  int hyp;        // hlv/hlvx/hsv: an access made as the guest (V=1)
+  int reg;        // the data register: rd of a load, rs2 of a store
+  int rs1;        // the base register
+  int64_t imm;    // the offset added to it
 };
 
 // The length of the instruction whose first 16 bits are lo16.

@@ -34,7 +34,9 @@ static int64_t sext(uint32_t v, int b) {
 }
 
 // The 6-bit signed immediate of CI forms: bit 12 and bits 6:2.
-static int64_t ci_imm(uint16_t c) { return sext(GATHER(c, {12, 12, 5}, {6, 2, 0}), 5); }
+static int64_t ci_imm(uint16_t c) {
+  return sext(GATHER(c, {12, 12, 5}, {6, 2, 0}), 5);
+}
 
 // Quadrant 0: stack-pointer add and the r'-based loads and stores.
 static void q0(struct rv_insn *d, uint16_t c) {
@@ -55,7 +57,7 @@ static void q0(struct rv_insn *d, uint16_t c) {
   case 5: rv_mem_(d, 0, 8, 0, rd, rs1, dw, 1); break;  // c.fsd
   case 6: rv_mem_(d, 0, 4, 0, rd, rs1, w, 0); break;   // c.sw
   case 7: rv_mem_(d, 0, 8, 0, rd, rs1, dw, 0); break;  // c.sd
-  default: return;  // 4: reserved
+  default: return;                                     // 4: reserved
   }
   static const char *const op[8] = {NULL, "fld", "lw", "ld",
                                     NULL, "fsd", "sw", "sd"};
@@ -77,7 +79,7 @@ static void q1_arith(struct rv_insn *d, uint16_t c) {
   else if (f2 == 2)
     rv_emit_(d, "c.andi %s,%lld", X(rd), (long long)ci_imm(c));
   else {
-    static const char *const op[8] = {"sub", "xor", "or", "and",
+    static const char *const op[8] = {"sub",  "xor",  "or", "and",
                                       "subw", "addw", NULL, NULL};
     const char *o = op[((c >> 10) & 4) | ((c >> 5) & 3)];
     if (o)
@@ -104,8 +106,9 @@ static void q1(struct rv_insn *d, uint16_t c, uint64_t pc) {
   case 2: rv_emit_(d, "c.li %s,%lld", X(rd), imm); return;
   case 3:
     if (rd == 2) {
-      int64_t v = sext(GATHER(c, {12, 12, 9}, {6, 6, 4}, {5, 5, 6},
-                              {4, 3, 7}, {2, 2, 5}), 9);
+      int64_t v = sext(
+          GATHER(c, {12, 12, 9}, {6, 6, 4}, {5, 5, 6}, {4, 3, 7}, {2, 2, 5}),
+          9);
       if (v)
         rv_emit_(d, "c.addi16sp sp,%lld", (long long)v);
     } else if (imm)  // imm is the upper immediate's bits 17:12
@@ -114,13 +117,15 @@ static void q1(struct rv_insn *d, uint16_t c, uint64_t pc) {
   case 4: q1_arith(d, c); return;
   case 5:
     t = pc + (uint64_t)sext(GATHER(c, {12, 12, 11}, {11, 11, 4}, {10, 9, 8},
-                                   {8, 8, 10}, {7, 7, 6}, {6, 6, 7},
-                                   {5, 3, 1}, {2, 2, 5}), 11);
+                                   {8, 8, 10}, {7, 7, 6}, {6, 6, 7}, {5, 3, 1},
+                                   {2, 2, 5}),
+                            11);
     rv_emit_(d, "c.j 0x%llx", t);
     return;
   default:  // 6, 7: c.beqz, c.bnez
     t = pc + (uint64_t)sext(GATHER(c, {12, 12, 8}, {11, 10, 3}, {6, 5, 6},
-                                   {4, 3, 1}, {2, 2, 5}), 8);
+                                   {4, 3, 1}, {2, 2, 5}),
+                            8);
     rv_emit_(d, "c.b%sz %s,0x%llx", f3 == 6 ? "eq" : "ne", X(rs1p), t);
     return;
   }
@@ -141,12 +146,30 @@ static void q2(struct rv_insn *d, uint16_t c) {
        : rv_emit_(d, "c.slli64 %s", X(rd));
     return;
   }
-  case 1: rv_mem_(d, 1, 8, 0, rd, 2, ldsp, 1); name = "fldsp"; break;
-  case 2: rv_mem_(d, 1, 4, 1, rd, 2, lwsp, 0); name = "lwsp"; break;
-  case 3: rv_mem_(d, 1, 8, 1, rd, 2, ldsp, 0); name = "ldsp"; break;
-  case 5: rv_mem_(d, 0, 8, 0, rs2, 2, sdsp, 1); name = "fsdsp"; break;
-  case 6: rv_mem_(d, 0, 4, 0, rs2, 2, swsp, 0); name = "swsp"; break;
-  case 7: rv_mem_(d, 0, 8, 0, rs2, 2, sdsp, 0); name = "sdsp"; break;
+  case 1:
+    rv_mem_(d, 1, 8, 0, rd, 2, ldsp, 1);
+    name = "fldsp";
+    break;
+  case 2:
+    rv_mem_(d, 1, 4, 1, rd, 2, lwsp, 0);
+    name = "lwsp";
+    break;
+  case 3:
+    rv_mem_(d, 1, 8, 1, rd, 2, ldsp, 0);
+    name = "ldsp";
+    break;
+  case 5:
+    rv_mem_(d, 0, 8, 0, rs2, 2, sdsp, 1);
+    name = "fsdsp";
+    break;
+  case 6:
+    rv_mem_(d, 0, 4, 0, rs2, 2, swsp, 0);
+    name = "swsp";
+    break;
+  case 7:
+    rv_mem_(d, 0, 8, 0, rs2, 2, sdsp, 0);
+    name = "sdsp";
+    break;
   default:  // 4: c.jr, c.mv, c.ebreak, c.jalr, c.add
     if (!(c & 0x1000)) {
       if (rs2)

@@ -14,7 +14,7 @@
 // ",rtz" and the like, or "" for dyn; NULL for a reserved mode.
 static const char *rm(int f3) {
   static const char *const n[8] = {",rne", ",rtz", ",rdn", ",rup",
-                                   ",rmm", NULL, NULL, ""};
+                                   ",rmm", NULL,   NULL,   ""};
   return n[f3];
 }
 
@@ -44,13 +44,16 @@ static void fused(struct rv_insn *d, uint32_t i) {
 static void opfp(struct rv_insn *d, uint32_t i) {
   int f5 = i >> 27, fmt = (i >> 25) & 3, f3 = (i >> 12) & 7;
   int rd = (i >> 7) & 31, rs1 = (i >> 15) & 31, rs2 = (i >> 20) & 31;
-  char p = fmt ? 'd' : 's';          // this instruction's precision
+  char p = fmt ? 'd' : 's';  // this instruction's precision
   const char *m = rm(f3);
   static const char *const ints[4] = {"w", "wu", "l", "lu"};
   if (fmt > 1)
     return;
   switch (f5) {
-  case 0x00: case 0x01: case 0x02: case 0x03: {
+  case 0x00:
+  case 0x01:
+  case 0x02:
+  case 0x03: {
     static const char *const op[4] = {"fadd", "fsub", "fmul", "fdiv"};
     if (m)
       rv_emit_(d, "%s.%c %s,%s,%s%s", op[f5], p, F(rd), F(rs1), F(rs2), m);
@@ -64,10 +67,16 @@ static void opfp(struct rv_insn *d, uint32_t i) {
     if (f3 > 2)
       return;
     if (rs1 == rs2)  // objdump's aliases for the sign-injection idioms
-      rv_emit_(d, "%s.%c %s,%s", f3 == 0 ? "fmv" : f3 == 1 ? "fneg" : "fabs",
+      rv_emit_(d, "%s.%c %s,%s",
+               f3 == 0   ? "fmv"
+               : f3 == 1 ? "fneg"
+                         : "fabs",
                p, F(rd), F(rs1));
     else
-      rv_emit_(d, "fsgnj%s.%c %s,%s,%s", f3 == 0 ? "" : f3 == 1 ? "n" : "x",
+      rv_emit_(d, "fsgnj%s.%c %s,%s,%s",
+               f3 == 0   ? ""
+               : f3 == 1 ? "n"
+                         : "x",
                p, F(rd), F(rs1), F(rs2));
     return;
   case 0x05:
@@ -83,7 +92,10 @@ static void opfp(struct rv_insn *d, uint32_t i) {
     return;
   case 0x14:
     if (f3 <= 2)
-      rv_emit_(d, "%s.%c %s,%s,%s", f3 == 0 ? "fle" : f3 == 1 ? "flt" : "feq",
+      rv_emit_(d, "%s.%c %s,%s,%s",
+               f3 == 0   ? "fle"
+               : f3 == 1 ? "flt"
+                         : "feq",
                p, X(rd), F(rs1), F(rs2));
     return;
   case 0x18:  // float to integer
@@ -116,7 +128,10 @@ void rv_decode_fp_(struct rv_insn *d, uint32_t i) {
   switch (i & 0x7f) {
   case 0x07: loadstore(d, i, 1); break;
   case 0x27: loadstore(d, i, 0); break;
-  case 0x43: case 0x47: case 0x4b: case 0x4f: fused(d, i); break;
+  case 0x43:
+  case 0x47:
+  case 0x4b:
+  case 0x4f: fused(d, i); break;
   case 0x53: opfp(d, i); break;
   }
 }

@@ -72,8 +72,7 @@ static const char *die_name(Dwarf_Die *die) {
 // and blocks that contain addr; return the name of the innermost function.
 // (libdw's dwarf_getscopes finds nothing in the LTO build's debug info, so
 // we walk with dwarf_haspc, which understands DW_AT_ranges.)
-static const char *innermost(Dwarf_Die *die, uint64_t addr,
-                             const char *found) {
+static const char *innermost(Dwarf_Die *die, uint64_t addr, const char *found) {
   Dwarf_Die c;
   if (dwarf_child(die, &c) != 0)
     return found;

@@ -166,24 +166,18 @@ const char *sbi_name(uint64_t eid, uint64_t fid, char *buf, size_t n) {
       "mvendorid",    "marchid", "mimpid"};
   static const char *const hvlab_fn[] = {"SEED", "TEST", "COUNT", "NOP"};
   switch (eid) {
-  case 0x00:
-    return snprintf(buf, n, "legacy set_timer"), buf;
-  case 0x01:
-    return snprintf(buf, n, "legacy putchar"), buf;
-  case 0x02:
-    return snprintf(buf, n, "legacy getchar"), buf;
-  case 0x08:
-    return snprintf(buf, n, "legacy shutdown"), buf;
+  case 0x00: return snprintf(buf, n, "legacy set_timer"), buf;
+  case 0x01: return snprintf(buf, n, "legacy putchar"), buf;
+  case 0x02: return snprintf(buf, n, "legacy getchar"), buf;
+  case 0x08: return snprintf(buf, n, "legacy shutdown"), buf;
   case 0x10:
     if (fid < 7)
       snprintf(buf, n, "BASE %s", base_fn[fid]);
     else
       snprintf(buf, n, "BASE fid %llu", (unsigned long long)fid);
     return buf;
-  case 0x54494d45:
-    return snprintf(buf, n, "TIME set_timer"), buf;
-  case 0x735049:
-    return snprintf(buf, n, "IPI"), buf;
+  case 0x54494d45: return snprintf(buf, n, "TIME set_timer"), buf;
+  case 0x735049: return snprintf(buf, n, "IPI"), buf;
   case 0x52464e43:
     return snprintf(buf, n, "RFENCE fid %llu", (unsigned long long)fid), buf;
   case 0x48534d:
@@ -213,9 +207,9 @@ const char *hstatus_bits(uint64_t v, char *buf, size_t n) {
     int bit;
   } bits[] = {{"VTSR", 22}, {"VTW", 21}, {"VTVM", 20}, {"HU", 9},
               {"SPVP", 8},  {"SPV", 7},  {"GVA", 6},   {"VSBE", 5}};
-  size_t k = (size_t)snprintf(buf, n, "VSXL=%u VGEIN=%u",
-                              (unsigned)(v >> 32) & 3,
-                              (unsigned)(v >> 12) & 63);
+  size_t k =
+      (size_t)snprintf(buf, n, "VSXL=%u VGEIN=%u", (unsigned)(v >> 32) & 3,
+                       (unsigned)(v >> 12) & 63);
   for (size_t i = 0; i < sizeof bits / sizeof bits[0] && k < n; i++)
     k += (size_t)snprintf(buf + k, n - k, " %s%s",
                           (v >> bits[i].bit) & 1 ? "" : "-", bits[i].name);
@@ -244,8 +238,8 @@ static enum sort_by sort_how;
 static int row_cmp(const void *a, const void *b) {
   int x = *(const int *)a, y = *(const int *)b;
   if (sort_how == SORT_NAME) {
-    int c = strcmp(cause_short(cause_of_index(x)),
-                   cause_short(cause_of_index(y)));
+    int c =
+        strcmp(cause_short(cause_of_index(x)), cause_short(cause_of_index(y)));
     return c ? c : x - y;
   }
   if (sort_how == SORT_RATE && sort_e->rate[x] != sort_e->rate[y])

@@ -60,30 +60,30 @@ static void restore_terminal(void) {
 }
 
 static void usage(FILE *f) {
-  fprintf(f,
-          "usage: monitor --elf IMAGE [options]\n"
-          "  --elf IMAGE        the stage's ELF (symbols: exit_trace, vcpu, "
-          "guest_exit)\n"
-          "  --append ARGS      boot arguments, e.g. \"guest=bench "
-          "iterations=1000000\"\n"
-          "  --no-h             a CPU without the H extension\n"
-          "  --connect H:P      attach to a QEMU already running with -gdb "
-          "tcp::P\n"
-          "  --mem-path FILE    with --connect: the file QEMU's RAM is in "
-          "(memory-backend-file)\n"
-          "  --trace-via shm|gdb  read the trace from shared RAM (default when "
-          "we start\n"
-          "                     QEMU) or by stopping QEMU through its gdbstub\n"
-          "  --final-break      gdbstub mode: stop before power-off for exact "
-          "final counts\n"
-          "                     (slow: breakpoints slow QEMU's whole page)\n"
-          "  --gdb-port N       our gdbstub for gdb-multiarch (default: a free "
-          "port)\n"
-          "  --hz N             refreshes per second (default 10)\n"
-          "  --batch            no screen: print the exit table at the end\n"
-          "  --seconds N        batch: stop after N seconds (default: when QEMU "
-          "exits)\n"
-          "  --csv              batch: the table as CSV rows\n");
+  fprintf(
+      f, "usage: monitor --elf IMAGE [options]\n"
+         "  --elf IMAGE        the stage's ELF (symbols: exit_trace, vcpu, "
+         "guest_exit)\n"
+         "  --append ARGS      boot arguments, e.g. \"guest=bench "
+         "iterations=1000000\"\n"
+         "  --no-h             a CPU without the H extension\n"
+         "  --connect H:P      attach to a QEMU already running with -gdb "
+         "tcp::P\n"
+         "  --mem-path FILE    with --connect: the file QEMU's RAM is in "
+         "(memory-backend-file)\n"
+         "  --trace-via shm|gdb  read the trace from shared RAM (default when "
+         "we start\n"
+         "                     QEMU) or by stopping QEMU through its gdbstub\n"
+         "  --final-break      gdbstub mode: stop before power-off for exact "
+         "final counts\n"
+         "                     (slow: breakpoints slow QEMU's whole page)\n"
+         "  --gdb-port N       our gdbstub for gdb-multiarch (default: a free "
+         "port)\n"
+         "  --hz N             refreshes per second (default 10)\n"
+         "  --batch            no screen: print the exit table at the end\n"
+         "  --seconds N        batch: stop after N seconds (default: when QEMU "
+         "exits)\n"
+         "  --csv              batch: the table as CSV rows\n");
 }
 
 // ---- Batch output ---------------------------------------------------------------
@@ -104,7 +104,8 @@ static void print_table(struct target *t, int csv, double secs) {
     for (int i = 0; i < n; i++) {
       uint64_t c = exits_shown(e, idx[i]);
       printf("%s,%d,%llu,%.2f,%.1f\n", cause_long(cause_of_index(idx[i])),
-             idx[i], (unsigned long long)c, total ? 100.0 * (double)c / (double)total : 0,
+             idx[i], (unsigned long long)c,
+             total ? 100.0 * (double)c / (double)total : 0,
              rate(e->count[idx[i]] - e->first[idx[i]], secs));
     }
     printf("total,-1,%llu,100.00,%.1f\n", (unsigned long long)total,
@@ -237,9 +238,9 @@ int main(int argc, char **argv) {
     const char *a = argv[i];
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
     // Options with a value: where it goes.
-    static const char *const valued[] = {"--elf",      "--append",   "--connect",
-                                         "--mem-path", "--trace-via", "--gdb-port",
-                                         "--hz",       "--seconds"};
+    static const char *const valued[] = {
+        "--elf",       "--append",   "--connect", "--mem-path",
+        "--trace-via", "--gdb-port", "--hz",      "--seconds"};
     int has_value = 0;
     for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++)
       has_value |= !strcmp(a, valued[k]);
@@ -297,7 +298,8 @@ int main(int argc, char **argv) {
   }
   t.use_shm = via ? !strcmp(via, "shm") : 1;
   if (t.use_shm && t.connect && !t.mem_path && via) {
-    fprintf(stderr, "monitor: --trace-via shm with --connect needs --mem-path\n");
+    fprintf(stderr,
+            "monitor: --trace-via shm with --connect needs --mem-path\n");
     return 2;
   }
   u.interval = 1.0 / o.hz;
@@ -352,8 +354,9 @@ int main(int argc, char **argv) {
     return 1;
   }
   if (the_stub)
-    fprintf(stderr, "monitor: stage %d, trace via %s, gdb stub on localhost:%d\n",
-            t.stage, t.ram ? "shared RAM" : "gdbstub stops", stub_port(the_stub));
+    fprintf(
+        stderr, "monitor: stage %d, trace via %s, gdb stub on localhost:%d\n",
+        t.stage, t.ram ? "shared RAM" : "gdbstub stops", stub_port(the_stub));
   else
     fprintf(stderr, "monitor: stage %d, trace via %s, no gdb stub\n", t.stage,
             t.ram ? "shared RAM" : "gdbstub stops");

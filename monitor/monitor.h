@@ -19,11 +19,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../step3-guest/trace.h"
 #include "elfsym.h"
 #include "exittrace.h"
 #include "qemu.h"
 #include "rsp.h"
-#include "../step3-guest/trace.h"
 
 // ---- The guest's vCPU, as the hypervisor keeps it ---------------------------
 // The hypervisor's own definition: both sides are LP64, so the layout is
@@ -40,20 +40,20 @@ struct mon_rec {
 };
 
 struct exits {
-  int valid;                      // a trace header has been read
-  uint64_t total;                 // the hypervisor's total, last read
-  uint64_t count[TRACE_NCOUNT];   // its counters, last read (exact)
-  uint64_t base_total;            // `r`: the baseline subtracted on screen
+  int valid;                     // a trace header has been read
+  uint64_t total;                // the hypervisor's total, last read
+  uint64_t count[TRACE_NCOUNT];  // its counters, last read (exact)
+  uint64_t base_total;           // `r`: the baseline subtracted on screen
   uint64_t base[TRACE_NCOUNT];
-  uint64_t first_total;           // at the first read: for average rates
+  uint64_t first_total;  // at the first read: for average rates
   uint64_t first[TRACE_NCOUNT];
-  uint64_t seen;                  // the newest record seq read into the log
-  uint64_t missed;                // records overwritten before we read them
+  uint64_t seen;    // the newest record seq read into the log
+  uint64_t missed;  // records overwritten before we read them
   uint64_t base_missed;
   // rate: a sample of the counters about a second ago
-  double rate_t;                  // when that sample was taken
+  double rate_t;  // when that sample was taken
   uint64_t rate_prev[TRACE_NCOUNT];
-  double rate[TRACE_NCOUNT];      // exits per second, per counter
+  double rate[TRACE_NCOUNT];  // exits per second, per counter
   double rate_total;
   // the log: the newest LOG_MAX records, oldest first at log[log_head]
   struct mon_rec log[LOG_MAX];
@@ -100,7 +100,7 @@ int exits_rows(const struct exits *e, enum sort_by by, int filter, int *idx,
 struct console {
   char *line[CON_LINES];  // ring of complete lines
   int head, n;
-  char part[512];         // the line being received
+  char part[512];  // the line being received
   size_t plen;
   uint64_t bytes;
 };
@@ -111,20 +111,20 @@ void con_free(struct console *c);
 // ---- The target (target.c) ------------------------------------------------
 
 enum run_state {
-  ST_RUNNING,     // running; the monitor polls it
-  ST_PAUSED,      // the user stopped it (space, or `n`/`b` arrived)
-  ST_WAIT_NEXT,   // `n`: running until the breakpoint on guest_exit
-  ST_WAIT_CAUSE,  // `b`: running until an exit of the chosen cause
-  ST_GDB_STOPPED, // a gdb client has it stopped: hands off
-  ST_GDB_RUNNING, // a gdb client resumed it; the monitor polls it
-  ST_ENDED,       // QEMU exited or the connection is gone
+  ST_RUNNING,      // running; the monitor polls it
+  ST_PAUSED,       // the user stopped it (space, or `n`/`b` arrived)
+  ST_WAIT_NEXT,    // `n`: running until the breakpoint on guest_exit
+  ST_WAIT_CAUSE,   // `b`: running until an exit of the chosen cause
+  ST_GDB_STOPPED,  // a gdb client has it stopped: hands off
+  ST_GDB_RUNNING,  // a gdb client resumed it; the monitor polls it
+  ST_ENDED,        // QEMU exited or the connection is gone
 };
 
 #define NCSR 16
 struct csr_view {
   const char *name;
-  int num;        // CSR number
-  int reg;        // gdbstub register number, or -1 if the XML lacks it
+  int num;  // CSR number
+  int reg;  // gdbstub register number, or -1 if the XML lacks it
   uint64_t val, old;
   int valid, changed;
 };
@@ -133,34 +133,34 @@ struct target {
   // configuration
   const char *elf_path;
   const char *append;
-  const char *connect;    // "host:port", or NULL to start QEMU ourselves
-  const char *mem_path;   // --mem-path: a file QEMU backs its RAM with
-  int use_shm;            // 1: read the trace from shared RAM (no stops)
+  const char *connect;   // "host:port", or NULL to start QEMU ourselves
+  const char *mem_path;  // --mem-path: a file QEMU backs its RAM with
+  int use_shm;           // 1: read the trace from shared RAM (no stops)
   int no_h;
-  int final_break;        // gdbstub mode: break before power-off (slow)
+  int final_break;  // gdbstub mode: break before power-off (slow)
   struct elfsym *elf;
-  int stage;              // from the ELF's path (".../step3/hv.elf"), or 0
+  int stage;  // from the ELF's path (".../step3/hv.elf"), or 0
 
   // QEMU, when we started it
   struct qemu_proc qemu;
   int launched;
   char shm_path[128];
-  unsigned char *ram;     // the shared mapping of guest RAM, or NULL
+  unsigned char *ram;  // the shared mapping of guest RAM, or NULL
   size_t ram_size;
   uint64_t ram_base;
 
   // the gdbstub
   struct rsp_client *rsp;
   enum run_state state;
-  char ended_why[256];    // ST_ENDED: what happened, for the user
+  char ended_why[256];  // ST_ENDED: what happened, for the user
 
   // addresses from the ELF
   uint64_t trace_addr, vcpu_addr, vcpu_size, guest_exit, hv_vector;
-  uint64_t poweroff_bp;   // gdbstub mode: the poweroff store, or 0
+  uint64_t poweroff_bp;  // gdbstub mode: the poweroff store, or 0
   int poweroff_set;
 
   // what was read
-  uint64_t trace_size;    // the exit_trace symbol's size (0: unknown)
+  uint64_t trace_size;      // the exit_trace symbol's size (0: unknown)
   struct trace_layout lay;  // its header, as trace_layout_parse read it
   struct vcpu vcpu, vcpu_old;
   int vcpu_valid;
@@ -169,10 +169,10 @@ struct target {
                           // still in the CPU, the struct is one exit behind
   struct csr_view csr[NCSR];
   int ncsr;
-  int vmode;              // V at the last stop: 0, 1, or -1 unknown
+  int vmode;  // V at the last stop: 0, 1, or -1 unknown
   uint64_t stop_pc;
-  double csr_t;           // when the CSRs were last read
-  char note[160];         // a message for the status line
+  double csr_t;    // when the CSRs were last read
+  char note[160];  // a message for the status line
 
   // `b`: the cause we wait for
   int want_idx;
@@ -180,16 +180,20 @@ struct target {
   uint64_t at_exit_cause, at_exit_pc;
 
   // an instruction cache for the log: pc -> bits
-  struct { uint64_t pc; uint32_t bits; int ok; } icache[256];
+  struct {
+    uint64_t pc;
+    uint32_t bits;
+    int ok;
+  } icache[256];
 
   struct exits ex;
   struct console con;
   double refreshes, refresh_t0;  // for the refresh rate shown
   double last_refresh;
-  double refresh_cost;           // seconds the last stop took (gdbstub mode)
-  double stop_time;              // seconds spent stopped for refreshes
-  int stops;                     // how many refresh stops
-  int echo_console;              // batch: copy QEMU's output to stderr
+  double refresh_cost;  // seconds the last stop took (gdbstub mode)
+  double stop_time;     // seconds spent stopped for refreshes
+  int stops;            // how many refresh stops
+  int echo_console;     // batch: copy QEMU's output to stderr
 };
 
 int tgt_open(struct target *t);  // start QEMU or attach; 0 or -1
@@ -229,18 +233,18 @@ void stub_on_readable(struct stub *s, int fd);
 void stub_forward_stop(struct stub *s, const char *reply, size_t n);
 int stub_wants_stop(const struct stub *s);  // the client sent 0x03
 void stub_close(struct stub *s);
-int stub_stepping(const struct stub *s);    // gdb's resume was a step
-void stub_target_ended(struct stub *s);     // say W00 to gdb and drop it
+int stub_stepping(const struct stub *s);  // gdb's resume was a step
+void stub_target_ended(struct stub *s);   // say W00 to gdb and drop it
 extern struct stub *the_stub;
 
 // ---- The screen (tui.c) -----------------------------------------------------------
 struct ui {
   enum sort_by sort;
-  int filter;        // counter index, or -1
-  double interval;   // seconds between refreshes
+  int filter;       // counter index, or -1
+  double interval;  // seconds between refreshes
   int show_help;
-  int bottom;        // 0: guest registers, 1: console (when only one fits)
-  char prompt[64];   // non-empty: reading a line for `b`
+  int bottom;       // 0: guest registers, 1: console (when only one fits)
+  char prompt[64];  // non-empty: reading a line for `b`
   char input[32];
   size_t inlen;
   int quit;

@@ -32,12 +32,12 @@ struct stub_bp {
 struct stub {
   struct target *t;
   int lfd, cfd, port;
-  int noack;         // gdb asked for no-ack mode
-  int want_stop;     // gdb sent 0x03 and waits for the stop
-  int stepping;      // gdb's resume was a step: do not poll meanwhile
+  int noack;      // gdb asked for no-ack mode
+  int want_stop;  // gdb sent 0x03 and waits for the stop
+  int stepping;   // gdb's resume was a step: do not poll meanwhile
   struct stub_bp bp[64];
   int nbp;
-  char *last;        // the last packet sent, for a '-'
+  char *last;  // the last packet sent, for a '-'
   size_t lastlen;
   unsigned char in[4096];
   struct rsp_dec dec;
@@ -113,7 +113,9 @@ static void to_gdb(struct stub *s, const char *p, size_t n) {
   s->lastlen = fl;
 }
 
-static void to_gdb_str(struct stub *s, const char *p) { to_gdb(s, p, strlen(p)); }
+static void to_gdb_str(struct stub *s, const char *p) {
+  to_gdb(s, p, strlen(p));
+}
 
 void stub_forward_stop(struct stub *s, const char *reply, size_t n) {
   if (!s || s->cfd < 0)
@@ -238,8 +240,8 @@ static void on_packet(struct stub *s, const char *p, size_t n) {
     }
     t->rsp->running = 1;  // the stop reply comes later, to handle_stop
     t->state = ST_GDB_RUNNING;
-    s->stepping = p[0] == 's' || p[0] == 'S' || strstr(p, ";s") ||
-                  strstr(p, ";S");
+    s->stepping =
+        p[0] == 's' || p[0] == 'S' || strstr(p, ";s") || strstr(p, ";S");
     return;
   }
   int r = rsp_send(t->rsp, p, n);
@@ -265,8 +267,8 @@ static void on_packet(struct stub *s, const char *p, size_t n) {
 static int client_gone(struct stub *s) {
   char c;
   ssize_t k = recv(s->cfd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
-  return k == 0 || (k < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
-                    errno != EINTR);
+  return k == 0 ||
+         (k < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
 }
 
 void stub_on_readable(struct stub *s, int fd) {
@@ -322,11 +324,8 @@ void stub_on_readable(struct stub *s, int fd) {
       break;
     case RSP_EV_BADSUM:
     case RSP_EV_BADRLE:
-    case RSP_EV_TOOLONG:
-      send(s->cfd, "-", 1, MSG_NOSIGNAL);
-      break;
-    default:
-      break;
+    case RSP_EV_TOOLONG: send(s->cfd, "-", 1, MSG_NOSIGNAL); break;
+    default: break;
     }
   }
 }

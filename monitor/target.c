@@ -47,21 +47,20 @@
 #include "rvdecode.h"
 #include "rvscan.h"
 
-#define RAM_BASE 0x80000000ULL  // QEMU virt: where RAM starts
-#define RAM_SIZE (128ULL << 20) // qemu.c starts QEMU with -m 128M
-#define SIFIVE_TEST 0x100000    // the power-off device (memlayout.h)
+#define RAM_BASE 0x80000000ULL   // QEMU virt: where RAM starts
+#define RAM_SIZE (128ULL << 20)  // qemu.c starts QEMU with -m 128M
+#define SIFIVE_TEST 0x100000     // the power-off device (memlayout.h)
 #define MAX_POWEROFF 8
-#define PC_REG 32               // QEMU's gdbstub: x0-x31, then pc
+#define PC_REG 32  // QEMU's gdbstub: x0-x31, then pc
 
 static uint64_t poweroff_at[MAX_POWEROFF];
 static int npoweroff;
 static int phys_ok, phys_on;  // Qqemu.PhyMemMode: supported, and set
 
 const char *state_name(enum run_state s) {
-  static const char *const n[] = {"running",     "paused",
-                                  "to next exit", "waiting for exit",
-                                  "gdb: stopped", "gdb: running",
-                                  "ended"};
+  static const char *const n[] = {
+      "running",      "paused",       "to next exit", "waiting for exit",
+      "gdb: stopped", "gdb: running", "ended"};
   return n[s];
 }
 
@@ -74,7 +73,8 @@ static void say_how_qemu_ended(struct target *t) {
   snprintf(t->ended_why, sizeof t->ended_why, "QEMU %s%s",
            qemu_verdict(&t->qemu, why, sizeof why),
            !t->qemu.signal && !t->qemu.timed_out && !t->qemu.flooded
-               ? " (the stage powered the machine off)" : "");
+               ? " (the stage powered the machine off)"
+               : "");
 }
 
 void tgt_ended(struct target *t, const char *fmt, ...) {
@@ -262,7 +262,8 @@ static int read_trace(struct target *t) {
   uint64_t total = e->total;
   // Running (shared RAM only): the newest record may be half-written.
   uint64_t last = tgt_is_stopped(t) || t->state == ST_ENDED ? total
-                  : total ? total - 1 : 0;
+                  : total                                   ? total - 1
+                                                            : 0;
   if (last <= e->seen)
     return 0;
   uint64_t from = e->seen + 1;
@@ -414,8 +415,9 @@ static int is_poweroff(uint64_t pc) {
 static int handle_stop(struct target *t, struct rsp_stop *st, const char *raw,
                        size_t rawlen, int ours, int want_csrs) {
   if (st->kind == 'W' || st->kind == 'X') {
-    tgt_ended(t, st->kind == 'W' ? "QEMU exited with status %d"
-                                 : "QEMU was killed by signal %d",
+    tgt_ended(t,
+              st->kind == 'W' ? "QEMU exited with status %d"
+                              : "QEMU was killed by signal %d",
               st->sig);
     return -1;
   }
@@ -482,8 +484,7 @@ static int handle_stop(struct target *t, struct rsp_stop *st, const char *raw,
       return resume(t);
     }
     break;
-  default:
-    break;
+  default: break;
   }
   // A stop nobody asked for: keep it, and let the user look.
   t->state = ST_PAUSED;
@@ -716,8 +717,8 @@ static void find_poweroff(struct target *t) {
       continue;
     }
     gap = 0;
-    if (off == 0 && elfsym_lookup(t->elf, f, &addr, &size) == 0 &&
-        addr == pc && size > 0) {
+    if (off == 0 && elfsym_lookup(t->elf, f, &addr, &size) == 0 && addr == pc &&
+        size > 0) {
       struct poweroff_scan s = {0};
       rv_scan(t->elf, f, poweroff_insn, &s, &at);
       pc += size;

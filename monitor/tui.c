@@ -118,9 +118,9 @@ static void draw_status(struct target *t, struct ui *u, int w) {
     snprintf(rate, sizeof rate, "%.0f Hz, %.1f ms/stop", 1.0 / u->interval,
              t->refresh_cost * 1e3);
   put(0, 0, w, col(C_STATUS) | A_BOLD,
-      " hvlab monitor | stage %d | %s | %s | %s | gdb :%d%s | ? help",
-      t->stage, t->state == ST_PAUSED ? "PAUSED" : state_name(t->state), v,
-      rate, stub_port(the_stub), stub_attached(the_stub) ? " (attached)" : "");
+      " hvlab monitor | stage %d | %s | %s | %s | gdb :%d%s | ? help", t->stage,
+      t->state == ST_PAUSED ? "PAUSED" : state_name(t->state), v, rate,
+      stub_port(the_stub), stub_attached(the_stub) ? " (attached)" : "");
 }
 
 static void draw_table(struct target *t, struct ui *u, int y, int x, int w,
@@ -166,8 +166,8 @@ static void draw_csrs(struct target *t, int y, int x, int w, int h) {
       continue;
     }
     if (!strcmp(c->name, "hgatp")) {
-      static const char *const mode[16] = {[0] = "Bare", [8] = "Sv39x4",
-                                           [9] = "Sv48x4", [10] = "Sv57x4"};
+      static const char *const mode[16] = {
+          [0] = "Bare", [8] = "Sv39x4", [9] = "Sv48x4", [10] = "Sv57x4"};
       const char *m = mode[c->val >> 60];
       put(y + row++, x, w, a, "%-10s %016llx %s", c->name,
           (unsigned long long)c->val, m ? m : "?");
@@ -207,8 +207,8 @@ static void draw_csrs(struct target *t, int y, int x, int w, int h) {
 
 static void draw_log(struct target *t, struct ui *u, int y, int w, int h) {
   struct exits *e = &t->ex;
-  put(y, 0, w, col(C_HEAD) | A_BOLD, "%8s %-14s %-10s %-24s %s", "time",
-      "exit", "guest pc", "instruction", "arguments");
+  put(y, 0, w, col(C_HEAD) | A_BOLD, "%8s %-14s %-10s %-24s %s", "time", "exit",
+      "guest pc", "instruction", "arguments");
   // The newest h-1 records that pass the filter, oldest at the top.
   int rows = h - 1, want[256], n = 0;
   for (int i = e->log_len - 1; i >= 0 && n < rows && n < 256; i--) {
@@ -223,7 +223,8 @@ static void draw_log(struct target *t, struct ui *u, int y, int w, int h) {
       put(yy, 0, w, 0, "%s", "");
       continue;
     }
-    const struct mon_rec *m = &e->log[(e->log_head + want[n - 1 - j]) % LOG_MAX];
+    const struct mon_rec *m =
+        &e->log[(e->log_head + want[n - 1 - j]) % LOG_MAX];
     uint32_t bits;
     struct rv_insn in;
     const char *text = "?";
@@ -247,7 +248,7 @@ static const char *const abi[32] = {
 static void draw_guest(struct target *t, int y, int w, int h) {
   const struct vcpu *v = &t->vcpu;
   put(y, 0, w, col(C_HEAD) | A_BOLD, "guest registers %s",
-      !t->vcpu_valid      ? "(no vcpu symbol)"
+      !t->vcpu_valid     ? "(no vcpu symbol)"
       : t->regs_from_cpu ? "(live in the CPU: stopped at guest_exit)"
                          : "(vcpu struct: as of the last exit)");
   if (!t->vcpu_valid) {
@@ -307,12 +308,12 @@ static void draw_guest(struct target *t, int y, int w, int h) {
   for (int i = 0; i < t->ncsr && k < sizeof line; i++)
     if (!strncmp(t->csr[i].name, "vs", 2) && t->csr[i].valid)
       k += (size_t)snprintf(line + k, sizeof line - k, "%s %llx  ",
-                            t->csr[i].name,
-                            (unsigned long long)t->csr[i].val);
+                            t->csr[i].name, (unsigned long long)t->csr[i].val);
   if (row < h)
     put(y + row++, 0, w, col(C_DIM), "%s", line);
   if (row < h)
-    put(y + row++, 0, w, col(C_DIM), "exit: cause %llu pc %llx tval %llx htval %llx",
+    put(y + row++, 0, w, col(C_DIM),
+        "exit: cause %llu pc %llx tval %llx htval %llx",
         (unsigned long long)v->exit.cause, (unsigned long long)v->exit.pc,
         (unsigned long long)v->exit.tval, (unsigned long long)v->exit.htval);
   for (; row < h; row++)
@@ -419,7 +420,8 @@ static void finish_prompt(struct target *t, struct ui *u) {
   if (!is_break) {
     u->filter = u->input[0] ? idx : -1;
     if (u->input[0] && idx < 0)
-      snprintf(t->note, sizeof t->note, "no exit reason matches '%s'", u->input);
+      snprintf(t->note, sizeof t->note, "no exit reason matches '%s'",
+               u->input);
   } else if (idx < 0) {
     snprintf(t->note, sizeof t->note, "no exit reason matches '%s'", u->input);
   } else {
@@ -459,9 +461,7 @@ int tui_key(struct target *t, struct ui *u, int key) {
       cur = i;
   switch (key) {
   case 'q':
-  case 'Q':
-    u->quit = 1;
-    break;
+  case 'Q': u->quit = 1; break;
   case ' ':
     if (t->state == ST_PAUSED)
       tgt_resume(t);
@@ -470,38 +470,27 @@ int tui_key(struct target *t, struct ui *u, int key) {
     else
       tgt_pause(t);
     break;
-  case 'n':
-    tgt_next_exit(t);
-    break;
+  case 'n': tgt_next_exit(t); break;
   case 'b':
-    snprintf(u->prompt, sizeof u->prompt, "break on exit reason (e.g. 10, ecall, guest-page): ");
+    snprintf(u->prompt, sizeof u->prompt,
+             "break on exit reason (e.g. 10, ecall, guest-page): ");
     break;
   case 'f':
     snprintf(u->prompt, sizeof u->prompt, "filter by reason (empty: all): ");
     break;
-  case 's':
-    u->sort = (enum sort_by)((u->sort + 1) % SORT_N);
-    break;
+  case 's': u->sort = (enum sort_by)((u->sort + 1) % SORT_N); break;
   case 'r':
     exits_reset(&t->ex);
-    snprintf(t->note, sizeof t->note, "counters reset (the monitor's baseline)");
+    snprintf(t->note, sizeof t->note,
+             "counters reset (the monitor's baseline)");
     break;
   case '+':
-  case '=':
-    u->interval = steps[cur > 0 ? cur - 1 : 0];
-    break;
-  case '-':
-    u->interval = steps[cur < ns - 1 ? cur + 1 : ns - 1];
-    break;
-  case '\t':
-    u->bottom = !u->bottom;
-    break;
+  case '=': u->interval = steps[cur > 0 ? cur - 1 : 0]; break;
+  case '-': u->interval = steps[cur < ns - 1 ? cur + 1 : ns - 1]; break;
+  case '\t': u->bottom = !u->bottom; break;
   case '?':
-  case 'h':
-    u->show_help = 1;
-    break;
-  default:
-    return 0;
+  case 'h': u->show_help = 1; break;
+  default: return 0;
   }
   return 1;
 }
@@ -515,8 +504,10 @@ int tui_check_term(char *why, size_t n) {
   int err = 0;
   // setupterm only reads the terminfo entry: it sends nothing.
   if (!term || !*term || setupterm(NULL, 1, &err) != OK) {
-    snprintf(why, n, "TERM=%s is not a terminal type this system knows "
-             "(try TERM=xterm-256color, or --batch)", term ? term : "");
+    snprintf(why, n,
+             "TERM=%s is not a terminal type this system knows "
+             "(try TERM=xterm-256color, or --batch)",
+             term ? term : "");
     return -1;
   }
   del_curterm(set_curterm(NULL));  // newterm makes its own

@@ -80,7 +80,8 @@ void h_detect(struct hinfo *hi) {
 static const char *yesno(int b) { return b ? "yes" : "no"; }
 
 void h_report(const struct hinfo *hi) {
-  struct sbiret spec = sbi_call(SBI_EXT_BASE, SBI_BASE_GET_SPEC_VERSION, 0, 0, 0);
+  struct sbiret spec =
+      sbi_call(SBI_EXT_BASE, SBI_BASE_GET_SPEC_VERSION, 0, 0, 0);
   struct sbiret impl = sbi_call(SBI_EXT_BASE, SBI_BASE_GET_IMPL_ID, 0, 0, 0);
   printf("  firmware      : SBI %ld.%ld, implementation %ld%s\n",
          (spec.value >> 24) & 0x7f, spec.value & 0xffffff, impl.value,
@@ -98,7 +99,9 @@ void h_report(const struct hinfo *hi) {
   if (!hi->has_h)
     return;
   printf("  VSXL          : %d (guests run with %d-bit registers)\n", hi->vsxl,
-         hi->vsxl == 2 ? 64 : hi->vsxl == 1 ? 32 : 0);
+         hi->vsxl == 2   ? 64
+         : hi->vsxl == 1 ? 32
+                         : 0);
   printf("  VMID bits     : %d (up to %lu guests tagged in the TLB)\n",
          hi->vmid_bits, 1UL << hi->vmid_bits);
   printf("  hedeleg       : %016lx writable\n", hi->hedeleg_mask);
@@ -131,14 +134,16 @@ void h_setup(const struct hinfo *hi, int verbose) {
 
   if (!verbose)
     return;
-  printf("  hedeleg    = %016lx  guest handles its own: instruction misaligned,\n"
-         "                                 ecall from VU, page faults "
-         "(12,13,15)\n",
-         csr_read(hedeleg));
-  printf("                                 we keep: ecall from VS (hypercalls), "
-         "breakpoints,\n"
-         "                                 illegal/virtual instructions, "
-         "guest-page faults\n");
+  printf(
+      "  hedeleg    = %016lx  guest handles its own: instruction misaligned,\n"
+      "                                 ecall from VU, page faults "
+      "(12,13,15)\n",
+      csr_read(hedeleg));
+  printf(
+      "                                 we keep: ecall from VS (hypercalls), "
+      "breakpoints,\n"
+      "                                 illegal/virtual instructions, "
+      "guest-page faults\n");
   printf("  hideleg    = %016lx  VS software/timer/external interrupts go to "
          "the guest\n",
          csr_read(hideleg));

@@ -16,7 +16,8 @@ struct probe {
   u64 value, mask;
 };
 
-#define F(member, val, msk) {#member, offsetof(struct vcpu, member), val, msk}
+#define F(member, val, msk)                                                    \
+  { #member, offsetof(struct vcpu, member), val, msk }
 static const struct probe probes[] = {
     F(vs.vsstatus, SSTATUS_SPIE | SSTATUS_SPP | SSTATUS_SUM | SSTATUS_MXR,
       SSTATUS_SIE | SSTATUS_SPIE | SSTATUS_SPP | SSTATUS_SUM | SSTATUS_MXR),
@@ -36,8 +37,8 @@ static const struct probe probes[] = {
     F(ctl.hcounteren, 0x7, 0x7),
     F(ctl.henvcfg, HENVCFG_STCE, HENVCFG_STCE),
     F(ctl.htimedelta, 0x1000, ~0UL),
-    F(ctl.hgatp, (HGATP_MODE_SV39X4 << HGATP_MODE_SHIFT) | (5UL << 44) | 0x80400,
-      ~0UL),
+    F(ctl.hgatp,
+      (HGATP_MODE_SV39X4 << HGATP_MODE_SHIFT) | (5UL << 44) | 0x80400, ~0UL),
 };
 
 static u64 *at(struct vcpu *v, size_t off) { return (u64 *)((u8 *)v + off); }

@@ -17,7 +17,9 @@ void hstatus_decode(u64 h, char *buf, size_t n) {
   };
   u64 vsxl = (h & HSTATUS_VSXL) >> HSTATUS_VSXL_SHIFT;
   size_t len = (size_t)snprintf(buf, n, "VSXL=%d",
-                                vsxl == 2 ? 64 : vsxl == 1 ? 32 : 0);
+                                vsxl == 2   ? 64
+                                : vsxl == 1 ? 32
+                                            : 0);
   u64 vgein = (h & HSTATUS_VGEIN) >> HSTATUS_VGEIN_SHIFT;
   if (vgein && len < n)
     len += (size_t)snprintf(buf + len, n - len, " VGEIN=%lu", vgein);
@@ -32,14 +34,10 @@ static void field(const char *name, u64 v, const char *note) {
 
 static const char *state_name(enum vcpu_state s) {
   switch (s) {
-  case VCPU_READY:
-    return "ready";
-  case VCPU_RUNNING:
-    return "running";
-  case VCPU_STOPPED:
-    return "stopped";
-  case VCPU_FAILED:
-    return "failed";
+  case VCPU_READY: return "ready";
+  case VCPU_RUNNING: return "running";
+  case VCPU_STOPPED: return "stopped";
+  case VCPU_FAILED: return "failed";
   }
   return "?";
 }

@@ -52,7 +52,6 @@ static int exit_unhandled(struct vcpu *v, struct vm_exit *e) {
   return vcpu_fail(v, why);
 }
 
-
 // ebreak in the guest. Stage 1 left breakpoints undelegated (hedeleg bit 3
 // clear), so they come to us: here we just note them and step over. The
 // instruction is read to learn its length: ebreak is 4 bytes, c.ebreak 2.

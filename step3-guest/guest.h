@@ -29,8 +29,8 @@ void gshutdown(int failed) __attribute__((noreturn));
 extern char guest_stack[GUEST_STACK_SIZE];
 
 // The guests (entry points for vcpu_init).
-void guest_seed(void);   // guest_seed.S
-void guest_fault(void);  // guest_asm.S
-void guest_wfi(void);    // guest_asm.S
-void guest_hello(void);  // guest_hello.c
+void guest_seed(void);                           // guest_seed.S
+void guest_fault(void);                          // guest_asm.S
+void guest_wfi(void);                            // guest_asm.S
+void guest_hello(void);                          // guest_hello.c
 void guest_bench(long hartid, long iterations);  // guest_bench.c

@@ -14,8 +14,8 @@ struct hvlab_state hvlab = {.seed_limit = 10};
 // has made seed_limit calls.
 __attribute__((noinline)) static int seed(struct vcpu *v) {
   u64 *a = &v->x[10];  // a[0] = a0 ... a[4] = a4
-  printf("hv: hypercall #%lu from '%s': args %lu %lu %lu %lu\n", a[0],
-         v->name, a[1], a[2], a[3], a[4]);
+  printf("hv: hypercall #%lu from '%s': args %lu %lu %lu %lu\n", a[0], v->name,
+         a[1], a[2], a[3], a[4]);
   if (hvlab.crash_in_handler) {  // a bug in a handler, with a guest loaded
     printf("hv: crash=exit: loading from 0x90000000 inside the handler\n");
     (void)*(volatile u64 *)0x90000000UL;
@@ -49,8 +49,7 @@ int hvlab_ext(struct vcpu *v, u64 fid) {
     return SBI_RESUME;
   }
   switch (fid) {
-  case HVLAB_SEED:
-    return seed(v);
+  case HVLAB_SEED: return seed(v);
   case HVLAB_TEST:  // a0 = test number, a1 = 1 if it passed
     if (v->x[11] == 1)
       hvlab.tests_passed++;
@@ -58,10 +57,7 @@ int hvlab_ext(struct vcpu *v, u64 fid) {
       hvlab.tests_failed++;
     sbi_return(v, SBI_SUCCESS, 0);
     return SBI_RESUME;
-  case HVLAB_COUNT:
-    return count_check(v);
-  default:
-    sbi_return(v, SBI_ERR_NOT_SUPPORTED, 0);
-    return SBI_RESUME;
+  case HVLAB_COUNT: return count_check(v);
+  default: sbi_return(v, SBI_ERR_NOT_SUPPORTED, 0); return SBI_RESUME;
   }
 }

@@ -4,8 +4,8 @@
 // hvlab's own extension. Unknown calls get SBI_ERR_NOT_SUPPORTED, exactly
 // as the SBI spec asks, so a guest can probe for what exists.
 
-#include "defs.h"
 #include "hypercall.h"
+#include "defs.h"
 #include "run.h"
 
 struct sbi_ext {
@@ -49,12 +49,8 @@ static int base(struct vcpu *v, u64 fid) {
   case SBI_BASE_GET_SPEC_VERSION:
     sbi_return(v, SBI_SUCCESS, 1L << 24);  // SBI 1.0: major in bits 24..30
     break;
-  case SBI_BASE_GET_IMPL_ID:
-    sbi_return(v, SBI_SUCCESS, HVLAB_IMPL_ID);
-    break;
-  case SBI_BASE_GET_IMPL_VERSION:
-    sbi_return(v, SBI_SUCCESS, 1);
-    break;
+  case SBI_BASE_GET_IMPL_ID: sbi_return(v, SBI_SUCCESS, HVLAB_IMPL_ID); break;
+  case SBI_BASE_GET_IMPL_VERSION: sbi_return(v, SBI_SUCCESS, 1); break;
   case SBI_BASE_PROBE_EXT:
     sbi_return(v, SBI_SUCCESS, find(v->x[10]) != NULL);
     break;
@@ -63,8 +59,7 @@ static int base(struct vcpu *v, u64 fid) {
   case SBI_BASE_GET_MIMPID:
     sbi_return(v, SBI_SUCCESS, 0);  // a virtual hart of no vendor
     break;
-  default:
-    sbi_return(v, SBI_ERR_NOT_SUPPORTED, 0);
+  default: sbi_return(v, SBI_ERR_NOT_SUPPORTED, 0);
   }
   return SBI_RESUME;
 }
@@ -133,5 +128,6 @@ void hypercall_init(void) {
   sbi_register(SBI_EXT_BASE, SBI_EXT_BASE, base);
   sbi_register(SBI_EXT_SRST, SBI_EXT_SRST, srst);
   sbi_register(SBI_EXT_LEGACY_GETCHAR, SBI_EXT_LEGACY_GETCHAR, legacy_getchar);
-  sbi_register(SBI_EXT_LEGACY_SHUTDOWN, SBI_EXT_LEGACY_SHUTDOWN, legacy_shutdown);
+  sbi_register(SBI_EXT_LEGACY_SHUTDOWN, SBI_EXT_LEGACY_SHUTDOWN,
+               legacy_shutdown);
 }

@@ -11,7 +11,8 @@
 // It returns SBI_RESUME to let the guest go on after its ecall, or
 // EXIT_STOP (run.h) if the call stopped the guest.
 typedef int (*sbi_handler_t)(struct vcpu *v, u64 fid);
-#define SBI_RESUME 4  // skip the ecall: it has no compressed form, always 4 bytes
+// Skip the ecall: it has no compressed form, always 4 bytes.
+#define SBI_RESUME 4
 
 // Extensions are looked up by extension id in registration order; later
 // stages add theirs (TIME, IPI, ...) with sbi_register().
@@ -28,8 +29,8 @@ static inline void sbi_return(struct vcpu *v, i64 error, i64 value) {
 
 // State of the workbench extension (hvlab_ext.c), read by the stage driver.
 struct hvlab_state {
-  long seed_limit;        // stop the seed guest after this many hypercalls
-  long tests_passed;      // HVLAB_TEST results reported by guests
+  long seed_limit;    // stop the seed guest after this many hypercalls
+  long tests_passed;  // HVLAB_TEST results reported by guests
   long tests_failed;
   u64 trace_base;         // exit_trace.total when the current guest started
   long count_checks_bad;  // HVLAB_COUNT calls that did not match the trace

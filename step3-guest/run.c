@@ -5,9 +5,9 @@
 // vcpu_run enters the guest and comes back at its next exit; handle_exit
 // (exits.c) decides what the exit means, does it, and moves the guest on.
 
+#include "run.h"
 #include "defs.h"
 #include "riscv.h"
-#include "run.h"
 
 // Enter the guest and return when it exits, with v->exit filled in.
 static inline struct vm_exit *vcpu_run(struct vcpu *v) {
@@ -22,9 +22,9 @@ static inline struct vm_exit *vcpu_run(struct vcpu *v) {
   asm volatile("call vcpu_enter"
                : "+r"(a0), "=r"(cause), "=r"(pc)
                :
-               : "memory", "ra", "gp", "tp", "t0", "t1", "t2", "s0", "s1",
-                 "a3", "a4", "a5", "a6", "a7", "s2", "s3", "s4", "s5", "s6",
-                 "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6");
+               : "memory", "ra", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a3",
+                 "a4", "a5", "a6", "a7", "s2", "s3", "s4", "s5", "s6", "s7",
+                 "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6");
 
   struct vm_exit *e = &v->exit;
   e->cause = cause;

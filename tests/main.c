@@ -49,8 +49,8 @@ static int matches(const char *name, int argc, char **argv) {
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   static int passed, failed, skipped;  // static: they survive longjmp
-  for (const struct test *const *volatile t = __start_hvtests; t < __stop_hvtests;
-       t++) {
+  for (const struct test *const *volatile t = __start_hvtests;
+       t < __stop_hvtests; t++) {
     if (!matches((*t)->name, argc, argv))
       continue;
     failed_checks = 0;
@@ -89,7 +89,8 @@ const char *build_dir(void) {
 
 struct qemu_proc *boot_stage(int n, const char *append, int no_h) {
   if (nruns == MAX_RUNS) {
-    fprintf(stderr, "run-tests: more than %d QEMU runs in one test\n", MAX_RUNS);
+    fprintf(stderr, "run-tests: more than %d QEMU runs in one test\n",
+            MAX_RUNS);
     exit(2);
   }
   struct qemu_proc *p = &runs[nruns++];

@@ -37,8 +37,10 @@ static int load_qemu_dtb(void) {
   const char *extra[] = {"-machine", dump, NULL};
   char elf[256];
   snprintf(elf, sizeof elf, "%s/step1/hv.elf", build_dir());
-  struct qemu_cfg cfg = {.kernel = elf, .append = "guest=seed seed=3",
-                         .extra = extra, .timeout = 20};
+  struct qemu_cfg cfg = {.kernel = elf,
+                         .append = "guest=seed seed=3",
+                         .extra = extra,
+                         .timeout = 20};
   struct qemu_proc p;
   int ok = qemu_run(&cfg, &p) == 0 && p.status == 0;
   qemu_free(&p);
@@ -94,8 +96,7 @@ TEST(dtb_reads_qemu_tree) {
   boot_dtb = blob;
   char v[16];
   CHECK(bootarg("seed", v, sizeof v) && strcmp(v, "3") == 0, "seed=%s", v);
-  CHECK(bootarg("guest", v, sizeof v) && strcmp(v, "seed") == 0,
-        "guest=%s", v);
+  CHECK(bootarg("guest", v, sizeof v) && strcmp(v, "seed") == 0, "guest=%s", v);
   CHECK(!bootarg("see", v, sizeof v), "a prefix of a key is not the key");
   CHECK(!dtb_prop(blob, "/cpus/cpu@1", "riscv,isa", NULL), "no second hart");
 }

@@ -30,8 +30,8 @@ TEST(elfsym_stage1_symbols) {
     // The kernel is linked at 0x80200000 (runtime/riscv/kernel.ld).
     CHECK(r == 0 && a >= 0x80200000 && a < 0x80400000,
           "%s: %s at %#llx (a function inlined away, e.g. by -flto, "
-          "cannot be a breakpoint)", names[i], r ? "missing" : "found",
-          (unsigned long long)a);
+          "cannot be a breakpoint)",
+          names[i], r ? "missing" : "found", (unsigned long long)a);
     if (r != 0)
       continue;
     // Each is code: the containing function of addr+2 is itself.
@@ -71,23 +71,29 @@ TEST(elfsym_self) {
   CHECK(elfsym_lookup(e, "main", &main_at, &size) == 0 && size > 0, "main");
   CHECK(elfsym_lookup(e, "check_", &check_at, NULL) == 0, "check_");
   long want = (long)((char *)(void *)main - (char *)(void *)check_);
-  CHECK((long)(main_at - check_at) == want, "main - check_: file %ld, "
-        "memory %ld", (long)(main_at - check_at), want);
+  CHECK((long)(main_at - check_at) == want,
+        "main - check_: file %ld, "
+        "memory %ld",
+        (long)(main_at - check_at), want);
   uint64_t off;
   const char *f = elfsym_func_at(e, main_at + size - 1, &off);
-  CHECK(f && strcmp(f, "main") == 0 && off == size - 1, "last byte of main: "
-        "%s+%llu", f ? f : "NULL", (unsigned long long)off);
+  CHECK(f && strcmp(f, "main") == 0 && off == size - 1,
+        "last byte of main: "
+        "%s+%llu",
+        f ? f : "NULL", (unsigned long long)off);
   // The bytes of main in the file are the bytes of main in memory.
   unsigned char fb[16];
   CHECK(elfsym_read(e, main_at, fb, sizeof fb) == 0 &&
-            memcmp(fb, (void *)main, sizeof fb) == 0, "main's bytes differ");
+            memcmp(fb, (void *)main, sizeof fb) == 0,
+        "main's bytes differ");
   elfsym_close(e);
 }
 
 TEST(elfsym_errors) {
   char err[256] = "";
   CHECK(elfsym_open("/nonexistent/hv.elf", err, sizeof err) == NULL &&
-            strstr(err, "No such file"), "missing file: '%s'", err);
+            strstr(err, "No such file"),
+        "missing file: '%s'", err);
   char path[] = "/tmp/hvlab-elfsym-XXXXXX";
   int fd = mkstemp(path);
   CHECK(fd >= 0, "mkstemp");
@@ -95,10 +101,13 @@ TEST(elfsym_errors) {
     return;
   CHECK(write(fd, "not an elf file\n", 16) == 16, "write");
   CHECK(elfsym_open(path, err, sizeof err) == NULL &&
-            strstr(err, "not an ELF file"), "text file: '%s'", err);
+            strstr(err, "not an ELF file"),
+        "text file: '%s'", err);
   // A bare ELF header: an ELF file, but no sections, so no symbols.
-  Elf64_Ehdr h = {.e_type = ET_EXEC, .e_machine = EM_RISCV,
-                  .e_version = EV_CURRENT, .e_ehsize = sizeof h};
+  Elf64_Ehdr h = {.e_type = ET_EXEC,
+                  .e_machine = EM_RISCV,
+                  .e_version = EV_CURRENT,
+                  .e_ehsize = sizeof h};
   memcpy(h.e_ident, ELFMAG, SELFMAG);
   h.e_ident[EI_CLASS] = ELFCLASS64;
   h.e_ident[EI_DATA] = ELFDATA2LSB;
@@ -106,7 +115,8 @@ TEST(elfsym_errors) {
   CHECK(ftruncate(fd, 0) == 0 && pwrite(fd, &h, sizeof h, 0) == sizeof h,
         "write header");
   CHECK(elfsym_open(path, err, sizeof err) == NULL &&
-            strstr(err, "no symbol table"), "bare header: '%s'", err);
+            strstr(err, "no symbol table"),
+        "bare header: '%s'", err);
   close(fd);
   unlink(path);
 }

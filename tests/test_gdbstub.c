@@ -28,11 +28,14 @@ static uint64_t reg(const char *name) {
 static void session(struct elfsym *e) {
   // The table from target.xml and its includes, as QEMU 7.2 numbers it.
   CHECK(c.packet_size == 0x1000, "PacketSize %#zx", c.packet_size);
-  static const struct { const char *name; int num; } nums[] = {
-      {"x0", 0}, {"zero", 0}, {"sp", 2}, {"s0", 8}, {"t6", 31}, {"pc", 32},
-      {"f0", 33}, {"ft0", 33}, {"f31", 64}, {"priv", 65}, {"sepc", 387},
-      {"scause", 388}, {"vsstatus", 578}, {"hstatus", 1602},
-      {"hgatp", 1730}};
+  static const struct {
+    const char *name;
+    int num;
+  } nums[] = {{"x0", 0},         {"zero", 0},       {"sp", 2},
+              {"s0", 8},         {"t6", 31},        {"pc", 32},
+              {"f0", 33},        {"ft0", 33},       {"f31", 64},
+              {"priv", 65},      {"sepc", 387},     {"scause", 388},
+              {"vsstatus", 578}, {"hstatus", 1602}, {"hgatp", 1730}};
   for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++)
     CHECK(rsp_reg_num(&c, nums[i].name) == nums[i].num, "%s is %d, not %d",
           nums[i].name, rsp_reg_num(&c, nums[i].name), nums[i].num);
@@ -60,7 +63,8 @@ static void session(struct elfsym *e) {
   // The H extension is on: hstatus has VSXL = 2 (64-bit guests).
   CHECK(reg("hstatus") == 0x200000000ull, "hstatus %#llx",
         (unsigned long long)reg("hstatus"));
-  CHECK(reg("priv") == 1, "priv %llu: not S-mode", (unsigned long long)reg("priv"));
+  CHECK(reg("priv") == 1, "priv %llu: not S-mode",
+        (unsigned long long)reg("priv"));
   uint64_t g[40];
   int ng = rsp_read_gregs(&c, g, 40);
   CHECK(ng == 33 && g[32] == at && g[0] == 0 && g[2] == reg("sp"),
@@ -77,7 +81,8 @@ static void session(struct elfsym *e) {
   CHECK(elfsym_lookup(e, "_start", &text, NULL) == 0, "_start");
   OK(rsp_read_mem(&c, text, big, 4096));
   CHECK(elfsym_read(e, text, bigwant, 4096) == 0 &&
-            memcmp(big, bigwant, 4096) == 0, "4 KB at _start differ");
+            memcmp(big, bigwant, 4096) == 0,
+        "4 KB at _start differ");
 
   // Continuing from a breakpoint stops on it again at once (QEMU 7.2).
   OK(rsp_continue(&c));

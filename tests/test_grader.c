@@ -40,7 +40,8 @@ TEST(grader_reference_full_marks) {
   CHECK(grade_score(c.out, &got, &max) == 0 && got == max && max > 0,
         "not full marks: Score: %d/%d", got, max);
   // One OK line per test, as many as the reports hold; no FAIL.
-  int oks = count_lines(c.out, "^step[0-9]+: [a-z0-9_]+ \\.\\.\\. OK \\([0-9.]+s\\)$");
+  int oks = count_lines(c.out,
+                        "^step[0-9]+: [a-z0-9_]+ \\.\\.\\. OK \\([0-9.]+s\\)$");
   CHECK(oks >= 19, "%d tests OK; stages 1-3 alone have 19", oks);
   CHECK(count_lines(c.out, "FAIL") == 0, "a FAIL line");
   CHECK(access(results, F_OK) != 0 || count_lines(c.out, "transcript") == 0,
@@ -182,7 +183,8 @@ TEST(grader_selects_tests) {
             (const char *const[]){"--build", build_dir(), "--results", dir,
                                   "--step", "1", NULL},
             NULL, 30);
-  CHECK(c.status == 0 && count_lines(c.out, "^step1: [a-z0-9_]+ \\.\\.\\. OK") >= 5 &&
+  CHECK(c.status == 0 &&
+            count_lines(c.out, "^step1: [a-z0-9_]+ \\.\\.\\. OK") >= 5 &&
             count_lines(c.out, "^step[02-9][0-9]*: [a-z]") == 0 &&
             grade_score(c.out, &got, &max) == 0 && got == max,
         "--step 1: status %d", c.status);
@@ -206,8 +208,9 @@ TEST(grader_missing_elf) {
   CHECK(c.status == 1, "status %d, expected 1", c.status);
   int fails = count_lines(c.out, "^step2: [a-z0-9_]+ \\.\\.\\. FAIL");
   CHECK(fails >= 4 &&
-            count_lines(c.out, "^step2: [a-z0-9_]+ \\.\\.\\. FAIL \\([0-9.]+s\\): "
-                               "not built: .*/step2/hv\\.elf is missing") == fails,
+            count_lines(c.out,
+                        "^step2: [a-z0-9_]+ \\.\\.\\. FAIL \\([0-9.]+s\\): "
+                        "not built: .*/step2/hv\\.elf is missing") == fails,
         "not a 'not built' verdict for each stage 2 test");
   int got = -1, max = -1;
   CHECK(grade_score(c.out, &got, &max) == 0 && got == 0 && max > 0,

@@ -69,14 +69,15 @@ static void check_no_leftovers(const char *dir) {
 TEST(grader_hostile_hang_flood_linger) {
   need_stage1();
   char *dir = make_tmpdir("hostile");
-  char *q = fake_qemu(dir, "qemu",
-                      "case \"$*\" in\n"
-                      "*' -S'*) exec sleep 60 ;;\n"
-                      "*h=false*) exec >/dev/null 2>&1; exec sleep 60 ;;\n"
-                      "*crash=hv*) sleep 60 & echo $! >> \"$(dirname $0)/pids\";"
-                      " echo 'half a boot'; exit 0 ;;\n"
-                      "*) exec yes 'flood flood flood flood' ;;\n"
-                      "esac");
+  char *q =
+      fake_qemu(dir, "qemu",
+                "case \"$*\" in\n"
+                "*' -S'*) exec sleep 60 ;;\n"
+                "*h=false*) exec >/dev/null 2>&1; exec sleep 60 ;;\n"
+                "*crash=hv*) sleep 60 & echo $! >> \"$(dirname $0)/pids\";"
+                " echo 'half a boot'; exit 0 ;;\n"
+                "*) exec yes 'flood flood flood flood' ;;\n"
+                "esac");
   // Five tests, -j 5: one round, each test over at its timeout (plus the
   // watchdog's grace at worst) -- never at the fakes' 60 s.
   const double timeout = 2;
@@ -99,11 +100,14 @@ TEST(grader_hostile_hang_flood_linger) {
   CHECK(grade_score(c.out, &got, &max) == 0 && got == 0 && max > 0,
         "no 'Score: 0/N'");
 #define VERDICT(test, re)                                                      \
-  CHECK(count_lines(c.out, "^step1: " test " \\.\\.\\. FAIL \\([0-9.]+s\\): " re) == 1, \
+  CHECK(count_lines(c.out, "^step1: " test                                     \
+                           " \\.\\.\\. FAIL \\([0-9.]+s\\): " re) == 1,        \
         "%s: no verdict /%s/", test, re)
   VERDICT("h_detected", "output flood");
   VERDICT("delegation", "output flood");
-  VERDICT("delegation_csrs_gdb", "timed out after 2s.*gdb: QEMU's gdbstub on port [0-9]+ never answered");
+  VERDICT(
+      "delegation_csrs_gdb",
+      "timed out after 2s.*gdb: QEMU's gdbstub on port [0-9]+ never answered");
   VERDICT("without_h", "timed out after 2s");
   VERDICT("crash_dump", "timed out after 2s");
   CHECK(count_lines(c.out, "^    transcript: ") ==
@@ -144,7 +148,8 @@ TEST(grader_hostile_qemu_crashes) {
   double longest = longest_test(c.out);
   CHECK(longest >= 0 && longest < timeout && c.seconds < timeout,
         "a crash took %.1fs (the run %.1fs) to report: as long as the %.0fs "
-        "timeout", longest, c.seconds, timeout);
+        "timeout",
+        longest, c.seconds, timeout);
   if (c.status != 1)
     show_output(&c);
   proc_free(&c);
@@ -167,8 +172,8 @@ TEST(grader_hostile_garbage_reports) {
   struct proc c;
   run_grade(&c,
             (const char *const[]){"--build", build_dir(), "--step", "1",
-                                  "--qemu", q, "--results", dir, "--json",
-                                  json, "--junit", junit, NULL},
+                                  "--qemu", q, "--results", dir, "--json", json,
+                                  "--junit", junit, NULL},
             NULL, 20);
   CHECK(c.exited && c.status == 1, "grade exited %d, expected 1", c.status);
   CHECK(count_lines(c.out, "FAIL \\([0-9.]+s\\): ") >= 5 &&
@@ -236,8 +241,16 @@ TEST(grader_survives_sigpipe) {
   int p[2];
   CHECK(pipe(p) == 0, "pipe");
   close(p[0]);  // nobody will ever read
-  char *argv[] = {(char *)grade_bin(), "--build", (char *)build_dir(),
-                  "--step", "1", "--json", json, "--results", dir, NULL};
+  char *argv[] = {(char *)grade_bin(),
+                  "--build",
+                  (char *)build_dir(),
+                  "--step",
+                  "1",
+                  "--json",
+                  json,
+                  "--results",
+                  dir,
+                  NULL};
   struct proc c;
   CHECK(cmd_start(&c, argv, NULL, p[1], 30) == 0, "cannot start the grader");
   close(p[1]);
@@ -264,9 +277,20 @@ TEST(grader_sigint_kills_qemus) {
   char pids[700];
   snprintf(pids, sizeof pids, "%s/pids", dir);
   const double timeout = 20;  // the fakes would outlive it: sleep 60
-  char *argv[] = {(char *)grade_bin(), "--build", (char *)build_dir(),
-                  "--step",  "1", "--qemu", q, "-j", "5", "--timeout", "20",
-                  "--results", dir, NULL};
+  char *argv[] = {(char *)grade_bin(),
+                  "--build",
+                  (char *)build_dir(),
+                  "--step",
+                  "1",
+                  "--qemu",
+                  q,
+                  "-j",
+                  "5",
+                  "--timeout",
+                  "20",
+                  "--results",
+                  dir,
+                  NULL};
   struct proc c;
   CHECK(cmd_start(&c, argv, NULL, -1, 2 * grade_time_limit(timeout, 1)) == 0,
         "cannot start the grader");

@@ -16,13 +16,13 @@
 #include "test_grader.h"
 
 struct mutation {
-  const char *file;     // relative to the repository
-  const char *find;     // must occur exactly once
+  const char *file;  // relative to the repository
+  const char *find;  // must occur exactly once
   const char *replace;
-  const char *catcher;  // "stepN:name" of the test that must fail
-  int stage;            // N: every test of stages < N must pass
-  const char *survivor; // "stepN:name" that must still pass, or NULL
-  const char *reason;   // regex the catcher's reason must match, or NULL
+  const char *catcher;   // "stepN:name" of the test that must fail
+  int stage;             // N: every test of stages < N must pass
+  const char *survivor;  // "stepN:name" that must still pass, or NULL
+  const char *reason;    // regex the catcher's reason must match, or NULL
 };
 
 static int have_cross_compiler(void) {
@@ -39,8 +39,10 @@ static int mutate(const char *dir, const struct mutation *m) {
   if (!text)
     return -1;
   char *at = strstr(text, m->find);
-  CHECK(at != NULL, "mutation target not found in %s: \"%s\" -- the file "
-                    "changed; update this test", m->file, m->find);
+  CHECK(at != NULL,
+        "mutation target not found in %s: \"%s\" -- the file "
+        "changed; update this test",
+        m->file, m->find);
   if (!at) {
     free(text);
     return -1;
@@ -110,13 +112,12 @@ static void check_mutation(const struct mutation *m) {
 
   struct proc c;
   run_grade(&c,
-            (const char *const[]){"--build", build, "--results", results,
-                                  NULL},
+            (const char *const[]){"--build", build, "--results", results, NULL},
             NULL, 90);
   CHECK(c.exited && c.status == 1, "grade exited %d, expected 1", c.status);
   int got, max;
   CHECK(grade_score(c.out, &got, &max) == 0 && got < max, "no score, or full "
-        "marks for a mutant");
+                                                          "marks for a mutant");
 
   // The catcher fails...
   char re[400];
@@ -134,8 +135,7 @@ static void check_mutation(const struct mutation *m) {
   for (int s = 1; s < m->stage; s++) {
     snprintf(re, sizeof re, "^step%d: [a-z0-9_]+ \\.\\.\\. FAIL", s);
     CHECK(count_lines(c.out, re) == 0,
-          "a stage %d test failed because of a stage %d mutation", s,
-          m->stage);
+          "a stage %d test failed because of a stage %d mutation", s, m->stage);
   }
   if (m->survivor) {
     colon = strchr(m->survivor, ':');

@@ -37,9 +37,9 @@ static void note_end(struct proc *p, void *arg) {
   s->reaped = p->exited;
   siginfo_t si;
   memset(&si, 0, sizeof si);
-  s->zombie = waitid(P_PID, (id_t)p->pid, &si, WEXITED | WNOHANG | WNOWAIT) ==
-                  0 &&
-              si.si_pid == p->pid;
+  s->zombie =
+      waitid(P_PID, (id_t)p->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+      si.si_pid == p->pid;
 }
 
 TEST(grader_proc_on_end_before_reap) {
@@ -51,7 +51,8 @@ TEST(grader_proc_on_end_before_reap) {
   proc_wait(&p);
   CHECK(s.calls == 1 && s.zombie && !s.reaped,
         "on_end: %d calls, zombie %d, reaped %d; expected once, before the "
-        "reap", s.calls, s.zombie, s.reaped);
+        "reap",
+        s.calls, s.zombie, s.reaped);
   CHECK(p.exited && p.status == 7 && !p.signal && strcmp(p.out, "bye\n") == 0,
         "exit status %d, signal %d, output '%s'", p.status, p.signal, p.out);
   CHECK(process_gone(p.pid), "pid %d still there after the reap", (int)p.pid);
@@ -109,8 +110,10 @@ TEST(grader_proc_deadline_group_flood) {
   CHECK(proc_start(&p, sh("exec >/dev/null 2>&1; exec sleep 60"), &o) == 0,
         "cannot start sh");
   proc_wait(&p);
-  CHECK(p.timed_out && p.seconds < 5, "lingering after closing its output: "
-        "timed_out %d after %.1fs", p.timed_out, p.seconds);
+  CHECK(p.timed_out && p.seconds < 5,
+        "lingering after closing its output: "
+        "timed_out %d after %.1fs",
+        p.timed_out, p.seconds);
   proc_free(&p);
 
   o.max_output = 1000;
@@ -139,9 +142,9 @@ TEST(grader_proc_start) {
         "a missing program: errno %d", errno);
   proc_free(&p);
 
-  struct proc_opts o = {.timeout = 10,
-                        .env = (const char *const[]){"HVX_A=one", "HOME=/hvx",
-                                                     NULL}};
+  struct proc_opts o = {
+      .timeout = 10,
+      .env = (const char *const[]){"HVX_A=one", "HOME=/hvx", NULL}};
   CHECK(proc_start(&p, sh("echo \"$HVX_A $HOME\""), &o) == 0,
         "cannot start sh");
   proc_wait(&p);

@@ -60,8 +60,10 @@ double grade_time_limit(double timeout, int waves) {
 
 double longest_test(const char *out) {
   regex_t re;
-  if (!out || regcomp(&re, "^step[0-9]+: [a-z0-9_]+ \\.\\.\\. (OK|FAIL) "
-                           "\\(([0-9.]+)s\\)", REG_EXTENDED | REG_NEWLINE) != 0)
+  if (!out || regcomp(&re,
+                      "^step[0-9]+: [a-z0-9_]+ \\.\\.\\. (OK|FAIL) "
+                      "\\(([0-9.]+)s\\)",
+                      REG_EXTENDED | REG_NEWLINE) != 0)
     return -1;
   double longest = -1;
   regmatch_t m[3];
@@ -224,9 +226,10 @@ static int jstring(struct js *j) {
       j->p++;
       continue;
     }
-    int n = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3
-            : c >= 0xf0 && c <= 0xf4                           ? 4
-                                                               : 0;
+    int n = c >= 0xc2 && c <= 0xdf   ? 2
+            : c >= 0xe0 && c <= 0xef ? 3
+            : c >= 0xf0 && c <= 0xf4 ? 4
+                                     : 0;
     if (!n)
       return jfail(j, "invalid UTF-8");
     for (int i = 1; i < n; i++)

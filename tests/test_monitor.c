@@ -119,9 +119,7 @@ TEST(monitor_batch_counts_equal_the_stage) {
   batch_matches("guest=seed seed=50", "");
 }
 
-TEST(monitor_batch_counts_two_guests) {
-  batch_matches("guest=seed,hello", "");
-}
+TEST(monitor_batch_counts_two_guests) { batch_matches("guest=seed,hello", ""); }
 
 // Through the gdbstub only (the --connect path): exact only with the
 // power-off breakpoints, which this also tests.
@@ -263,7 +261,8 @@ static int count_lines(const char *scr, const char *re) {
     return -1;
   char *copy = strdup(scr), *save = NULL;
   int n = 0;
-  for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+  for (char *l = strtok_r(copy, "\n", &save); l;
+       l = strtok_r(NULL, "\n", &save))
     n += regexec(&r, l, 0, NULL, 0) == 0;
   free(copy);
   regfree(&r);
@@ -571,8 +570,8 @@ TEST(monitor_gdb_through_stub) {
   kill(pid, SIGTERM);
   int ws;
   waitpid(pid, &ws, 0);
-  CHECK(WIFEXITED(ws) && WEXITSTATUS(ws) == 0, "monitor status %d after SIGTERM",
-        ws);
+  CHECK(WIFEXITED(ws) && WEXITSTATUS(ws) == 0,
+        "monitor status %d after SIGTERM", ws);
   int ls;
   snprintf(cmd, sizeof cmd, "cat %s", log);
   char *ml = run(cmd, &ls);

@@ -53,7 +53,11 @@ TEST(rsp_encode_and_checksum) {
   // '$' '#' '}' '*' become '}' and the byte xor 0x20; the checksum covers
   // the escaped bytes: 61 7d 04 62 7d 03 63 7d 5d 64 7d 0a sum to 0x3ec.
   n = rsp_encode("a$b#c}d*", 8, out, sizeof out);
-  CHECK(n == 16 && memcmp(out, "$a}\x04" "b}\x03" "c}]d}\x0a#ec", 17) == 0,
+  CHECK(n == 16 && memcmp(out,
+                          "$a}\x04"
+                          "b}\x03"
+                          "c}]d}\x0a#ec",
+                          17) == 0,
         "escapes framed wrong (%zu bytes)", n);
   // Too small: never a partial frame.
   CHECK(rsp_encode("OK", 2, out, 6) == 0, "fit OK in 6 bytes (needs 7)");
@@ -68,8 +72,11 @@ TEST(rsp_decode_basic) {
   expect_packet("$OK#9a", "OK", 2);
   expect_packet("$OK#9A", "OK", 2);  // uppercase digits are fine too
   expect_packet("$#00", "", 0);
-  expect_packet("$}]#da", "}", 1);   // 7d 5d: an escaped '}'
-  expect_packet("$a}\x04" "b}\x03" "c}]d}\x0a#ec", "a$b#c}d*", 8);
+  expect_packet("$}]#da", "}", 1);  // 7d 5d: an escaped '}'
+  expect_packet("$a}\x04"
+                "b}\x03"
+                "c}]d}\x0a#ec",
+                "a$b#c}d*", 8);
   // Binary data: a NUL and 0x03 inside a packet are payload, not signals.
   expect_packet("$a\0\x03#64", "a\0\x03", 3);
 }
@@ -135,8 +142,8 @@ TEST(rsp_decode_bad_checksum) {
   rsp_dec_init(&dec, 0);
   size_t used = rsp_dec_feed(&dec, "$OK#00", 6, &ev);
   CHECK(ev.kind == RSP_EV_BADSUM && ev.sum_got == 0 && ev.sum_want == 0x9a &&
-            used == 6, "kind %d got %#x want %#x", ev.kind, ev.sum_got,
-        ev.sum_want);
+            used == 6,
+        "kind %d got %#x want %#x", ev.kind, ev.sum_got, ev.sum_want);
   // Not hex: bad too, and the byte is looked at again as a new start.
   static const char twice[] = "$OK#9$OK#9a";
   rsp_dec_init(&dec, 0);
@@ -175,7 +182,8 @@ TEST(rsp_hex) {
   rsp_hex_encode("\x01\xab\xff", 3, out);
   CHECK(strcmp(out, "01abff") == 0, "hex %s", out);
   CHECK(rsp_hex_decode("01ABff", 6, b, sizeof b) == 3 && b[0] == 1 &&
-            b[1] == 0xab && b[2] == 0xff, "decode 01ABff");
+            b[1] == 0xab && b[2] == 0xff,
+        "decode 01ABff");
   CHECK(rsp_hex_decode("123", 3, b, sizeof b) == -1, "odd length accepted");
   CHECK(rsp_hex_decode("zz", 2, b, sizeof b) == -1, "non-hex accepted");
   CHECK(rsp_hex_decode("0102", 4, b, 1) == -1, "overflow accepted");
@@ -215,7 +223,8 @@ TEST(rsp_stop_replies) {
   // QEMU 7.2 in multiprocess mode, on a breakpoint (no swbreak reason).
   CHECK(stop("T05thread:p01.01;") == 0 && st.kind == 'T' && st.sig == 5 &&
             strcmp(st.thread, "p01.01") == 0 && st.reason[0] == 0 &&
-            st.nregs == 0, "T05: thread '%s'", st.thread);
+            st.nregs == 0,
+        "T05: thread '%s'", st.thread);
   CHECK(stop("T02thread:p01.01;") == 0 && st.sig == 2, "T02 (interrupted)");
   CHECK(stop("T0520:3017208000000000;thread:1;core:0;swbreak:;") == 0 &&
             st.nregs == 1 && st.regs[0].num == 0x20 &&
@@ -223,13 +232,14 @@ TEST(rsp_stop_replies) {
             strcmp(st.thread, "1") == 0,
         "T with pc: nregs %d reason '%s'", st.nregs, st.reason);
   CHECK(stop("T05watch:80001000;") == 0 && strcmp(st.reason, "watch") == 0 &&
-            st.addr == 0x80001000, "watch at %#llx",
-        (unsigned long long)st.addr);
+            st.addr == 0x80001000,
+        "watch at %#llx", (unsigned long long)st.addr);
   CHECK(stop("W00") == 0 && st.kind == 'W' && st.sig == 0, "W00");
   CHECK(stop("W01;process:1") == 0 && st.kind == 'W' && st.sig == 1, "W01");
   CHECK(stop("X09") == 0 && st.kind == 'X' && st.sig == 9, "X09");
   CHECK(stop("O48690a") == 0 && st.kind == 'O' && st.textlen == 3 &&
-            strcmp(st.text, "Hi\n") == 0, "O: '%s'", st.text);
+            strcmp(st.text, "Hi\n") == 0,
+        "O: '%s'", st.text);
   CHECK(stop("OK") == -1, "OK taken for output");
   CHECK(stop("") == -1, "empty taken for a stop");
   CHECK(stop("E14") == -1, "E14 taken for a stop");
@@ -278,11 +288,13 @@ TEST(rsp_register_table) {
   CHECK(strcmp(order, "cpu.xml virt.xml csr.xml ") == 0, "includes: %s", order);
   CHECK(regs.n == 9, "%d registers (the commented one counts?)", regs.n);
   CHECK(rsp_regs_find(&regs, "zero") == 0 && rsp_regs_find(&regs, "ra") == 1,
-        "zero %d ra %d", rsp_regs_find(&regs, "zero"), rsp_regs_find(&regs, "ra"));
+        "zero %d ra %d", rsp_regs_find(&regs, "zero"),
+        rsp_regs_find(&regs, "ra"));
   CHECK(rsp_regs_find(&regs, "s1") == 9, "s1 follows fp=8: %d",
         rsp_regs_find(&regs, "s1"));
   CHECK(rsp_regs_find(&regs, "pc") == 32 && rsp_regs_find(&regs, "priv") == 33,
-        "pc %d priv %d", rsp_regs_find(&regs, "pc"), rsp_regs_find(&regs, "priv"));
+        "pc %d priv %d", rsp_regs_find(&regs, "pc"),
+        rsp_regs_find(&regs, "priv"));
   CHECK(rsp_regs_find(&regs, "hstatus") == 1602, "hstatus %d",
         rsp_regs_find(&regs, "hstatus"));
   CHECK(rsp_regs_find(&regs, "fflags") == 1603, "fflags %d",
@@ -292,13 +304,16 @@ TEST(rsp_register_table) {
             rsp_regs_find(&regs, "x1") == 1 && rsp_regs_find(&regs, "x0") == 0,
         "aliases: s0 %d x8 %d x1 %d", rsp_regs_find(&regs, "s0"),
         rsp_regs_find(&regs, "x8"), rsp_regs_find(&regs, "x1"));
-  CHECK(rsp_regs_find(&regs, "fake") == -1 && rsp_regs_find(&regs, "x5") == -1 &&
-            rsp_regs_find(&regs, "nosuch") == -1, "names that are not there");
+  CHECK(rsp_regs_find(&regs, "fake") == -1 &&
+            rsp_regs_find(&regs, "x5") == -1 &&
+            rsp_regs_find(&regs, "nosuch") == -1,
+        "names that are not there");
   const struct rsp_reg *r = rsp_regs_get(&regs, 1603);
   CHECK(r && strcmp(r->name, "fflags") == 0 && r->bitsize == 32, "1603");
   // A missing include stops the parse with the callback's value.
   rsp_regs_free(&regs);
   CHECK(rsp_regs_parse(&regs, "<xi:include href=\"gone.xml\"/>", include,
-                       NULL) == 7, "missing include not reported");
+                       NULL) == 7,
+        "missing include not reported");
   rsp_regs_free(&regs);
 }

@@ -16,11 +16,11 @@
 
 static struct stub {
   int lfd, fd, port;
-  const char *features;   // the qSupported answer
-  int noack;              // no-ack mode is on
-  int nak_g, corrupt_g;   // refuse the next 'g' / corrupt its reply, once
-  size_t max_m;           // the largest `m` length asked for
-  char frame[512];        // the last frame sent, for a '-'
+  const char *features;  // the qSupported answer
+  int noack;             // no-ack mode is on
+  int nak_g, corrupt_g;  // refuse the next 'g' / corrupt its reply, once
+  size_t max_m;          // the largest `m` length asked for
+  char frame[512];       // the last frame sent, for a '-'
   size_t frame_len;
 } stub;
 
@@ -30,9 +30,9 @@ static void stub_put(const char *payload, int corrupt) {
   char out[512];
   // Framed by hand, not by rsp_encode: payloads here may use run-length
   // encoding, which the encoder would escape.
-  stub.frame_len = (size_t)snprintf(stub.frame, sizeof stub.frame, "$%s#%02x",
-                                    payload,
-                                    rsp_checksum(payload, strlen(payload)));
+  stub.frame_len =
+      (size_t)snprintf(stub.frame, sizeof stub.frame, "$%s#%02x", payload,
+                       rsp_checksum(payload, strlen(payload)));
   memcpy(out, stub.frame, stub.frame_len);
   if (corrupt)
     out[stub.frame_len - 1] = out[stub.frame_len - 1] == '0' ? '1' : '0';
@@ -64,8 +64,8 @@ static int stub_answer(const char *p) {
     // Ten bytes at a time, whatever was asked: 'm' more, 'l' last.
     const char *doc = strcmp(annex, "target.xml") ? xml_a : xml_target;
     size_t n = strlen(doc) - off < 10 ? strlen(doc) - off : 10;
-    snprintf(r, sizeof r, "%c%.*s", off + n < strlen(doc) ? 'm' : 'l',
-             (int)n, doc + off);
+    snprintf(r, sizeof r, "%c%.*s", off + n < strlen(doc) ? 'm' : 'l', (int)n,
+             doc + off);
     stub_put(r, 0);
   } else if (!strcmp(p, "p1"))
     stub_put("0*\"80*%", 0);  // 0x80000000, run-length encoded
@@ -94,7 +94,7 @@ static int stub_answer(const char *p) {
     stub_put("O776f726c640a", 0);  // "world\n"
     stub_put("OK", 0);
   } else if (!strcmp(p, "c")) {
-    stub_put("O626f6f740a", 0);    // "boot\n"
+    stub_put("O626f6f740a", 0);  // "boot\n"
     stub_put("T05thread:01;", 0);
   } else if (!strncmp(p, "Z0", 2))
     stub_put("", 0);  // not supported
@@ -162,15 +162,16 @@ static struct rsp_client c;
 #define OK(call) CHECK((call) >= 0, "%s: %s", #call, rsp_error(&c))
 
 TEST(rsp_client_noack_stub) {
-  pthread_t t = stub_start(
-      "PacketSize=100;qXfer:features:read+;QStartNoAckMode+");
+  pthread_t t =
+      stub_start("PacketSize=100;qXfer:features:read+;QStartNoAckMode+");
   OK(rsp_connect(&c, "127.0.0.1", stub.port, 2000));
   CHECK(c.noack == 1 && c.packet_size == 0x100, "noack %d packet size %#zx",
         c.noack, c.packet_size);
   // target.xml arrived ten bytes at a time, its include too.
   CHECK(rsp_reg_num(&c, "pc") == 1 && rsp_reg_num(&c, "hstatus") == 1602 &&
-            rsp_reg_num(&c, "x0") == 0, "table: pc %d hstatus %d",
-        rsp_reg_num(&c, "pc"), rsp_reg_num(&c, "hstatus"));
+            rsp_reg_num(&c, "x0") == 0,
+        "table: pc %d hstatus %d", rsp_reg_num(&c, "pc"),
+        rsp_reg_num(&c, "hstatus"));
   uint64_t v = 0;
   OK(rsp_read_reg_name(&c, "pc", &v));
   CHECK(v == 0x80000000, "pc from an RLE reply: %#llx", (unsigned long long)v);
@@ -186,7 +187,8 @@ TEST(rsp_client_noack_stub) {
         "%d bytes wrong, chunks of %zu", bad, stub.max_m);
   char out[64];
   CHECK(rsp_monitor(&c, "x", out, sizeof out) == 12 &&
-            strcmp(out, "hello world\n") == 0, "monitor: '%s'", out);
+            strcmp(out, "hello world\n") == 0,
+        "monitor: '%s'", out);
   CHECK(rsp_monitor(&c, "x", out, 4) == 3 && strcmp(out, "hel") == 0,
         "monitor cut to 4: '%s'", out);
   // Continue: console output, then the stop.
@@ -220,11 +222,12 @@ TEST(rsp_client_acks_and_errors) {
   // client sends again, then asks again, and gets the registers.
   stub.nak_g = stub.corrupt_g = 1;
   uint64_t g[4];
-  CHECK(rsp_read_gregs(&c, g, 4) == 2 && g[0] == 1 && g[1] == 2,
-        "g: %s", rsp_error(&c));
+  CHECK(rsp_read_gregs(&c, g, 4) == 2 && g[0] == 1 && g[1] == 2, "g: %s",
+        rsp_error(&c));
   char buf[64];
   CHECK(rsp_request(&c, "qFoo", buf, sizeof buf) == 3 &&
-            rsp_parse_errno(buf, 3) == 1, "raw request: '%s'", buf);
+            rsp_parse_errno(buf, 3) == 1,
+        "raw request: '%s'", buf);
   uint64_t v;
   CHECK(rsp_read_reg(&c, 5, &v) == RSP_EREPLY && c.enn == 1, "E01: %s",
         rsp_error(&c));

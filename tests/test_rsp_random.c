@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "harness.h"
 #include "../fuzz/rsp_props.h"
+#include "harness.h"
 
 static uint32_t seed = 20240601;
 
@@ -18,7 +18,8 @@ static uint32_t rnd(void) {  // xorshift32: the same streams every run
 }
 
 // Bytes the protocol gives meaning to, so noise hits them often.
-static const unsigned char spice[] = "$#}*+-\x03" "0123456789abcdefOKT05";
+static const unsigned char spice[] = "$#}*+-\x03"
+                                     "0123456789abcdefOKT05";
 
 // A stream of n bytes: packets framed by rsp_encode, some damaged, with
 // noise between them.
@@ -35,8 +36,8 @@ static size_t make_stream(unsigned char *s, size_t cap, int *packets) {
     char payload[300];
     size_t len = rnd() % (rnd() % 4 ? 20 : sizeof payload);
     for (size_t k = 0; k < len; k++)
-      payload[k] = rnd() % 2 ? (char)spice[rnd() % (sizeof spice - 1)]
-                             : (char)rnd();
+      payload[k] =
+          rnd() % 2 ? (char)spice[rnd() % (sizeof spice - 1)] : (char)rnd();
     size_t fl = rsp_encode(payload, len, (char *)s + n, cap - n);
     if (fl == 0)
       break;
@@ -90,7 +91,8 @@ TEST(rsp_decoder_delivers_every_packet) {
     at += rsp_dec_feed(&d, s + at, chunk < n - at ? chunk : n - at, &ev);
     if (ev.kind == RSP_EV_PACKET)
       bad += got >= np || ev.len != strlen(want[got]) ||
-             memcmp(ev.data, want[got], ev.len) != 0, got++;
+             memcmp(ev.data, want[got], ev.len) != 0,
+          got++;
     else if (ev.kind != RSP_EV_NONE)
       bad++;
   }

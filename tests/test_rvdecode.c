@@ -172,11 +172,12 @@ TEST(rvdecode_known_encodings) {
     int ok = len == k->len && d.len == k->len && strcmp(d.text, k->text) == 0;
     CHECK(ok, "%#x: got len %d '%s', want len %d '%s'", k->bits, len, d.text,
           k->len, k->text);
-    CHECK(d.known == (strncmp(k->text, "unknown", 7) != 0),
-          "%#x: known is %d", k->bits, d.known);
+    CHECK(d.known == (strncmp(k->text, "unknown", 7) != 0), "%#x: known is %d",
+          k->bits, d.known);
     bad += !ok;
   }
-  CHECK(bad == 0, "%d of %zu encodings wrong", bad, sizeof table / sizeof table[0]);
+  CHECK(bad == 0, "%d of %zu encodings wrong", bad,
+        sizeof table / sizeof table[0]);
 }
 
 TEST(rvdecode_lengths) {
@@ -203,33 +204,33 @@ static void mem(uint32_t bits, int load, int width, int sign, int reg, int rs1,
             d.imm == imm && d.fp == fp && d.hyp == hyp && !d.atomic,
         "%#x '%s': load %d store %d width %d signed %d reg %d rs1 %d imm "
         "%lld fp %d hyp %d",
-        bits, d.text, d.is_load, d.is_store, d.width, d.is_signed, d.reg,
-        d.rs1, (long long)d.imm, d.fp, d.hyp);
+        bits, d.text, d.is_load, d.is_store, d.width, d.is_signed, d.reg, d.rs1,
+        (long long)d.imm, d.fp, d.hyp);
 }
 
 TEST(rvdecode_loads_and_stores) {
   //  bits       load width sign reg rs1 imm fp hyp
-  mem(0x00813503, 1, 8, 1, 10, 2, 8, 0, 0);    // ld a0,8(sp)
-  mem(0xffc42503, 1, 4, 1, 10, 8, -4, 0, 0);   // lw a0,-4(s0)
-  mem(0x00255583, 1, 2, 0, 11, 10, 2, 0, 0);   // lhu a1,2(a0)
-  mem(0x00113c23, 0, 8, 0, 1, 2, 24, 0, 0);    // sd ra,24(sp)
-  mem(0x00b50023, 0, 1, 0, 11, 10, 0, 0, 0);   // sb a1,0(a0)
-  mem(0xfe843c27, 0, 8, 0, 8, 8, -8, 1, 0);    // fsd fs0,-8(s0)
-  mem(0x00412507, 1, 4, 0, 10, 2, 4, 1, 0);    // flw fa0,4(sp)
-  mem(0x6c05c573, 1, 8, 1, 10, 11, 0, 0, 1);   // hlv.d a0,(a1)
-  mem(0x6435c573, 1, 2, 0, 10, 11, 0, 0, 1);   // hlvx.hu a0,(a1)
-  mem(0x6005c573, 1, 1, 1, 10, 11, 0, 0, 1);   // hlv.b a0,(a1)
-  mem(0x6ac5c073, 0, 4, 0, 12, 11, 0, 0, 1);   // hsv.w a2,(a1)
-  mem(0x41c8, 1, 4, 1, 10, 11, 4, 0, 0);       // c.lw a0,4(a1)
-  mem(0x651c, 1, 8, 1, 15, 10, 8, 0, 0);       // c.ld a5,8(a0)
-  mem(0xc1c8, 0, 4, 0, 10, 11, 4, 0, 0);       // c.sw a0,4(a1)
-  mem(0xeb84, 0, 8, 0, 9, 15, 16, 0, 0);       // c.sd s1,16(a5)
-  mem(0x2588, 1, 8, 0, 10, 11, 8, 1, 0);       // c.fld fa0,8(a1)
-  mem(0x4532, 1, 4, 1, 10, 2, 12, 0, 0);       // c.lwsp a0,12(sp)
-  mem(0x60e2, 1, 8, 1, 1, 2, 24, 0, 0);        // c.ldsp ra,24(sp)
-  mem(0xc62a, 0, 4, 0, 10, 2, 12, 0, 0);       // c.swsp a0,12(sp)
-  mem(0xff86, 0, 8, 0, 1, 2, 504, 0, 0);       // c.sdsp ra,504(sp)
-  mem(0xa42a, 0, 8, 0, 10, 2, 8, 1, 0);        // c.fsdsp fa0,8(sp)
+  mem(0x00813503, 1, 8, 1, 10, 2, 8, 0, 0);   // ld a0,8(sp)
+  mem(0xffc42503, 1, 4, 1, 10, 8, -4, 0, 0);  // lw a0,-4(s0)
+  mem(0x00255583, 1, 2, 0, 11, 10, 2, 0, 0);  // lhu a1,2(a0)
+  mem(0x00113c23, 0, 8, 0, 1, 2, 24, 0, 0);   // sd ra,24(sp)
+  mem(0x00b50023, 0, 1, 0, 11, 10, 0, 0, 0);  // sb a1,0(a0)
+  mem(0xfe843c27, 0, 8, 0, 8, 8, -8, 1, 0);   // fsd fs0,-8(s0)
+  mem(0x00412507, 1, 4, 0, 10, 2, 4, 1, 0);   // flw fa0,4(sp)
+  mem(0x6c05c573, 1, 8, 1, 10, 11, 0, 0, 1);  // hlv.d a0,(a1)
+  mem(0x6435c573, 1, 2, 0, 10, 11, 0, 0, 1);  // hlvx.hu a0,(a1)
+  mem(0x6005c573, 1, 1, 1, 10, 11, 0, 0, 1);  // hlv.b a0,(a1)
+  mem(0x6ac5c073, 0, 4, 0, 12, 11, 0, 0, 1);  // hsv.w a2,(a1)
+  mem(0x41c8, 1, 4, 1, 10, 11, 4, 0, 0);      // c.lw a0,4(a1)
+  mem(0x651c, 1, 8, 1, 15, 10, 8, 0, 0);      // c.ld a5,8(a0)
+  mem(0xc1c8, 0, 4, 0, 10, 11, 4, 0, 0);      // c.sw a0,4(a1)
+  mem(0xeb84, 0, 8, 0, 9, 15, 16, 0, 0);      // c.sd s1,16(a5)
+  mem(0x2588, 1, 8, 0, 10, 11, 8, 1, 0);      // c.fld fa0,8(a1)
+  mem(0x4532, 1, 4, 1, 10, 2, 12, 0, 0);      // c.lwsp a0,12(sp)
+  mem(0x60e2, 1, 8, 1, 1, 2, 24, 0, 0);       // c.ldsp ra,24(sp)
+  mem(0xc62a, 0, 4, 0, 10, 2, 12, 0, 0);      // c.swsp a0,12(sp)
+  mem(0xff86, 0, 8, 0, 1, 2, 504, 0, 0);      // c.sdsp ra,504(sp)
+  mem(0xa42a, 0, 8, 0, 10, 2, 8, 1, 0);       // c.fsdsp fa0,8(sp)
 }
 
 TEST(rvdecode_not_memory) {
@@ -249,15 +250,19 @@ TEST(rvdecode_not_memory) {
 
 TEST(rvdecode_names) {
   CHECK(!strcmp(rv_xreg_name(0), "zero") && !strcmp(rv_xreg_name(8), "s0") &&
-            !strcmp(rv_xreg_name(31), "t6"), "x names");
+            !strcmp(rv_xreg_name(31), "t6"),
+        "x names");
   CHECK(!strcmp(rv_freg_name(10), "fa0") && !strcmp(rv_freg_name(31), "ft11"),
         "f names");
-  static const struct { int n; const char *name; } csrs[] = {
-      {0x600, "hstatus"}, {0x680, "hgatp"}, {0x141, "sepc"},
-      {0x200, "vsstatus"}, {0x300, "mstatus"}, {0xc01, "time"},
-      {0xc1f, "hpmcounter31"}, {0xb03, "mhpmcounter3"},
-      {0x33f, "mhpmevent31"}, {0x3a0, "pmpcfg0"}, {0x3af, "pmpcfg15"},
-      {0x3b0, "pmpaddr0"}, {0x3ef, "pmpaddr63"}, {0xe12, "hgeip"}};
+  static const struct {
+    int n;
+    const char *name;
+  } csrs[] = {
+      {0x600, "hstatus"},      {0x680, "hgatp"},        {0x141, "sepc"},
+      {0x200, "vsstatus"},     {0x300, "mstatus"},      {0xc01, "time"},
+      {0xc1f, "hpmcounter31"}, {0xb03, "mhpmcounter3"}, {0x33f, "mhpmevent31"},
+      {0x3a0, "pmpcfg0"},      {0x3af, "pmpcfg15"},     {0x3b0, "pmpaddr0"},
+      {0x3ef, "pmpaddr63"},    {0xe12, "hgeip"}};
   for (size_t i = 0; i < sizeof csrs / sizeof csrs[0]; i++) {
     const char *n = rv_csr_name(csrs[i].n);
     CHECK(n && !strcmp(n, csrs[i].name), "csr %#x: %s, want %s", csrs[i].n,

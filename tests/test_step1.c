@@ -24,7 +24,7 @@ TEST(step1_without_h_fails_plainly) {
   struct qemu_proc *p = boot_stage(1, NULL, 1);
   EXPECT_STATUS(p, 2);
   EXPECT_OUT(p, "H by probe +: no \\(csrr hstatus trapped: scause 2, "
-                 "illegal instruction\\)");
+                "illegal instruction\\)");
   EXPECT_OUT(p, "H in isa +: no");
   EXPECT_OUT(p, "no H extension");
   CHECK(!output_has(p, "PANIC"), "a missing H must not look like a crash");

@@ -9,7 +9,8 @@ TEST(step2_vcpu_round_trip) {
   EXPECT_OUT(p, "^    hstatus +0000000200200180  VSXL=64 VTW SPVP SPV$");
   EXPECT_OUT(p, "^    hedeleg +000000000000b101$");
   // Every field comes back as written.
-  EXPECT_OUT(p, "vs.vsscratch +wrote 1122334455667788 read 1122334455667788  ok");
+  EXPECT_OUT(p,
+             "vs.vsscratch +wrote 1122334455667788 read 1122334455667788  ok");
   EXPECT_OUT(p, "ctl.hgatp +wrote 8000500000080400 read 8000500000080400  ok");
   CHECK(!output_has(p, "MISMATCH"), "a field did not survive the round trip");
   EXPECT_OUT(p, "step2: PASS: 17 fields round-trip[^\n]*\n*$");

@@ -12,14 +12,13 @@
 #define FDT_MAGIC 0xd00dfeed
 #define FDT_BEGIN_NODE 1  // followed by the node's name, NUL-padded to 4
 #define FDT_END_NODE 2
-#define FDT_PROP 3        // followed by len, nameoff, then len bytes of value
+#define FDT_PROP 3  // followed by len, nameoff, then len bytes of value
 #define FDT_NOP 4
 #define FDT_END 9
 
 struct fdt_header {
-  u32 magic, totalsize, off_dt_struct, off_dt_strings, off_mem_rsvmap,
-      version, last_comp_version, boot_cpuid_phys, size_dt_strings,
-      size_dt_struct;
+  u32 magic, totalsize, off_dt_struct, off_dt_strings, off_mem_rsvmap, version,
+      last_comp_version, boot_cpuid_phys, size_dt_strings, size_dt_struct;
 };
 
 static u32 be32(const void *p) {
@@ -102,7 +101,7 @@ const char *dtb_prop(const void *dtb, const char *path, const char *name,
       while (off + n < size && nname[n])
         n++;
       if (off + n >= size)
-        return NULL;  // the name does not end inside the blob
+        return NULL;                 // the name does not end inside the blob
       off += (u32)((n + 4) & ~3UL);  // name plus NUL, padded to 4
       level++;
       if (level >= 1 && matched == level - 1 && level - 1 < ncomp &&

@@ -86,9 +86,7 @@ static void format(struct out *o, const char *fmt, va_list ap) {
       emit(o, 'x');
       number(o, (u64)va_arg(ap, void *), 16, 0, 16, '0', 0);
       break;
-    case 'c':
-      emit(o, (char)va_arg(ap, int));
-      break;
+    case 'c': emit(o, (char)va_arg(ap, int)); break;
     case 's': {
       const char *s = va_arg(ap, const char *);
       if (s == NULL)
@@ -102,11 +100,8 @@ static void format(struct out *o, const char *fmt, va_list ap) {
         pad(o, width - n, ' ');
       break;
     }
-    case '%':
-      emit(o, '%');
-      break;
-    case 0:
-      return;
+    case '%': emit(o, '%'); break;
+    case 0: return;
     default:  // unknown: print it as written, so the mistake is visible
       emit(o, '%');
       emit(o, *fmt);

@@ -21,7 +21,8 @@
   })
 #define csr_write(csr, val) asm volatile("csrw " #csr ", %0" ::"rK"((u64)(val)))
 #define csr_set(csr, bits) asm volatile("csrs " #csr ", %0" ::"rK"((u64)(bits)))
-#define csr_clear(csr, bits) asm volatile("csrc " #csr ", %0" ::"rK"((u64)(bits)))
+#define csr_clear(csr, bits)                                                   \
+  asm volatile("csrc " #csr ", %0" ::"rK"((u64)(bits)))
 
 // ---- sstatus (4.1.1) --------------------------------------------------------
 #define SSTATUS_SIE (1UL << 1)   // S-mode interrupts enabled
@@ -55,9 +56,9 @@
 #define EXC_LOAD_ACCESS 5
 #define EXC_STORE_MISALIGNED 6
 #define EXC_STORE_ACCESS 7
-#define EXC_ECALL_U 8           // ecall from U-mode or VU-mode
-#define EXC_ECALL_HS 9          // ecall from HS-mode (that is us, to OpenSBI)
-#define EXC_ECALL_VS 10         // ecall from VS-mode: a guest's hypercall
+#define EXC_ECALL_U 8    // ecall from U-mode or VU-mode
+#define EXC_ECALL_HS 9   // ecall from HS-mode (that is us, to OpenSBI)
+#define EXC_ECALL_VS 10  // ecall from VS-mode: a guest's hypercall
 #define EXC_ECALL_M 11
 #define EXC_INST_PAGE_FAULT 12
 #define EXC_LOAD_PAGE_FAULT 13
@@ -71,12 +72,12 @@
 // ---- hstatus (8.2.1) ---------------------------------------------------------
 //  63      34 33 32      22   21   20      17..12   9    8     7    6    5
 // | WPRI    | VSXL | .. |VTSR|VTW|VTVM| .. | VGEIN |..|HU|SPVP| SPV |GVA|VSBE|
-#define HSTATUS_VSBE (1UL << 5)   // VS-mode data accesses are big-endian
-#define HSTATUS_GVA (1UL << 6)    // stval holds a guest virtual address
-#define HSTATUS_SPV (1UL << 7)    // trap came from V=1; sret returns to V=1
-#define HSTATUS_SPVP (1UL << 8)   // guest privilege before the trap: 1 = VS
-#define HSTATUS_HU (1UL << 9)     // U-mode may use hlv/hsv
-#define HSTATUS_VGEIN_SHIFT 12    // which guest external interrupt is VSEIP
+#define HSTATUS_VSBE (1UL << 5)  // VS-mode data accesses are big-endian
+#define HSTATUS_GVA (1UL << 6)   // stval holds a guest virtual address
+#define HSTATUS_SPV (1UL << 7)   // trap came from V=1; sret returns to V=1
+#define HSTATUS_SPVP (1UL << 8)  // guest privilege before the trap: 1 = VS
+#define HSTATUS_HU (1UL << 9)    // U-mode may use hlv/hsv
+#define HSTATUS_VGEIN_SHIFT 12   // which guest external interrupt is VSEIP
 #define HSTATUS_VGEIN (0x3fUL << HSTATUS_VGEIN_SHIFT)
 #define HSTATUS_VTVM (1UL << 20)  // trap guest satp / sfence.vma
 #define HSTATUS_VTW (1UL << 21)   // trap guest wfi

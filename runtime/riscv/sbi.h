@@ -19,11 +19,11 @@
 #define SBI_EXT_LEGACY_GETCHAR 0x02
 #define SBI_EXT_LEGACY_SHUTDOWN 0x08
 #define SBI_EXT_BASE 0x10
-#define SBI_EXT_TIME 0x54494d45  // "TIME"
-#define SBI_EXT_IPI 0x735049     // "sPI"
+#define SBI_EXT_TIME 0x54494d45    // "TIME"
+#define SBI_EXT_IPI 0x735049       // "sPI"
 #define SBI_EXT_RFENCE 0x52464e43  // "RFNC"
-#define SBI_EXT_HSM 0x48534d     // "HSM"
-#define SBI_EXT_SRST 0x53525354  // "SRST": system reset
+#define SBI_EXT_HSM 0x48534d       // "HSM"
+#define SBI_EXT_SRST 0x53525354    // "SRST": system reset
 
 // BASE functions
 #define SBI_BASE_GET_SPEC_VERSION 0
@@ -54,10 +54,11 @@
 // hvlab's own extension. EIDs 0x09000000-0x09FFFFFF are for vendors; ours
 // spells "HVL" in its low bytes. Guests use it to talk to the workbench.
 #define SBI_EXT_HVLAB 0x0948564c
-#define HVLAB_SEED 0    // the seed guest's hypercall: logged, changes no register
-#define HVLAB_TEST 1    // a0 = test id, a1 = 1 pass / 0 fail: a test result
-#define HVLAB_COUNT 2   // a0 = how many exits the guest thinks it caused
-#define HVLAB_NOP 3     // does nothing: the null hypercall, for benchmarks
+// The seed guest's hypercall: logged, changes no register.
+#define HVLAB_SEED 0
+#define HVLAB_TEST 1   // a0 = test id, a1 = 1 pass / 0 fail: a test result
+#define HVLAB_COUNT 2  // a0 = how many exits the guest thinks it caused
+#define HVLAB_NOP 3    // does nothing: the null hypercall, for benchmarks
 
 #ifndef __ASSEMBLER__
 struct sbiret {

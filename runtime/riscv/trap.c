@@ -90,8 +90,8 @@ void hs_trap(struct trapframe *tf) {
   panicking = 1;
   int has_h = !probe_disarm();
   if (has_h)
-    printf("  htval=%016lx  htinst=%016lx  hstatus=%016lx\n",
-           csr_read(htval), csr_read(htinst), csr_read(hstatus));
+    printf("  htval=%016lx  htinst=%016lx  hstatus=%016lx\n", csr_read(htval),
+           csr_read(htinst), csr_read(hstatus));
   printf("  sstatus=%016lx\n", csr_read(sstatus));
   dump_regs("  ", tf->x);
   printf("hv: FAIL: hypervisor panic, powering off with status %d\n",
