@@ -39,6 +39,7 @@ help:
 	@echo "  make bench            benchmarks: instructions per exit, grader, monitor"
 	@echo "  make all              build every stage and the host tools"
 	@echo "  make compdb           write compile_commands.json for clangd"
+	@echo "  make format           format the C sources (.clang-format; make test checks)"
 	@echo "  make fuzz             fuzz the GDB protocol parser (FUZZ_SECONDS=30)"
 	@echo "  make deps             install every Debian package hvlab uses"
 	@echo "  make clean            remove build output"
@@ -220,7 +221,7 @@ host: $(HOST_PROGS)
 # `make test`: every present stage, the host tools, then the test runner.
 # T=name runs only the tests whose name contains it.
 test: deps-build deps-qemu deps-host deps-gdb
-	$(Q)mk/deps.sh tmux  # the monitor's screen is tested inside tmux
+	$(Q)mk/deps.sh tmux clang-format  # the monitor's screen runs in tmux; style check
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)HVLAB_BUILD=$(BUILD) $(BUILD)/host/run-tests $(T)
 
@@ -249,6 +250,14 @@ compdb: deps-build deps-host
 	$(Q)mk/deps.sh bear
 	$(Q)bear --output compile_commands.json -- $(MAKE) --no-print-directory -B all
 	@echo "hvlab: wrote compile_commands.json"
+
+# `make format`: rewrite every C file to .clang-format (make test checks it).
+.PHONY: format
+format:
+	$(Q)mk/deps.sh clang-format
+	$(Q)find runtime step1-vmxon step2-vmcs step3-guest step4-mem step5-devices \
+	  include hostlib grader monitor bench tests fuzz tools -name '*.[ch]' \
+	  2>/dev/null | xargs clang-format -i
 
 clean:
 	rm -rf $(BUILD) .gdbinit compile_commands.json
