@@ -194,7 +194,7 @@ int probe_failed(const struct probe *pr);
 const char *probe_reason(const struct probe *pr);
 
 // ---- The exit trace (trace.c) ------------------------------------------------
-// Stage 3's `exit_trace` (step3-guest/trace.h), read through the gdbstub.
+// Stage 3's `exit_trace` (include/hvlab/trace.h), read through the gdbstub.
 // The layout comes from its own header, never from compiled-in sizes.
 struct trace_rec {
   uint64_t seq, cause, pc, arg[3];

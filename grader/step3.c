@@ -5,13 +5,11 @@
 
 #include "exittrace.h"
 #include "grade.h"
+#include "hvlab/causes.h"
+#include "hvlab/sbi_ids.h"
 #include "rvdecode.h"
 #include "rvscan.h"
 
-#define SBI_EXT_HVLAB 0x0948564c  // runtime/riscv/sbi.h
-#define CAUSE_ECALL_VS 10
-#define CAUSE_BREAKPOINT 3
-#define HSTATUS_SPV (1ul << 7)
 #define SEED_CALLS 5  // seed=N of trace_seed_gdb
 
 // Stop once the guests have run and the trace is final: at trace_summary,
@@ -34,7 +32,7 @@ static void first_exit(struct probe *pr) {
       probe_reg(pr, "hstatus", &hstatus) < 0 ||
       probe_reg(pr, "sepc", &sepc) < 0)
     return;
-  probe_check(pr, scause == CAUSE_ECALL_VS,
+  probe_check(pr, scause == EXC_ECALL_VS,
               "scause = %lu at the first exit; expected 10 (ecall from "
               "VS-mode: the seed guest's hypercall)",
               (unsigned long)scause);
@@ -121,30 +119,29 @@ static void trace_seed(struct probe *pr) {
                      "counts its own calls in a0)",
                      (unsigned long)k, (unsigned long)a0))
       return;
-    probe_check(pr, t.total == k && t.count[CAUSE_ECALL_VS] == k,
+    probe_check(pr, t.total == k && t.count[EXC_ECALL_VS] == k,
                 "before hypercall #%lu the trace holds %lu exits, %lu of "
                 "them ecalls; the guest has made %lu",
                 (unsigned long)k, (unsigned long)t.total,
-                (unsigned long)t.count[CAUSE_ECALL_VS], (unsigned long)k);
+                (unsigned long)t.count[EXC_ECALL_VS], (unsigned long)k);
   }
   if (stop_at_summary(pr) < 0 || trace_read(pr, &t) < 0)
     return;
   probe_check(pr, t.total == SEED_CALLS,
               "after the guest: exit_trace.total = %lu; expected %d (seed=%d)",
               (unsigned long)t.total, SEED_CALLS, SEED_CALLS);
-  probe_check(pr, t.count[CAUSE_ECALL_VS] == SEED_CALLS,
-              "count[10] (%s) = %lu; expected %d",
-              trace_cause_name(CAUSE_ECALL_VS),
-              (unsigned long)t.count[CAUSE_ECALL_VS], SEED_CALLS);
+  probe_check(pr, t.count[EXC_ECALL_VS] == SEED_CALLS,
+              "count[10] (%s) = %lu; expected %d", hv_cause_name(EXC_ECALL_VS),
+              (unsigned long)t.count[EXC_ECALL_VS], SEED_CALLS);
   probe_check(pr, trace_sum(&t) == t.total,
               "the counters add up to %lu; total says %lu",
               (unsigned long)trace_sum(&t), (unsigned long)t.total);
-  probe_check(pr, t.newest.seq == t.total && t.newest.cause == CAUSE_ECALL_VS,
+  probe_check(pr, t.newest.seq == t.total && t.newest.cause == EXC_ECALL_VS,
               "the newest ring record has seq %lu, cause %lu (%s); expected "
               "seq %lu, cause 10 (%s)",
               (unsigned long)t.newest.seq, (unsigned long)t.newest.cause,
-              trace_cause_name(t.newest.cause), (unsigned long)t.total,
-              trace_cause_name(CAUSE_ECALL_VS));
+              hv_cause_name(t.newest.cause), (unsigned long)t.total,
+              hv_cause_name(EXC_ECALL_VS));
   probe_check(pr, t.newest.pc == ecall,
               "the newest record's pc = %#lx; expected the ecall at %#lx",
               (unsigned long)t.newest.pc, (unsigned long)ecall);
@@ -163,8 +160,8 @@ static void trace_console(struct probe *pr) {
     return;
   uint64_t *s = probe_saved(pr);
   s[S_TOTAL] = t.total;
-  s[S_EBREAK] = t.count[CAUSE_BREAKPOINT];
-  s[S_ECALL] = t.count[CAUSE_ECALL_VS];
+  s[S_EBREAK] = t.count[EXC_BREAKPOINT];
+  s[S_ECALL] = t.count[EXC_ECALL_VS];
   s[S_SUM] = trace_sum(&t);
   s[S_SEQ] = t.newest.seq;
   s[S_OK] = 1;
@@ -182,7 +179,7 @@ static void trace_console_after(struct probe *pr, const char *console) {
               (unsigned long)s[S_TOTAL], made);
   probe_check(pr, (long)s[S_EBREAK] == ebreaks,
               "count[3] (%s) = %lu; the console shows %ld ebreak exits",
-              trace_cause_name(CAUSE_BREAKPOINT), (unsigned long)s[S_EBREAK],
+              hv_cause_name(EXC_BREAKPOINT), (unsigned long)s[S_EBREAK],
               ebreaks);
   probe_check(pr, s[S_ECALL] + s[S_EBREAK] == s[S_TOTAL],
               "count[10] (ecall) + count[3] (breakpoint) = %lu + %lu; the "

@@ -1,4 +1,4 @@
-// Reading stage 3's exit trace (step3-guest/trace.h) out of the running
+// Reading stage 3's exit trace (include/hvlab/trace.h) out of the running
 // hypervisor's memory.
 //
 // The structure describes itself, so the grader keeps working when the

@@ -61,37 +61,3 @@ int trace_layout_parse(const void *hdr, size_t n, uint64_t symsize,
   *out = l;
   return 0;
 }
-
-const char *trace_cause_name(uint64_t cause) {
-  static const char *const exc[32] = {
-      [0] = "inst misaligned",
-      [1] = "inst access fault",
-      [2] = "illegal instruction",
-      [3] = "breakpoint",
-      [4] = "load misaligned",
-      [5] = "load access fault",
-      [6] = "store misaligned",
-      [7] = "store access fault",
-      [8] = "ecall U/VU",
-      [9] = "ecall HS",
-      [10] = "ecall VS",
-      [11] = "ecall M",
-      [12] = "inst page fault",
-      [13] = "load page fault",
-      [15] = "store page fault",
-      [20] = "inst guest-page fault",
-      [21] = "load guest-page fault",
-      [22] = "virtual instruction",
-      [23] = "store guest-page fault",
-  };
-  static const char *const irq[16] = {
-      [1] = "S software irq",      [2] = "VS software irq",
-      [5] = "S timer irq",         [6] = "VS timer irq",
-      [9] = "S external irq",      [10] = "VS external irq",
-      [12] = "guest external irq",
-  };
-  uint64_t code = cause & ~(1ull << 63);
-  if (cause >> 63)
-    return code < 16 && irq[code] ? irq[code] : "interrupt (other)";
-  return code < 32 && exc[code] ? exc[code] : "exception (other)";
-}

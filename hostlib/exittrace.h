@@ -1,4 +1,4 @@
-// Reading the hypervisor's exit trace (step3-guest/trace.h) from the host.
+// Reading the hypervisor's exit trace (include/hvlab/trace.h) from the host.
 //
 // The trace describes itself so that readers do not break when it grows:
 // this checks a header read from target memory and says where the
@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../step3-guest/trace.h"
+#include "hvlab/trace.h"
 
 // Where things are, relative to the symbol `exit_trace`.
 struct trace_layout {
@@ -31,7 +31,3 @@ struct trace_layout {
 // sense, or that point outside the symbol).
 int trace_layout_parse(const void *hdr, size_t n, uint64_t symsize,
                        struct trace_layout *out, char *err, size_t errlen);
-
-// The counter index of an scause value (trace.h's mapping) and a short
-// name for it ("ecall VS", "load guest-page fault", "interrupt 5", ...).
-const char *trace_cause_name(uint64_t cause);

@@ -1,13 +1,13 @@
 // Register and CSR names for the instruction decoder: see rvdecode.h.
 //
-// CSR numbers come from runtime/riscv/csrnum.h where it has them, so the
+// CSR numbers come from include/hvlab/csr.h where it has them, so the
 // hypervisor and the host tools cannot disagree; the rest (M-mode, the
 // counters, floating point, debug) are written out here from the
 // privileged spec's CSR listing (tables 2.2 to 2.6).
 
 #include <stddef.h>
 
-#include "riscv/csrnum.h"
+#include "hvlab/csr.h"
 #include "rvdecode.h"
 
 static const char *const xnames[32] = {

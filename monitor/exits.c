@@ -11,6 +11,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "hvlab/causes.h"
+#include "hvlab/sbi_ids.h"
 #include "monitor.h"
 
 void exits_init(struct exits *e) { memset(e, 0, sizeof *e); }
@@ -82,59 +84,13 @@ uint64_t cause_of_index(int idx) {
   return (1ULL << 63) | (uint64_t)(idx - 32);
 }
 
-struct cname {
-  const char *lng, *shrt;
-};
-
-// Exception codes (privileged spec table 8.7, with the H extension's).
-static const struct cname exc_names[24] = {
-    [0] = {"instruction address misaligned", "insn misaligned"},
-    [1] = {"instruction access fault", "insn access fault"},
-    [2] = {"illegal instruction", "illegal insn"},
-    [3] = {"breakpoint", "breakpoint"},
-    [4] = {"load address misaligned", "load misaligned"},
-    [5] = {"load access fault", "load access fault"},
-    [6] = {"store address misaligned", "store misaligned"},
-    [7] = {"store access fault", "store access fault"},
-    [8] = {"ecall from U/VU-mode", "ecall U/VU"},
-    [9] = {"ecall from HS-mode", "ecall HS"},
-    [10] = {"ecall from VS-mode", "ecall VS"},
-    [11] = {"ecall from M-mode", "ecall M"},
-    [12] = {"instruction page fault", "insn page fault"},
-    [13] = {"load page fault", "load page fault"},
-    [15] = {"store page fault", "store page fault"},
-    [20] = {"instruction guest-page fault", "insn guest-pf"},
-    [21] = {"load guest-page fault", "load guest-pf"},
-    [22] = {"virtual instruction", "virtual insn"},
-    [23] = {"store guest-page fault", "store guest-pf"},
-};
-static const struct cname irq_names[13] = {
-    [1] = {"supervisor software interrupt", "irq S soft"},
-    [2] = {"virtual supervisor software interrupt", "irq VS soft"},
-    [5] = {"supervisor timer interrupt", "irq S timer"},
-    [6] = {"virtual supervisor timer interrupt", "irq VS timer"},
-    [9] = {"supervisor external interrupt", "irq S ext"},
-    [10] = {"virtual supervisor external interrupt", "irq VS ext"},
-    [12] = {"supervisor guest external interrupt", "irq SG ext"},
-};
-
-static const struct cname *cname(uint64_t cause) {
-  uint64_t code = cause & ~(1ULL << 63);
-  if (cause == ~0ULL)
-    return NULL;
-  if (cause >> 63)
-    return code < 13 && irq_names[code].lng ? &irq_names[code] : NULL;
-  return code < 24 && exc_names[code].lng ? &exc_names[code] : NULL;
-}
-
+// The names come from the one table the hypervisor and the grader use.
 const char *cause_long(uint64_t cause) {
-  const struct cname *n = cname(cause);
-  return n ? n->lng : cause == ~0ULL ? "other" : "reserved";
+  return cause == ~0ULL ? "other" : hv_cause_name(cause);
 }
 
 const char *cause_short(uint64_t cause) {
-  const struct cname *n = cname(cause);
-  return n ? n->shrt : cause == ~0ULL ? "other" : "reserved";
+  return cause == ~0ULL ? "other" : hv_cause_brief(cause);
 }
 
 int cause_parse(const char *s) {
@@ -151,42 +107,42 @@ int cause_parse(const char *s) {
   }
   // A name: the first counter whose long or short name contains it.
   for (int i = 0; i < TRACE_NCOUNT; i++) {
-    const struct cname *n = cname(cause_of_index(i));
-    if (n && (strcasestr(n->lng, s) || strcasestr(n->shrt, s)))
+    const struct hv_cause_name *n = hv_cause(cause_of_index(i));
+    if (n && (strcasestr(n->name, s) || strcasestr(n->brief, s)))
       return i;
   }
   return -1;
 }
 
-// SBI extension and function ids, as in runtime/riscv/sbi.h (not included:
-// its types.h clashes with the host's headers).
+// SBI calls by name (ids from the shared include/hvlab/sbi_ids.h).
 const char *sbi_name(uint64_t eid, uint64_t fid, char *buf, size_t n) {
   static const char *const base_fn[] = {
       "spec_version", "impl_id", "impl_version", "probe_ext",
       "mvendorid",    "marchid", "mimpid"};
   static const char *const hvlab_fn[] = {"SEED", "TEST", "COUNT", "NOP"};
   switch (eid) {
-  case 0x00: return snprintf(buf, n, "legacy set_timer"), buf;
-  case 0x01: return snprintf(buf, n, "legacy putchar"), buf;
-  case 0x02: return snprintf(buf, n, "legacy getchar"), buf;
-  case 0x08: return snprintf(buf, n, "legacy shutdown"), buf;
-  case 0x10:
+  case SBI_EXT_LEGACY_SET_TIMER:
+    return snprintf(buf, n, "legacy set_timer"), buf;
+  case SBI_EXT_LEGACY_PUTCHAR: return snprintf(buf, n, "legacy putchar"), buf;
+  case SBI_EXT_LEGACY_GETCHAR: return snprintf(buf, n, "legacy getchar"), buf;
+  case SBI_EXT_LEGACY_SHUTDOWN: return snprintf(buf, n, "legacy shutdown"), buf;
+  case SBI_EXT_BASE:
     if (fid < 7)
       snprintf(buf, n, "BASE %s", base_fn[fid]);
     else
       snprintf(buf, n, "BASE fid %llu", (unsigned long long)fid);
     return buf;
-  case 0x54494d45: return snprintf(buf, n, "TIME set_timer"), buf;
-  case 0x735049: return snprintf(buf, n, "IPI"), buf;
-  case 0x52464e43:
+  case SBI_EXT_TIME: return snprintf(buf, n, "TIME set_timer"), buf;
+  case SBI_EXT_IPI: return snprintf(buf, n, "IPI"), buf;
+  case SBI_EXT_RFENCE:
     return snprintf(buf, n, "RFENCE fid %llu", (unsigned long long)fid), buf;
-  case 0x48534d:
+  case SBI_EXT_HSM:
     return snprintf(buf, n, "HSM fid %llu", (unsigned long long)fid), buf;
-  case 0x53525354:
+  case SBI_EXT_SRST:
     return snprintf(buf, n, fid == 0 ? "SRST" : "SRST fid %llu",
                     (unsigned long long)fid),
            buf;
-  case 0x0948564c:
+  case SBI_EXT_HVLAB:
     if (fid < 4)
       snprintf(buf, n, "hvlab %s", hvlab_fn[fid]);
     else
@@ -217,7 +173,7 @@ const char *hstatus_bits(uint64_t v, char *buf, size_t n) {
 }
 
 const char *rec_args(const struct exit_record *r, char *buf, size_t n) {
-  if (r->cause == 10) {  // ecall from VS: a7, a6, a0 (trace.h)
+  if (r->cause == EXC_ECALL_VS) {  // a7, a6, a0 (hvlab/trace.h)
     char s[48];
     snprintf(buf, n, "%s a0=%#llx", sbi_name(r->arg[0], r->arg[1], s, sizeof s),
              (unsigned long long)r->arg[2]);

@@ -19,9 +19,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../step3-guest/trace.h"
 #include "elfsym.h"
 #include "exittrace.h"
+#include "hvlab/trace.h"
 #include "qemu.h"
 #include "rsp.h"
 

@@ -41,8 +41,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../runtime/riscv/csrnum.h"
 #include "exittrace.h"
+#include "hvlab/csr.h"
 #include "monitor.h"
 #include "rvdecode.h"
 #include "rvscan.h"

@@ -91,7 +91,7 @@ void h_report(const struct hinfo *hi) {
     printf("  H by probe    : yes (csrr hstatus = %016lx)\n", hi->hstatus);
   else
     printf("  H by probe    : no (csrr hstatus trapped: scause %ld, %s)\n",
-           hi->probe_cause, cause_name(hi->probe_cause));
+           hi->probe_cause, hv_cause_name(hi->probe_cause));
   printf("  H in isa      : %s\n", yesno(hi->isa_h));
   if (hi->probe_h != hi->isa_h)
     printf("  warning: the device tree and the hardware disagree; "

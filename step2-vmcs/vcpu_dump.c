@@ -75,7 +75,7 @@ void vcpu_dump(const struct vcpu *v) {
     return;
   }
   printf("  exit information:\n");
-  field("cause", v->exit.cause, cause_name(v->exit.cause));
+  field("cause", v->exit.cause, hv_cause_name(v->exit.cause));
   field("pc", v->exit.pc, NULL);
   field("tval", v->exit.tval, NULL);
   field("htval", v->exit.htval, "(guest physical address >> 2)");

@@ -48,7 +48,7 @@ int vcpu_fail(struct vcpu *v, const char *why) {
 static int exit_unhandled(struct vcpu *v, struct vm_exit *e) {
   char why[96];
   snprintf(why, sizeof why, "unhandled exit: scause %lu (%s) at pc %016lx",
-           e->cause, cause_name(e->cause), e->pc);
+           e->cause, hv_cause_name(e->cause), e->pc);
   return vcpu_fail(v, why);
 }
 

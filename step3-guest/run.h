@@ -1,7 +1,7 @@
 // Stage 3: running a guest and dispatching its exits.
 #pragma once
 
-#include "trace.h"
+#include "hvlab/trace.h"
 #include "types.h"
 #include "vcpu.h"
 

@@ -22,7 +22,7 @@ __attribute__((noinline)) void trace_summary(void) {
     if (exit_trace.count[i] == 0)
       continue;
     u64 cause = i < 32 ? i : (1UL << 63) | (i - 32);
-    printf(", %s %lu", i == TRACE_OTHER ? "other" : cause_name(cause),
+    printf(", %s %lu", i == TRACE_OTHER ? "other" : hv_cause_name(cause),
            exit_trace.count[i]);
   }
   printf("\n");

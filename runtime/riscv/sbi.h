@@ -9,58 +9,11 @@
 // arguments; the callee returns a0 = error code, a1 = value.
 #pragma once
 
+#include "hvlab/sbi_ids.h"  // extension, function and error numbers
+
 #ifndef __ASSEMBLER__
 #include "types.h"
-#endif
 
-// Extension ids (SBI spec chapters 4-10)
-#define SBI_EXT_LEGACY_SET_TIMER 0x00
-#define SBI_EXT_LEGACY_PUTCHAR 0x01
-#define SBI_EXT_LEGACY_GETCHAR 0x02
-#define SBI_EXT_LEGACY_SHUTDOWN 0x08
-#define SBI_EXT_BASE 0x10
-#define SBI_EXT_TIME 0x54494d45    // "TIME"
-#define SBI_EXT_IPI 0x735049       // "sPI"
-#define SBI_EXT_RFENCE 0x52464e43  // "RFNC"
-#define SBI_EXT_HSM 0x48534d       // "HSM"
-#define SBI_EXT_SRST 0x53525354    // "SRST": system reset
-
-// BASE functions
-#define SBI_BASE_GET_SPEC_VERSION 0
-#define SBI_BASE_GET_IMPL_ID 1
-#define SBI_BASE_GET_IMPL_VERSION 2
-#define SBI_BASE_PROBE_EXT 3
-#define SBI_BASE_GET_MVENDORID 4
-#define SBI_BASE_GET_MARCHID 5
-#define SBI_BASE_GET_MIMPID 6
-
-// SRST
-#define SBI_SRST_RESET 0
-#define SBI_SRST_TYPE_SHUTDOWN 0
-#define SBI_SRST_TYPE_COLD_REBOOT 1
-#define SBI_SRST_TYPE_WARM_REBOOT 2
-#define SBI_SRST_REASON_NONE 0
-#define SBI_SRST_REASON_FAILURE 1
-
-// Error codes returned in a0
-#define SBI_SUCCESS 0
-#define SBI_ERR_FAILED -1
-#define SBI_ERR_NOT_SUPPORTED -2
-#define SBI_ERR_INVALID_PARAM -3
-#define SBI_ERR_DENIED -4
-#define SBI_ERR_INVALID_ADDRESS -5
-#define SBI_ERR_ALREADY_AVAILABLE -6
-
-// hvlab's own extension. EIDs 0x09000000-0x09FFFFFF are for vendors; ours
-// spells "HVL" in its low bytes. Guests use it to talk to the workbench.
-#define SBI_EXT_HVLAB 0x0948564c
-// The seed guest's hypercall: logged, changes no register.
-#define HVLAB_SEED 0
-#define HVLAB_TEST 1   // a0 = test id, a1 = 1 pass / 0 fail: a test result
-#define HVLAB_COUNT 2  // a0 = how many exits the guest thinks it caused
-#define HVLAB_NOP 3    // does nothing: the null hypercall, for benchmarks
-
-#ifndef __ASSEMBLER__
 struct sbiret {
   i64 error;
   i64 value;

@@ -78,7 +78,7 @@ void hs_trap(struct trapframe *tf) {
   panicking = 1;
   printf("\nhv: PANIC: unexpected trap in the hypervisor (HS-mode)\n");
   printf("  scause=%016lx (%s)  stval=%016lx  sepc=%016lx\n", cause,
-         cause_name(cause), stval, tf->sepc);
+         hv_cause_name(cause), stval, tf->sepc);
   // Read H CSRs only if they exist: on a CPU without H the read would trap
   // again. A probe is safe here because hs_trapvec works on the stack, so
   // a nested trap just comes back through it -- and safe even with a guest
@@ -97,45 +97,4 @@ void hs_trap(struct trapframe *tf) {
   printf("hv: FAIL: hypervisor panic, powering off with status %d\n",
          EXIT_HV_PANIC);
   poweroff(EXIT_HV_PANIC);
-}
-
-// Human names for scause values, for dumps and logs.
-const char *cause_name(u64 cause) {
-  static const char *const exc[NR_EXC] = {
-      [EXC_INST_MISALIGNED] = "instruction address misaligned",
-      [EXC_INST_ACCESS] = "instruction access fault",
-      [EXC_ILLEGAL_INST] = "illegal instruction",
-      [EXC_BREAKPOINT] = "breakpoint",
-      [EXC_LOAD_MISALIGNED] = "load address misaligned",
-      [EXC_LOAD_ACCESS] = "load access fault",
-      [EXC_STORE_MISALIGNED] = "store address misaligned",
-      [EXC_STORE_ACCESS] = "store access fault",
-      [EXC_ECALL_U] = "ecall from U/VU-mode",
-      [EXC_ECALL_HS] = "ecall from HS-mode",
-      [EXC_ECALL_VS] = "ecall from VS-mode",
-      [EXC_ECALL_M] = "ecall from M-mode",
-      [EXC_INST_PAGE_FAULT] = "instruction page fault",
-      [EXC_LOAD_PAGE_FAULT] = "load page fault",
-      [EXC_STORE_PAGE_FAULT] = "store page fault",
-      [EXC_INST_GUEST_PAGE_FAULT] = "instruction guest-page fault",
-      [EXC_LOAD_GUEST_PAGE_FAULT] = "load guest-page fault",
-      [EXC_VIRTUAL_INST] = "virtual instruction",
-      [EXC_STORE_GUEST_PAGE_FAULT] = "store guest-page fault",
-  };
-  static const char *const irq[13] = {
-      [IRQ_SSI] = "supervisor software interrupt",
-      [IRQ_VSSI] = "virtual supervisor software interrupt",
-      [IRQ_STI] = "supervisor timer interrupt",
-      [IRQ_VSTI] = "virtual supervisor timer interrupt",
-      [IRQ_SEI] = "supervisor external interrupt",
-      [IRQ_VSEI] = "virtual supervisor external interrupt",
-      [IRQ_SGEI] = "supervisor guest external interrupt",
-  };
-  u64 code = cause & ~SCAUSE_INTERRUPT;
-  const char *n = NULL;
-  if (cause & SCAUSE_INTERRUPT)
-    n = code < ARRAY_SIZE(irq) ? irq[code] : NULL;
-  else
-    n = code < ARRAY_SIZE(exc) ? exc[code] : NULL;
-  return n ? n : "reserved";
 }
