@@ -51,7 +51,8 @@ struct vm_exit {
   u64 tval;    // stval: faulting address or instruction, by cause
   u64 htval;   // guest physical address >> 2, for guest-page faults
   u64 htinst;  // transformed instruction, or 0 (always 0 on QEMU 7.2)
-  u64 insn;    // the instruction bits, if a handler read them; else 0
+  // (stage 3 reads tval, htval and htinst only for exits that use them:
+  // an ecall's are left as they were; vcpu_dump says so.)
 };
 
 enum vcpu_state { VCPU_READY, VCPU_RUNNING, VCPU_STOPPED, VCPU_FAILED };

@@ -77,6 +77,10 @@ void vcpu_dump(const struct vcpu *v) {
   printf("  exit information:\n");
   field("cause", v->exit.cause, hv_cause_name(v->exit.cause));
   field("pc", v->exit.pc, NULL);
+  if (v->exit.cause == EXC_ECALL_VS) {  // a hypercall: its arguments matter
+    printf("    (tval, htval, htinst: not read for a hypercall)\n");
+    return;
+  }
   field("tval", v->exit.tval, NULL);
   field("htval", v->exit.htval, "(guest physical address >> 2)");
   field("htinst", v->exit.htinst, NULL);

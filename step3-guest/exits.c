@@ -57,7 +57,7 @@ static int exit_unhandled(struct vcpu *v, struct vm_exit *e) {
 // instruction is read to learn its length: ebreak is 4 bytes, c.ebreak 2.
 static int exit_breakpoint(struct vcpu *v, struct vm_exit *e) {
   int len;
-  e->insn = guest_read_insn(e->pc, &len);
+  guest_read_insn(e->pc, &len);
   printf("hv: guest '%s' ebreak at %016lx (%s), skipping %d bytes\n", v->name,
          e->pc, len == 2 ? "c.ebreak" : "ebreak", len);
   return len;

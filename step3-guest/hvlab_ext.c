@@ -12,7 +12,7 @@ struct hvlab_state hvlab = {.seed_limit = 10};
 // The seed guest's call, as in the x86 tutorial: log it, change no
 // register (the guest keeps counting in a0), and stop the guest once it
 // has made seed_limit calls.
-__attribute__((noinline)) static int seed(struct vcpu *v) {
+__attribute__((noinline)) static struct sbiret seed(struct vcpu *v) {
   u64 *a = &v->x[10];  // a[0] = a0 ... a[4] = a4
   printf("hv: hypercall #%lu from '%s': args %lu %lu %lu %lu\n", a[0], v->name,
          a[1], a[2], a[3], a[4]);
@@ -20,34 +20,30 @@ __attribute__((noinline)) static int seed(struct vcpu *v) {
     printf("hv: crash=exit: loading from 0x90000000 inside the handler\n");
     (void)*(volatile u64 *)0x90000000UL;
   }
-  if ((long)a[0] + 1 < hvlab.seed_limit)
-    return SBI_RESUME;
+  // (Compared unsigned: a guest's a0 is any 64-bit value, and a0 + 1
+  // must not overflow a signed type.)
+  if (a[0] + 1 < (u64)hvlab.seed_limit)
+    return SBI_NO_REPLY;
   printf("hv: guest '%s' reached a0 = %lu after %lu hypercalls\n", v->name,
          a[0], a[0] + 1);
   v->status = 0;
   v->state = VCPU_STOPPED;
-  return EXIT_STOP;
+  return SBI_STOPPED;
 }
 
 // a0 = the number of exits the guest caused before this call; compare it
 // with what the exit trace recorded since the guest started.
-__attribute__((noinline)) static int count_check(struct vcpu *v) {
+__attribute__((noinline)) static struct sbiret count_check(struct vcpu *v) {
   u64 traced = exit_trace.total - hvlab.trace_base - 1;
   int ok = traced == v->x[10];
   printf("hv: exit count check: guest counted %lu, trace recorded %lu: %s\n",
          v->x[10], traced, ok ? "ok" : "MISMATCH");
   hvlab.count_checks_bad += !ok;
-  sbi_return(v, ok ? SBI_SUCCESS : SBI_ERR_FAILED, (i64)traced);
-  return SBI_RESUME;
+  return (struct sbiret){ok ? SBI_SUCCESS : SBI_ERR_FAILED, (i64)traced};
 }
 
-// The calls that print are kept out of line (noinline above), so that the
-// common, quiet ones need no stack frame at all.
-int hvlab_ext(struct vcpu *v, u64 fid) {
-  if (fid == HVLAB_NOP) {  // the null hypercall: an exit and nothing else
-    sbi_return(v, SBI_SUCCESS, 0);
-    return SBI_RESUME;
-  }
+__attribute__((noinline)) static struct sbiret hvlab_call(struct vcpu *v,
+                                                          u64 fid) {
   switch (fid) {
   case HVLAB_SEED: return seed(v);
   case HVLAB_TEST:  // a0 = test number, a1 = 1 if it passed
@@ -55,9 +51,16 @@ int hvlab_ext(struct vcpu *v, u64 fid) {
       hvlab.tests_passed++;
     else
       hvlab.tests_failed++;
-    sbi_return(v, SBI_SUCCESS, 0);
-    return SBI_RESUME;
+    return SBI_OK(0);
   case HVLAB_COUNT: return count_check(v);
-  default: sbi_return(v, SBI_ERR_NOT_SUPPORTED, 0); return SBI_RESUME;
+  default: return SBI_ERR(SBI_ERR_NOT_SUPPORTED);
   }
+}
+
+// The null call is answered here and everything else out of line, so that
+// the benchmark's call needs no stack frame at all.
+struct sbiret hvlab_ext(struct vcpu *v, u64 fid) {
+  if (fid == HVLAB_NOP)  // the null hypercall: an exit and nothing more
+    return SBI_OK(0);
+  return hvlab_call(v, fid);
 }

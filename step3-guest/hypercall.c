@@ -31,37 +31,40 @@ static const struct sbi_ext *find(u64 eid) {
   return NULL;
 }
 
-// The exit handler for every ecall from VS-mode (registered in exits.c).
+// The exit handler for every ecall from VS-mode (registered in exits.c):
+// find the extension (a7), let it answer the function (a6), then write
+// the answer into the guest's a0/a1 and step over the ecall. This is the
+// only place that does either, for every SBI call.
 int hypercall(struct vcpu *v, struct vm_exit *e) {
   (void)e;
   const struct sbi_ext *x = find(v->x[17]);  // a7: extension id
-  if (x)
-    return x->fn(v, v->x[16]);  // a6: function id
-  sbi_return(v, SBI_ERR_NOT_SUPPORTED, 0);
-  return SBI_RESUME;
+  struct sbiret r = x ? x->fn(v, v->x[16])   // a6: function id
+                      : SBI_ERR(SBI_ERR_NOT_SUPPORTED);
+  if (__builtin_expect(r.error <= SBI_REPLY_NONE, 0)) {
+    if (r.error == SBI_REPLY_STOPPED)
+      return EXIT_STOP;
+  } else {
+    v->x[10] = (u64)r.error;  // a0
+    v->x[11] = (u64)r.value;  // a1
+  }
+  return 4;  // skip the ecall: it has no compressed form
 }
 
 // ---- BASE (SBI spec chapter 4) ---------------------------------------------
 #define HVLAB_IMPL_ID 0x48564c  // not a registered SBI implementation id
 
-static int base(struct vcpu *v, u64 fid) {
+static struct sbiret base(struct vcpu *v, u64 fid) {
   switch (fid) {
   case SBI_BASE_GET_SPEC_VERSION:
-    sbi_return(v, SBI_SUCCESS, 1L << 24);  // SBI 1.0: major in bits 24..30
-    break;
-  case SBI_BASE_GET_IMPL_ID: sbi_return(v, SBI_SUCCESS, HVLAB_IMPL_ID); break;
-  case SBI_BASE_GET_IMPL_VERSION: sbi_return(v, SBI_SUCCESS, 1); break;
-  case SBI_BASE_PROBE_EXT:
-    sbi_return(v, SBI_SUCCESS, find(v->x[10]) != NULL);
-    break;
+    return SBI_OK(1L << 24);  // SBI 1.0: major in bits 24..30
+  case SBI_BASE_GET_IMPL_ID: return SBI_OK(HVLAB_IMPL_ID);
+  case SBI_BASE_GET_IMPL_VERSION: return SBI_OK(1);
+  case SBI_BASE_PROBE_EXT: return SBI_OK(find(v->x[10]) != NULL);
   case SBI_BASE_GET_MVENDORID:
   case SBI_BASE_GET_MARCHID:
-  case SBI_BASE_GET_MIMPID:
-    sbi_return(v, SBI_SUCCESS, 0);  // a virtual hart of no vendor
-    break;
-  default: sbi_return(v, SBI_ERR_NOT_SUPPORTED, 0);
+  case SBI_BASE_GET_MIMPID: return SBI_OK(0);  // a virtual hart of no vendor
+  default: return SBI_ERR(SBI_ERR_NOT_SUPPORTED);
   }
-  return SBI_RESUME;
 }
 
 // ---- Legacy console (SBI v0.1, still used by small guests) ------------------
@@ -76,49 +79,44 @@ static void guest_putc(int c) {
   at_line_start = (c == '\n');
 }
 
-static int legacy_putchar(struct vcpu *v, u64 fid) {
+static struct sbiret legacy_putchar(struct vcpu *v, u64 fid) {
   (void)fid;
   guest_putc((int)(v->x[10] & 0xff));
-  v->x[10] = 0;  // legacy calls return only a0
-  return SBI_RESUME;
+  return SBI_LEGACY(v, 0);  // 0: success
 }
 
-static int legacy_getchar(struct vcpu *v, u64 fid) {
+static struct sbiret legacy_getchar(struct vcpu *v, u64 fid) {
   (void)fid;
-  v->x[10] = (u64)(i64)uart_getc();  // -1: nothing typed
-  return SBI_RESUME;
+  return SBI_LEGACY(v, uart_getc());  // the character, or -1: nothing typed
 }
 
 // Stop the guest. A guest that was mid-line gets its line ended first.
-int guest_stop(struct vcpu *v, int status, const char *how) {
+struct sbiret guest_stop(struct vcpu *v, int status, const char *how) {
   if (!at_line_start)
     guest_putc('\n');
   printf("hv: guest '%s' %s (status %d)\n", v->name, how, status);
   v->status = status;
   v->state = VCPU_STOPPED;
-  return EXIT_STOP;
+  return SBI_STOPPED;
 }
 
-static int legacy_shutdown(struct vcpu *v, u64 fid) {
+static struct sbiret legacy_shutdown(struct vcpu *v, u64 fid) {
   (void)fid;
   return guest_stop(v, 0, "shut down (legacy SBI)");
 }
 
 // ---- System reset (SRST, SBI spec chapter 10) ------------------------------
-static int srst(struct vcpu *v, u64 fid) {
+static struct sbiret srst(struct vcpu *v, u64 fid) {
   u64 type = v->x[10], reason = v->x[11];
-  if (fid != SBI_SRST_RESET) {
-    sbi_return(v, SBI_ERR_NOT_SUPPORTED, 0);
-  } else if (type > SBI_SRST_TYPE_WARM_REBOOT || reason > 1) {
-    sbi_return(v, SBI_ERR_INVALID_PARAM, 0);
-  } else {
-    int status = reason == SBI_SRST_REASON_FAILURE ? EXIT_FAIL : 0;
-    return guest_stop(v, status,
-                      type == SBI_SRST_TYPE_SHUTDOWN
-                          ? "shut down"
-                          : "asked for a reboot; stopping it instead");
-  }
-  return SBI_RESUME;
+  if (fid != SBI_SRST_RESET)
+    return SBI_ERR(SBI_ERR_NOT_SUPPORTED);
+  if (type > SBI_SRST_TYPE_WARM_REBOOT || reason > 1)
+    return SBI_ERR(SBI_ERR_INVALID_PARAM);
+  int status = reason == SBI_SRST_REASON_FAILURE ? EXIT_FAIL : 0;
+  return guest_stop(v, status,
+                    type == SBI_SRST_TYPE_SHUTDOWN
+                        ? "shut down"
+                        : "asked for a reboot; stopping it instead");
 }
 
 void hypercall_init(void) {

@@ -6,13 +6,23 @@
 #include "vcpu.h"
 
 // A handler for one SBI extension. It reads its arguments from the guest's
-// registers (a6 = function id, a0.. = arguments) and answers with
-// sbi_return() -- or not at all, for calls defined to change no register.
-// It returns SBI_RESUME to let the guest go on after its ecall, or
-// EXIT_STOP (run.h) if the call stopped the guest.
-typedef int (*sbi_handler_t)(struct vcpu *v, u64 fid);
-// Skip the ecall: it has no compressed form, always 4 bytes.
-#define SBI_RESUME 4
+// registers (a6 = function id, a0.. = arguments) and returns its answer:
+// `error` and `value`, which hypercall() -- the one place that touches the
+// guest's registers and pc for every call -- writes into a0 and a1 before
+// it skips the ecall. Two answers no SBI call gives mean something else:
+//   SBI_NO_REPLY  change no register (hvlab's seed call);
+//   SBI_STOPPED   the call stopped the guest (guest_stop): do not resume.
+typedef struct sbiret (*sbi_handler_t)(struct vcpu *v, u64 fid);
+#define SBI_OK(val) ((struct sbiret){SBI_SUCCESS, (i64)(val)})
+#define SBI_ERR(err) ((struct sbiret){(err), 0})
+// The legacy extensions (SBI v0.1) return one value, in a0, and preserve
+// every other register: their answer hands a1 back unchanged.
+#define SBI_LEGACY(v, val) ((struct sbiret){(i64)(val), (i64)(v)->x[11]})
+// Far below the spec's error codes (-1..-10), so one comparison finds both.
+#define SBI_REPLY_NONE (-1000)
+#define SBI_REPLY_STOPPED (-1001)
+#define SBI_NO_REPLY ((struct sbiret){SBI_REPLY_NONE, 0})
+#define SBI_STOPPED ((struct sbiret){SBI_REPLY_STOPPED, 0})
 
 // Extensions are looked up by extension id in registration order; later
 // stages add theirs (TIME, IPI, ...) with sbi_register().
@@ -20,12 +30,8 @@ void sbi_register(u64 eid_lo, u64 eid_hi, sbi_handler_t fn);
 int hypercall(struct vcpu *v, struct vm_exit *e);  // the ecall exit handler
 void hypercall_init(void);
 
-int guest_stop(struct vcpu *v, int status, const char *how);
-
-static inline void sbi_return(struct vcpu *v, i64 error, i64 value) {
-  v->x[10] = (u64)error;  // a0
-  v->x[11] = (u64)value;  // a1
-}
+// Stop the guest with `status` (its exit status), saying how it ended.
+struct sbiret guest_stop(struct vcpu *v, int status, const char *how);
 
 // State of the workbench extension (hvlab_ext.c), read by the stage driver.
 struct hvlab_state {
@@ -37,4 +43,4 @@ struct hvlab_state {
   int crash_in_handler;   // boot arg crash=exit: fault inside an exit handler
 };
 extern struct hvlab_state hvlab;
-int hvlab_ext(struct vcpu *v, u64 fid);
+struct sbiret hvlab_ext(struct vcpu *v, u64 fid);

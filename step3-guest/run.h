@@ -9,6 +9,8 @@
 // exiting instruction (0 to re-execute it, 2 or 4 to skip it), or
 // EXIT_STOP when the guest has stopped (v->state says how: VCPU_STOPPED
 // after a shutdown, VCPU_FAILED after an error the handler reported).
+// Every exit handler speaks this one vocabulary; SBI handlers answer
+// hypercall() instead (hypercall.h), and it turns their answer into this.
 #define EXIT_STOP (-1)
 typedef int (*exit_handler_t)(struct vcpu *v, struct vm_exit *e);
 

@@ -151,13 +151,13 @@ static void check_mutation(const struct mutation *m) {
   free(dir);
 }
 
-// hypercall.h: the ecall is not skipped, so the guest makes the same
+// hypercall.c: the ecall is not skipped, so the guest makes the same
 // hypercall forever (the seed guest floods the console with call #0).
 TEST(grader_catches_sepc_not_advanced) {
   check_mutation(&(struct mutation){
-      .file = "step3-guest/hypercall.h",
-      .find = "#define SBI_RESUME 4",
-      .replace = "#define SBI_RESUME 0",
+      .file = "step3-guest/hypercall.c",
+      .find = "  return 4;  // skip the ecall",
+      .replace = "  return 0;  // skip the ecall",
       .catcher = "step3:sepc_advance",
       .stage = 3,
   });
