@@ -10,7 +10,19 @@ STAGES := step1-vmxon step2-vmcs step3-guest step4-mem step5-devices
 STEP ?= 3
 H ?= on
 ARGS ?=
+# Two builds of the hypervisor. The default is the teaching build: no
+# optimisation and no link-time inlining, so that every function on the exit
+# path can be broken on by name, a file:line breakpoint stops on its line,
+# and next/step follow the source. OPT=1 is the optimised build (-O2, LTO)
+# that `make bench` builds by itself and measures; it lives in build-opt/.
+OPT ?= 0
+ifeq ($(OPT),1)
+BUILD := build-opt
+RVOPT := -O2 -flto
+else
 BUILD := build
+RVOPT := -O0 -fno-omit-frame-pointer
+endif
 V ?= 0
 ifeq ($(V),0)
 Q := @
@@ -21,7 +33,7 @@ PRESENT := $(foreach n,1 2 3 4 5,$(if $(wildcard $(word $(n),$(STAGES))/main.c),
 sdir = $(word $(1),$(STAGES))
 
 .PHONY: all help stages host deps deps-build deps-qemu deps-host deps-gdb \
-        qemu qemu-gdb gdb test grade monitor bench clean compdb \
+        qemu qemu-gdb gdb test grade monitor demo bench clean compdb \
         step1 step2 step3 step4 step5
 .DEFAULT_GOAL := help
 
@@ -36,6 +48,7 @@ help:
 	@echo "  make test             build everything and run all tests (T=name: some)"
 	@echo "  make grade            grade every stage (STEP=N: one; T=name: one test)"
 	@echo "  make monitor STEP=N   boot stage N with the live VM-exit monitor"
+	@echo "  make demo             the lecture demo: a guest with changing exits, in the monitor"
 	@echo "  make bench            benchmarks: instructions per exit, grader, monitor"
 	@echo "  make all              build every stage and the host tools"
 	@echo "  make compdb           write compile_commands.json for clangd"
@@ -73,13 +86,13 @@ RVCC = $(CROSS)gcc
 # code and data anywhere in the address space (medany).
 # -mabi=lp64 with rv64imac works with both toolchains because we link no libs.
 RVARCH := -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany
-RVCFLAGS := -flto -std=gnu11 -Wall -Wextra -Werror=implicit-function-declaration -O2 -g \
+RVCFLAGS := $(RVOPT) -std=gnu11 -Wall -Wextra -Werror=implicit-function-declaration -g3 \
   $(RVARCH) \
   -ffreestanding -fno-builtin -fno-common -fno-stack-protector -fno-pie \
   -MMD -MP
 RVASFLAGS := -march=rv64imac_zicsr_zifencei -mabi=lp64 -g -MMD -MP \
   -Wa,-march=rv64imac_zicsr_zifencei_h
-RVLDFLAGS := -flto -O2 -g $(RVARCH) -nostdlib -static -no-pie -Wl,--no-warn-rwx-segments \
+RVLDFLAGS := $(RVOPT) -g $(RVARCH) -nostdlib -static -no-pie -Wl,--no-warn-rwx-segments \
   -T runtime/riscv/kernel.ld
 
 # Objects depend on a stamp holding the compiler and flags they were built
@@ -136,7 +149,7 @@ $(foreach n,$(PRESENT),$(eval $(call STAGE_RULES,$(n),$(call sdir,$(n)))))
 $(BUILD)/gen/asm-offsets.h: step3-guest/asm-offsets.c step2-vmcs/vcpu.h $(BUILD)/rvflags | deps-build
 	@mkdir -p $(@D)
 	@echo "  GEN     $@"
-	$(Q)$(RVCC) $(filter-out -flto -MMD -MP -g,$(RVCFLAGS)) $(call stage_incs,3) -S $< -o $(@:.h=.s)
+	$(Q)$(RVCC) $(filter-out -flto -MMD -MP -g3,$(RVCFLAGS)) $(call stage_incs,3) -S $< -o $(@:.h=.s)
 	$(Q){ echo "// Generated from step3-guest/asm-offsets.c: do not edit."; \
 	  sed -n 's/^->\([A-Z_0-9]*\) \(-*[0-9][0-9]*\).*/#define \1 \2/p' $(@:.h=.s); } > $@
 $(patsubst %.S,$(BUILD)/obj/%.o,$(wildcard step3-guest/*.S step4-mem/*.S step5-devices/*.S)): \
@@ -238,9 +251,17 @@ grade: deps-build deps-qemu deps-host
 
 # `make bench`: exact instruction counts and same-run ratios (bench/).
 # B=name runs only the benchmarks whose name contains it.
+# The exit-cost figure is for the optimised build (OPT=1, build-opt/), which
+# this builds itself; the teaching build is measured beside it.
 bench: deps-build deps-qemu deps-host deps-gdb
 	$(Q)$(MAKE) --no-print-directory stages $(BUILD)/host/bench
-	$(Q)HVLAB_BUILD=$(BUILD) $(BUILD)/host/bench $(B)
+	$(Q)$(MAKE) --no-print-directory OPT=1 stages
+	$(Q)HVLAB_BUILD=$(BUILD) HVLAB_BUILD_OPT=build-opt $(BUILD)/host/bench $(B)
+
+# `make demo`: the lecture demo, stage 3's demo guest in the monitor.
+demo: deps-build deps-qemu deps-host
+	$(Q)$(MAKE) --no-print-directory $(BUILD)/step3/hv.elf $(BUILD)/host/monitor
+	$(Q)$(BUILD)/host/monitor --elf $(BUILD)/step3/hv.elf --append guest=demo $(MONITORFLAGS)
 
 # `make monitor STEP=N`: boot stage N under QEMU with the monitor attached.
 monitor: deps-build deps-qemu deps-host

@@ -26,7 +26,8 @@
 #include "rvscan.h"
 #include "srcmap.h"
 
-#define GOAL 120
+#define GOAL 151     // issue 8: no worse than the optimised build before it
+#define STRETCH 120  // if a clear design gets there
 
 // Where an instruction belongs, by its innermost function.
 enum part { GUEST, ENTRY, EXIT, DISPATCH, HANDLER, TRACE, OTHER, NPART };
@@ -185,28 +186,47 @@ out_sym:
   return rc;
 }
 
-BENCH(hypercall, "instructions per null hypercall round trip in stage 3 "
-                 "(goal <= 120), exact under -icount shift=0") {
+// One build's figures: the total and, for the optimised build, where the
+// instructions go. Returns the total times 100, or -1.
+static long measure(const char *label, const char *dir, int detail) {
   char elf[256];
-  snprintf(elf, sizeof elf, "%s/step3/hv.elf", bench_build_dir());
+  snprintf(elf, sizeof elf, "%s/step3/hv.elf", dir);
   const long n = 10000;
   long t = total_x100(elf, n);
   if (t < 0)
-    return 1;
+    return -1;
+  printf("  %-9s %ld.%02ld instructions per round trip (%s, %ld round trips, "
+         "-icount shift=0)\n",
+         label, t / 100, t % 100, elf, n);
+  if (!detail)
+    return t;
   long counts[NPART] = {0};
   if (breakdown(elf, counts) < 0)
-    return 1;
+    return -1;
   long hv = 0;
   for (int i = 0; i < NPART; i++)
     hv += counts[i];
   counts[GUEST] = (t + 50) / 100 - (hv - counts[GUEST]);
-
-  printf("  %ld.%02ld instructions per round trip (%ld round trips, "
-         "-icount shift=0)\n",
-         t / 100, t % 100, n);
   for (int i = 0; i < NPART; i++)
     if (counts[i] || i != OTHER)
-      printf("  %-13s %4ld   %s\n", part_name[i], counts[i], part_note[i]);
-  printf("  goal <= %d: %s\n", GOAL, t <= GOAL * 100 ? "met" : "NOT met");
+      printf("    %-13s %4ld   %s\n", part_name[i], counts[i], part_note[i]);
+  return t;
+}
+
+BENCH(hypercall, "instructions per null hypercall round trip in stage 3, "
+                 "exact under -icount shift=0: the optimised build (goal <= "
+                 "151, the figure before the teaching build; <= 120 "
+                 "stretch) and the teaching build") {
+  const char *opt = getenv("HVLAB_BUILD_OPT");
+  long o = measure("optimised", opt && *opt ? opt : "build-opt", 1);
+  long t = measure("teaching", bench_build_dir(), 0);
+  if (o < 0 || t < 0)
+    return 1;
+  printf("  teaching / optimised: %.2fx (the price of -O0 for stepping in "
+         "gdb)\n",
+         (double)t / (double)o);
+  printf("  goal <= %d: %s; stretch <= %d: %s\n", GOAL,
+         o <= GOAL * 100 ? "met" : "NOT met", STRETCH,
+         o <= STRETCH * 100 ? "met" : "not met");
   return 0;
 }

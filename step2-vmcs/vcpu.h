@@ -65,6 +65,7 @@ struct vcpu {
   // ---- host state: saved by the world switch at each entry (stage 3) ----
   u64 host_ra;  // where the hypervisor continues after the guest exits
   u64 host_sp;  // the hypervisor's stack pointer
+  u64 host_fp;  // its frame pointer (s0), which gdb's backtraces follow
   // ---- controls ----
   struct vcpu_ctl ctl;
   // ---- exit information ----

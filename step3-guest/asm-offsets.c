@@ -12,4 +12,5 @@ void asm_offsets(void) {
   DEFINE(VCPU_PC, offsetof(struct vcpu, pc));
   DEFINE(VCPU_HOST_RA, offsetof(struct vcpu, host_ra));
   DEFINE(VCPU_HOST_SP, offsetof(struct vcpu, host_sp));
+  DEFINE(VCPU_HOST_FP, offsetof(struct vcpu, host_fp));
 }

@@ -3,6 +3,8 @@
 
 #include "sbi.h"
 
+.cfi_sections .debug_frame      # for gdb: where a guest's backtrace ends
+
 .section .text
 
 # guest=fault: a guest that does what only HS-mode may do. Reading hgatp
@@ -11,8 +13,11 @@
 .globl guest_fault
 .type guest_fault, @function
 guest_fault:
+        .cfi_startproc
+        .cfi_undefined ra       # a guest's first frame: nothing called it
         csrr    a0, hgatp
         j       guest_fault
+        .cfi_endproc
 .size guest_fault, . - guest_fault
 
 # guest=wfi: a guest that waits for an interrupt that will never come.
@@ -22,8 +27,11 @@ guest_fault:
 .globl guest_wfi
 .type guest_wfi, @function
 guest_wfi:
+        .cfi_startproc
+        .cfi_undefined ra       # a guest's first frame: nothing called it
         wfi
         j       guest_wfi
+        .cfi_endproc
 .size guest_wfi, . - guest_wfi
 
 # void guest_regs_run(struct regtest *t, long mode)

@@ -10,12 +10,16 @@
 
 #include "sbi.h"
 
+.cfi_sections .debug_frame      # for gdb: where a guest's backtrace ends
+
 .section .text
 .option push
 .option norvc                   # all instructions 4 bytes: easy to step in gdb
 .globl guest_seed
 .type guest_seed, @function
 guest_seed:
+        .cfi_startproc
+        .cfi_undefined ra       # a guest's first frame: nothing called it
         li      a7, SBI_EXT_HVLAB
         li      a6, HVLAB_SEED
         li      a0, 0
@@ -26,5 +30,6 @@ guest_seed:
 1:      ecall                   # exit; the hypervisor logs it and resumes us
         addi    a0, a0, 1
         j       1b
+        .cfi_endproc
 .size guest_seed, . - guest_seed
 .option pop

@@ -40,14 +40,11 @@ int hypercall(struct vcpu *v, struct vm_exit *e) {
   const struct sbi_ext *x = find(v->x[17]);  // a7: extension id
   struct sbiret r = x ? x->fn(v, v->x[16])   // a6: function id
                       : SBI_ERR(SBI_ERR_NOT_SUPPORTED);
-  if (__builtin_expect(r.error <= SBI_REPLY_NONE, 0)) {
-    if (r.error == SBI_REPLY_STOPPED)
-      return EXIT_STOP;
-  } else {
-    v->x[10] = (u64)r.error;  // a0
-    v->x[11] = (u64)r.value;  // a1
-  }
-  return 4;  // skip the ecall: it has no compressed form
+  if (r.error == SBI_REPLY_STOPPED)
+    return EXIT_STOP;
+  v->x[10] = (u64)r.error;  // a0
+  v->x[11] = (u64)r.value;  // a1
+  return 4;                 // skip the ecall: it has no compressed form
 }
 
 // ---- BASE (SBI spec chapter 4) ---------------------------------------------

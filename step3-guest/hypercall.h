@@ -9,19 +9,19 @@
 // registers (a6 = function id, a0.. = arguments) and returns its answer:
 // `error` and `value`, which hypercall() -- the one place that touches the
 // guest's registers and pc for every call -- writes into a0 and a1 before
-// it skips the ecall. Two answers no SBI call gives mean something else:
-//   SBI_NO_REPLY  change no register (hvlab's seed call);
-//   SBI_STOPPED   the call stopped the guest (guest_stop): do not resume.
+// it skips the ecall.
 typedef struct sbiret (*sbi_handler_t)(struct vcpu *v, u64 fid);
 #define SBI_OK(val) ((struct sbiret){SBI_SUCCESS, (i64)(val)})
 #define SBI_ERR(err) ((struct sbiret){(err), 0})
 // The legacy extensions (SBI v0.1) return one value, in a0, and preserve
 // every other register: their answer hands a1 back unchanged.
 #define SBI_LEGACY(v, val) ((struct sbiret){(i64)(val), (i64)(v)->x[11]})
-// Far below the spec's error codes (-1..-10), so one comparison finds both.
-#define SBI_REPLY_NONE (-1000)
-#define SBI_REPLY_STOPPED (-1001)
-#define SBI_NO_REPLY ((struct sbiret){SBI_REPLY_NONE, 0})
+// A call that changes no register (hvlab's seed call) hands both back.
+#define SBI_UNCHANGED(v) ((struct sbiret){(i64)(v)->x[10], (i64)(v)->x[11]})
+// A call that stopped the guest (guest_stop) answers SBI_STOPPED: its
+// error code is far below the spec's (-1..-10), and the guest is not
+// resumed, so no register is written.
+#define SBI_REPLY_STOPPED (-1000)
 #define SBI_STOPPED ((struct sbiret){SBI_REPLY_STOPPED, 0})
 
 // Extensions are looked up by extension id in registration order; later

@@ -12,19 +12,19 @@
 // Enter the guest and return when it exits, with v->exit filled in.
 static inline struct vm_exit *vcpu_run(struct vcpu *v) {
   // switch.S "returns" at the guest's next exit, with the cause in a1 and
-  // the guest pc in a2. The guest overwrites every register but sp (which
-  // switch.S restores), so the asm statement says so: the compiler then
-  // keeps across it only what it must, instead of switch.S saving all the
-  // callee-saved registers every time.
+  // the guest pc in a2. The guest overwrites every register but sp and s0
+  // (the frame pointer), which switch.S restores, so the asm statement says
+  // so: the compiler then keeps across it only what it must, instead of
+  // switch.S saving all the callee-saved registers every time.
   register struct vcpu *a0 asm("a0") = v;
   register u64 cause asm("a1");
   register u64 pc asm("a2");
   asm volatile("call vcpu_enter"
                : "+r"(a0), "=r"(cause), "=r"(pc)
                :
-               : "memory", "ra", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a3",
-                 "a4", "a5", "a6", "a7", "s2", "s3", "s4", "s5", "s6", "s7",
-                 "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6");
+               : "memory", "ra", "gp", "tp", "t0", "t1", "t2", "s1", "a3", "a4",
+                 "a5", "a6", "a7", "s2", "s3", "s4", "s5", "s6", "s7", "s8",
+                 "s9", "s10", "s11", "t3", "t4", "t5", "t6");
 
   struct vm_exit *e = &v->exit;
   e->cause = cause;

@@ -5,9 +5,13 @@
 # Nothing is set up yet: no stack, .bss not cleared, no trap vector.
 # We do the minimum in assembly and hand over to C (boot.c).
 
+.cfi_sections .debug_frame      # for gdb (the image keeps no .eh_frame)
 .section .text.entry
 .globl _start
+.type _start, @function
 _start:
+        .cfi_startproc
+        .cfi_undefined ra       # the first frame: a backtrace ends here
         # Only hart 0 runs the hypervisor; QEMU starts one hart unless told
         # otherwise (-smp), but park any other just in case.
         bnez    a0, park
@@ -26,6 +30,8 @@ _start:
 park:
         wfi
         j       park
+        .cfi_endproc
+.size _start, . - _start
 
 .section .bss
 .balign 16
