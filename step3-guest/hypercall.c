@@ -44,7 +44,8 @@ int hypercall(struct vcpu *v, struct vm_exit *e) {
     return EXIT_STOP;
   v->x[10] = (u64)r.error;  // a0
   v->x[11] = (u64)r.value;  // a1
-  return 4;                 // skip the ecall: it has no compressed form
+  // Skip the ecall: it has no compressed form.
+  return 4;
 }
 
 // ---- BASE (SBI spec chapter 4) ---------------------------------------------

@@ -156,8 +156,8 @@ static void check_mutation(const struct mutation *m) {
 TEST(grader_catches_sepc_not_advanced) {
   check_mutation(&(struct mutation){
       .file = "step3-guest/hypercall.c",
-      .find = "  return 4;  // skip the ecall",
-      .replace = "  return 0;  // skip the ecall",
+      .find = "compressed form.\n  return 4;",
+      .replace = "compressed form.\n  return 0;",
       .catcher = "step3:sepc_advance",
       .stage = 3,
   });
