@@ -176,12 +176,13 @@ step1 step2 step3 step4 step5:
 
 # `make qemu-gdb` picks a free TCP port, writes .gdbinit for `make gdb`, and
 # starts QEMU halted at its first instruction (-S) with a gdbstub there.
-qemu-gdb: deps-qemu $(BUILD)/host/freeport
+qemu-gdb: deps-qemu $(BUILD)/host/freeport $(BUILD)/gdb/target.xml
 	$(call check-step)
 	$(Q)$(MAKE) --no-print-directory $(BUILD)/step$(STEP)/hv.elf
 	$(Q)port=$$($(BUILD)/host/freeport) && \
 	  sed -e "s|@ELF@|$(BUILD)/step$(STEP)/hv.elf|" -e "s|@PORT@|$$port|" \
-	      -e "s|@STEP@|$(STEP)|" mk/gdbinit.in > .gdbinit && \
+	      -e "s|@STEP@|$(STEP)|" -e "s|@TDESC@|$(BUILD)/gdb/target.xml|" \
+	      mk/gdbinit.in > .gdbinit && \
 	  echo "hvlab: stage $(STEP) halted; gdbstub on localhost:$$port." && \
 	  echo "hvlab: run 'make gdb' in another terminal (Ctrl-A X quits QEMU)." && \
 	  $(QEMU) $(QEMUOPTS) -S -gdb tcp:localhost:$$port
@@ -209,6 +210,12 @@ $(BUILD)/host/libhvhost.a: $(HOSTLIB_OBJS)
 
 $(BUILD)/host/freeport: $(BUILD)/host/obj/tools/freeport.o $(BUILD)/host/obj/hostlib/net.o
 	$(Q)$(HOSTCC) -o $@ $^ $(HOSTLIBS)
+$(BUILD)/host/gdbxml: $(BUILD)/host/obj/tools/gdbxml.o $(BUILD)/host/libhvhost.a
+	$(Q)$(HOSTCC) -o $@ $^ $(HOSTLIBS)
+# The target description .gdbinit loads (see tools/gdbxml.c for why).
+$(BUILD)/gdb/target.xml: $(BUILD)/host/gdbxml
+	@mkdir -p $(@D)
+	$(Q)$< > $@
 
 TEST_OBJS := $(patsubst %.c,$(BUILD)/host/obj/%.o,$(wildcard tests/*.c))
 $(BUILD)/host/run-tests: $(TEST_OBJS) $(BUILD)/host/libhvhost.a
@@ -230,6 +237,7 @@ $(BUILD)/host/bench: $(BENCH_OBJS) $(BUILD)/host/libhvhost.a
 	$(Q)$(HOSTCC) -o $@ $^ $(HOSTLIBS) -lpthread
 
 HOST_PROGS := $(BUILD)/host/run-tests $(BUILD)/host/freeport $(BUILD)/host/bench \
+  $(BUILD)/gdb/target.xml \
   $(if $(GRADER_OBJS),$(BUILD)/host/grade) $(if $(MONITOR_OBJS),$(BUILD)/host/monitor)
 host: $(HOST_PROGS)
 
