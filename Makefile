@@ -53,6 +53,7 @@ help:
 	@echo "  make all              build every stage and the host tools"
 	@echo "  make compdb           write compile_commands.json for clangd"
 	@echo "  make format           format the C sources (.clang-format; make test checks)"
+	@echo "  make labs             rewrite the handouts' file:line and gdb transcripts"
 	@echo "  make fuzz             fuzz the GDB protocol parser (FUZZ_SECONDS=30)"
 	@echo "  make deps             install every Debian package hvlab uses"
 	@echo "  make clean            remove build output"
@@ -212,6 +213,8 @@ $(BUILD)/host/freeport: $(BUILD)/host/obj/tools/freeport.o $(BUILD)/host/obj/hos
 	$(Q)$(HOSTCC) -o $@ $^ $(HOSTLIBS)
 $(BUILD)/host/gdbxml: $(BUILD)/host/obj/tools/gdbxml.o $(BUILD)/host/libhvhost.a
 	$(Q)$(HOSTCC) -o $@ $^ $(HOSTLIBS)
+$(BUILD)/host/labcheck: $(BUILD)/host/obj/tools/labcheck.o $(BUILD)/host/libhvhost.a
+	$(Q)$(HOSTCC) -o $@ $^ $(HOSTLIBS)
 # The target description .gdbinit loads (see tools/gdbxml.c for why).
 $(BUILD)/gdb/target.xml: $(BUILD)/host/gdbxml
 	@mkdir -p $(@D)
@@ -237,7 +240,7 @@ $(BUILD)/host/bench: $(BENCH_OBJS) $(BUILD)/host/libhvhost.a
 	$(Q)$(HOSTCC) -o $@ $^ $(HOSTLIBS) -lpthread
 
 HOST_PROGS := $(BUILD)/host/run-tests $(BUILD)/host/freeport $(BUILD)/host/bench \
-  $(BUILD)/gdb/target.xml \
+  $(BUILD)/gdb/target.xml $(BUILD)/host/labcheck \
   $(if $(GRADER_OBJS),$(BUILD)/host/grade) $(if $(MONITOR_OBJS),$(BUILD)/host/monitor)
 host: $(HOST_PROGS)
 
@@ -281,6 +284,13 @@ compdb: deps-build deps-host
 	$(Q)mk/deps.sh bear
 	$(Q)bear --output compile_commands.json -- $(MAKE) --no-print-directory -B all
 	@echo "hvlab: wrote compile_commands.json"
+
+# `make labs`: rewrite the handouts' file:line references and gdb
+# transcripts from the code (tools/labcheck.c; make test checks them).
+.PHONY: labs
+labs: deps-build deps-qemu deps-host deps-gdb
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(BUILD)/host/labcheck --update --build $(BUILD)
 
 # `make format`: rewrite every C file to .clang-format (make test checks it).
 .PHONY: format

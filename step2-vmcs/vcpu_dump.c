@@ -60,6 +60,7 @@ void vcpu_dump(const struct vcpu *v) {
   printf("  host state:\n");
   field("ra", v->host_ra, NULL);
   field("sp", v->host_sp, NULL);
+  field("fp", v->host_fp, NULL);
   printf("  controls:\n");
   hstatus_decode(v->ctl.hstatus, hs, sizeof hs);
   field("hstatus", v->ctl.hstatus, hs);

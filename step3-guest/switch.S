@@ -33,12 +33,10 @@
 #  - stval, htval, htinst: read in C, only for exits that use them.
 
 #include "asm-offsets.h"
+#include "cfi.h"
 
 #define X(n) (VCPU_X + 8 * (n))
 
-// DW_CFA_val_expression(ra, DW_OP_bregx(4096 + 0x141, 2)): DWARF numbers
-// CSR n as register 4096 + n, so 4417 (ULEB128 0xc1 0x22) is sepc.
-#define RA_IS_SEPC_PLUS_2 .cfi_escape 0x16, 0x01, 0x04, 0x92, 0xc1, 0x22, 0x02
 .cfi_sections .debug_frame      # where gdb looks (the image keeps no .eh_frame)
 
 .section .text
@@ -101,9 +99,7 @@ vcpu_enter:                     # a0 = struct vcpu *v
 hv_vector:
         .cfi_startproc
         # For gdb: the interrupted code's sp is still sp, and its pc is in
-        # sepc. gdb takes a caller's pc for a return address and shows the
-        # source of the byte before it, so we say "ra = sepc + 2": frame #1
-        # then shows the trapping instruction's source (at its address + 2).
+        # sepc (runtime/riscv/cfi.h says why "+ 2").
         .cfi_def_cfa sp, 0
         RA_IS_SEPC_PLUS_2
         # Swap a0 with sscratch: a0 = the vcpu (0 if the hypervisor itself

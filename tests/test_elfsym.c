@@ -48,8 +48,9 @@ TEST(elfsym_stage1_symbols) {
   }
   uint64_t a, sz;
   CHECK(elfsym_lookup(e, "boot", &a, &sz) == 0 && sz > 0, "boot has no size");
-  CHECK(elfsym_lookup(e, "hs_trapvec", &a, &sz) == 0 && sz == 0,
-        "hs_trapvec is an untyped label, size %llu", (unsigned long long)sz);
+  CHECK(elfsym_lookup(e, "boot_stack_top", &a, &sz) == 0 && sz == 0,
+        "boot_stack_top is an untyped label, size %llu",
+        (unsigned long long)sz);
   CHECK(elfsym_lookup(e, "no_such_symbol", &a, NULL) == -1, "no_such_symbol");
   CHECK(elfsym_func_at(e, 0x1000, NULL) == NULL, "0x1000 is not ours");
   unsigned char b[4];

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gdbrun.h"
+#include "gdbtest.h"
 #include "harness.h"
 
 // The exit path of stage 3, in the order an exit takes it.
@@ -112,7 +112,7 @@ static int statements(const char *file, const char *func, int *lines, int max) {
 }
 
 TEST(gdb_exit_path_breaks_by_name) {
-  if (!have_gdb())
+  if (!gdb_available())
     SKIP("gdb-multiarch is not installed (make test installs it)");
   char script[2048] = "";
   for (size_t i = 0; i < NPATH; i++) {
@@ -145,7 +145,7 @@ TEST(gdb_exit_path_breaks_by_name) {
 }
 
 TEST(gdb_exit_path_lines_stop_where_written) {
-  if (!have_gdb())
+  if (!gdb_available())
     SKIP("gdb-multiarch is not installed (make test installs it)");
   static char script[16384];
   script[0] = 0;
@@ -209,7 +209,7 @@ TEST(gdb_exit_path_lines_stop_where_written) {
 // bt at guest_exit names the guest instruction that trapped (the seed
 // guest's ecall), and in a handler it walks back to the stage's main.
 TEST(gdb_backtraces_and_info_frame) {
-  if (!have_gdb())
+  if (!gdb_available())
     SKIP("gdb-multiarch is not installed (make test installs it)");
   char *out = gdb_batch(3, "guest=seed seed=3",
                         "break guest_exit\ncontinue\nbt\ndelete\n"

@@ -11,12 +11,19 @@
 # and the dump shows the broken sp. sscratch is 0 whenever the hypervisor
 # itself runs (see trap.c), so it can hold a register for a moment.
 
+#include "cfi.h"
 #include "trapframe.h"
 
+.cfi_sections .debug_frame      # for gdb (the image keeps no .eh_frame)
 .section .text
 .globl hs_trapvec
+.type hs_trapvec, @function
 .balign 4                       # stvec needs a 4-byte aligned address
 hs_trapvec:
+        .cfi_startproc
+        # For gdb: the interrupted code's pc is in sepc, its sp in sp.
+        .cfi_def_cfa sp, 0
+        RA_IS_SEPC_PLUS_2
         csrw    sscratch, t0
         la      t0, boot_stack + TF_SIZE
         bltu    sp, t0, 1f
@@ -28,6 +35,7 @@ hs_trapvec:
         csrw    sscratch, sp        # remember the broken sp for the dump
         la      sp, panic_stack_top
 2:      addi    sp, sp, -TF_SIZE
+        .cfi_def_cfa_offset TF_SIZE  # (the broken-sp path: not quite)
         # x2 (sp) is saved below from its pre-trap value.
         sd      x1,  1*8(sp)
         sd      x3,  3*8(sp)
@@ -104,7 +112,10 @@ hs_trapvec:
         ld      x30, 30*8(sp)
         ld      x31, 31*8(sp)
         addi    sp, sp, TF_SIZE
+        .cfi_def_cfa_offset 0
         sret
+        .cfi_endproc
+.size hs_trapvec, . - hs_trapvec
 
 .section .bss
 .balign 16
