@@ -8,12 +8,8 @@
 #include <stddef.h>
 
 #include "hvlab/csr.h"
+#include "hvlab/regs.h"
 #include "rvdecode.h"
-
-static const char *const xnames[32] = {
-    "zero", "ra", "sp", "gp", "tp",  "t0",  "t1", "t2", "s0", "s1", "a0",
-    "a1",   "a2", "a3", "a4", "a5",  "a6",  "a7", "s2", "s3", "s4", "s5",
-    "s6",   "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6"};
 
 static const char *const fnames[32] = {
     "ft0", "ft1", "ft2",  "ft3",  "ft4", "ft5", "ft6",  "ft7",
@@ -21,7 +17,7 @@ static const char *const fnames[32] = {
     "fa6", "fa7", "fs2",  "fs3",  "fs4", "fs5", "fs6",  "fs7",
     "fs8", "fs9", "fs10", "fs11", "ft8", "ft9", "ft10", "ft11"};
 
-const char *rv_xreg_name(int n) { return n >= 0 && n < 32 ? xnames[n] : "?"; }
+const char *rv_xreg_name(int n) { return hv_xreg_name(n); }
 const char *rv_freg_name(int n) { return n >= 0 && n < 32 ? fnames[n] : "?"; }
 
 static const struct {

@@ -11,9 +11,9 @@ void hstatus_decode(u64 h, char *buf, size_t n) {
     u64 bit;
     const char *name;
   } bits[] = {
-      {HSTATUS_VTSR, "VTSR"}, {HSTATUS_VTW, "VTW"},   {HSTATUS_VTVM, "VTVM"},
-      {HSTATUS_HU, "HU"},     {HSTATUS_SPVP, "SPVP"}, {HSTATUS_SPV, "SPV"},
-      {HSTATUS_GVA, "GVA"},   {HSTATUS_VSBE, "VSBE"},
+#define FLAG(name) {HSTATUS_##name, #name},
+      HSTATUS_FLAGS(FLAG)
+#undef FLAG
   };
   u64 vsxl = (h & HSTATUS_VSXL) >> HSTATUS_VSXL_SHIFT;
   size_t len = (size_t)snprintf(buf, n, "VSXL=%d",

@@ -4,6 +4,7 @@
 // reported with HVLAB_TEST, and the guest shuts down through SRST.
 
 #include "guest.h"
+#include "hvlab/regs.h"
 
 struct regtest {
   u64 expect[32];
@@ -13,11 +14,6 @@ struct regtest {
 void guest_regs_run(struct regtest *t, long mode);  // guest_asm.S
 
 static struct regtest rt;
-
-static const char *const names[32] = {
-    "zero", "ra", "sp", "gp", "tp",  "t0",  "t1", "t2", "s0", "s1", "a0",
-    "a1",   "a2", "a3", "a4", "a5",  "a6",  "a7", "s2", "s3", "s4", "s5",
-    "s6",   "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6"};
 
 // Fill every register with a distinct value, exit once, compare all 31.
 static int regs_survive(long mode) {
@@ -37,7 +33,7 @@ static int regs_survive(long mode) {
       want = 0;  // SBI_SUCCESS, value 0
     if (rt.got[i] != want) {
       gputs("  register ");
-      gputs(names[i]);
+      gputs(hv_xreg_name(i));
       gputs(" came back as ");
       gputhex(rt.got[i]);
       gputs(", expected ");

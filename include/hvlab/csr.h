@@ -108,6 +108,10 @@
 #define HSTATUS_VTSR (1UL << 22)  // trap guest sret
 #define HSTATUS_VSXL_SHIFT 32     // guest XLEN: 1 = 32, 2 = 64
 #define HSTATUS_VSXL (3UL << HSTATUS_VSXL_SHIFT)
+// Its one-bit flags, most significant first, for decoders on both sides:
+// X(name) for each, with HSTATUS_##name the bit.
+#define HSTATUS_FLAGS(X)                                                       \
+  X(VTSR) X(VTW) X(VTVM) X(HU) X(SPVP) X(SPV) X(GVA) X(VSBE)
 
 // ---- hgatp: the G-stage (guest physical -> host physical) root (8.2.10) ----
 //  63   60 59 58 57          44 43                     0

@@ -6,6 +6,7 @@
 #include "types.h"
 
 #include "hvlab/causes.h"  // hv_cause_name(scause)
+#include "hvlab/regs.h"    // hv_xreg_name(n)
 #include "hvlab/status.h"  // EXIT_OK, EXIT_FAIL, ...: how a run powers off
 
 // boot.c
@@ -32,7 +33,6 @@ void poweroff(int status) __attribute__((noreturn));
 
 // trap.c
 extern int guest_loaded;
-extern const char *const reg_names[32];
 void trap_init(void);
 void probe_arm(void);
 u64 probe_disarm(void);

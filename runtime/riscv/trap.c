@@ -20,11 +20,6 @@ static volatile struct {
   u64 cause;
 } probe;
 
-const char *const reg_names[32] = {
-    "zero", "ra", "sp", "gp", "tp",  "t0",  "t1", "t2", "s0", "s1", "a0",
-    "a1",   "a2", "a3", "a4", "a5",  "a6",  "a7", "s2", "s3", "s4", "s5",
-    "s6",   "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6"};
-
 // Arm the probe: if the next instruction that traps is a 4-byte instruction
 // (every CSR access is), hs_trap skips it and records the cause.
 void probe_arm(void) {
@@ -52,7 +47,7 @@ void trap_init(void) {
 // line starting with `indent`.
 void dump_regs(const char *indent, const u64 x[32]) {
   for (int i = 1; i < 32; i++)
-    printf("%s%4s=%016lx%s", i % 4 == 1 ? indent : "", reg_names[i], x[i],
+    printf("%s%4s=%016lx%s", i % 4 == 1 ? indent : "", hv_xreg_name(i), x[i],
            (i % 4 == 0 || i == 31) ? "\n" : "  ");
 }
 
