@@ -1,5 +1,6 @@
 // bench: run every BENCH (or those whose names contain an argument).
 
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,16 +16,41 @@ const char *bench_build_dir(void) {
   return b && *b ? b : "build";
 }
 
+static void usage(FILE *f) {
+  fprintf(f, "usage: bench [--list] [NAME...]\n"
+             "Run hvlab's benchmarks (every one, or those whose names "
+             "contain a NAME);\n"
+             "`make bench B=NAME` builds what they need and runs them.\n"
+             "  -l, --list   print the benchmarks and what they measure\n"
+             "  -h, --help   this text\n");
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
+  static const struct option opts[] = {{"list", no_argument, NULL, 'l'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {NULL, 0, NULL, 0}};
+  int c, list = 0;
+  while ((c = getopt_long(argc, argv, "lh", opts, NULL)) != -1) {
+    switch (c) {
+    case 'l': list = 1; break;
+    case 'h': usage(stdout); return 0;
+    default: usage(stderr); return 2;
+    }
+  }
   int failed = 0, ran = 0;
   for (const struct bench *const *b = __start_hvbench; b < __stop_hvbench;
        b++) {
-    int want = argc < 2;
-    for (int i = 1; i < argc; i++)
+    int want = optind == argc;
+    for (int i = optind; i < argc; i++)
       want |= strstr((*b)->name, argv[i]) != NULL;
     if (!want)
       continue;
+    if (list) {
+      printf("%s: %s\n", (*b)->name, (*b)->what);
+      ran++;
+      continue;
+    }
     printf("== %s: %s\n", (*b)->name, (*b)->what);
     int r = (*b)->fn();
     ran++;

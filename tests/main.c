@@ -1,5 +1,6 @@
 // run-tests: run every TEST (or those whose names contain an argument).
 
+#include <getopt.h>
 #include <regex.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -37,22 +38,53 @@ void skip_(const char *why) {
   longjmp(skip_jmp, 1);
 }
 
-static int matches(const char *name, int argc, char **argv) {
-  if (argc < 2)
+// Does a test's name contain one of the words (or are there none)?
+static int matches(const char *name, int n, char **words) {
+  if (n == 0)
     return 1;
-  for (int i = 1; i < argc; i++)
-    if (strstr(name, argv[i]))
+  for (int i = 0; i < n; i++)
+    if (strstr(name, words[i]))
       return 1;
   return 0;
 }
 
+static void usage(FILE *f) {
+  fprintf(f, "usage: run-tests [--list] [NAME...]\n"
+             "Run hvlab's tests (every one, or those whose names contain a "
+             "NAME);\n"
+             "`make test T=NAME` runs it. $HVLAB_BUILD names the build "
+             "directory,\n"
+             "$HVTEST_VERBOSE=1 shows every console.\n"
+             "  -l, --list   print the tests' names instead of running them\n"
+             "  -h, --help   this text\n"
+             "Exit status: 0 if nothing failed, 1 otherwise, 2 for a usage "
+             "error.\n");
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
+  static const struct option opts[] = {{"list", no_argument, NULL, 'l'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {NULL, 0, NULL, 0}};
+  int c, list = 0;
+  while ((c = getopt_long(argc, argv, "lh", opts, NULL)) != -1) {
+    switch (c) {
+    case 'l': list = 1; break;
+    case 'h': usage(stdout); return 0;
+    default: usage(stderr); return 2;
+    }
+  }
+  int nwords = argc - optind;
+  char **words = argv + optind;
   static int passed, failed, skipped;  // static: they survive longjmp
   for (const struct test *const *volatile t = __start_hvtests;
        t < __stop_hvtests; t++) {
-    if (!matches((*t)->name, argc, argv))
+    if (!matches((*t)->name, nwords, words))
       continue;
+    if (list) {
+      printf("%s\n", (*t)->name);
+      continue;
+    }
     failed_checks = 0;
     double t0 = now_seconds();
     if (setjmp(skip_jmp)) {
@@ -75,6 +107,8 @@ int main(int argc, char **argv) {
       qemu_free(&runs[i]);
     nruns = 0;
   }
+  if (list)
+    return 0;
   printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
   return failed ? 1 : 0;
 }
