@@ -1,11 +1,11 @@
 // bench: run every BENCH (or those whose names contain an argument).
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bench.h"
+#include "cli.h"
 
 // Weak: with no benchmark linked in, the section and its bounds are absent.
 extern const struct bench *const __start_hvbench[] __attribute__((weak));
@@ -27,24 +27,13 @@ static void usage(FILE *f) {
 
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
-  static const struct option opts[] = {{"list", no_argument, NULL, 'l'},
-                                       {"help", no_argument, NULL, 'h'},
-                                       {NULL, 0, NULL, 0}};
-  int c, list = 0;
-  while ((c = getopt_long(argc, argv, "lh", opts, NULL)) != -1) {
-    switch (c) {
-    case 'l': list = 1; break;
-    case 'h': usage(stdout); return 0;
-    default: usage(stderr); return 2;
-    }
-  }
+  int list, first = cli_names(argc, argv, usage, &list);
+  if (first < 0)
+    return first == -1 ? 0 : 2;
   int failed = 0, ran = 0;
   for (const struct bench *const *b = __start_hvbench; b < __stop_hvbench;
        b++) {
-    int want = optind == argc;
-    for (int i = optind; i < argc; i++)
-      want |= strstr((*b)->name, argv[i]) != NULL;
-    if (!want)
+    if (!cli_match((*b)->name, argc - first, argv + first))
       continue;
     if (list) {
       printf("%s: %s\n", (*b)->name, (*b)->what);

@@ -1,6 +1,5 @@
 // run-tests: run every TEST (or those whose names contain an argument).
 
-#include <getopt.h>
 #include <regex.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -8,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "harness.h"
 
 extern const struct test *const __start_hvtests[];
@@ -38,16 +38,6 @@ void skip_(const char *why) {
   longjmp(skip_jmp, 1);
 }
 
-// Does a test's name contain one of the words (or are there none)?
-static int matches(const char *name, int n, char **words) {
-  if (n == 0)
-    return 1;
-  for (int i = 0; i < n; i++)
-    if (strstr(name, words[i]))
-      return 1;
-  return 0;
-}
-
 static void usage(FILE *f) {
   fprintf(f, "usage: run-tests [--list] [NAME...]\n"
              "Run hvlab's tests (every one, or those whose names contain a "
@@ -63,23 +53,15 @@ static void usage(FILE *f) {
 
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
-  static const struct option opts[] = {{"list", no_argument, NULL, 'l'},
-                                       {"help", no_argument, NULL, 'h'},
-                                       {NULL, 0, NULL, 0}};
-  int c, list = 0;
-  while ((c = getopt_long(argc, argv, "lh", opts, NULL)) != -1) {
-    switch (c) {
-    case 'l': list = 1; break;
-    case 'h': usage(stdout); return 0;
-    default: usage(stderr); return 2;
-    }
-  }
-  int nwords = argc - optind;
-  char **words = argv + optind;
+  int list, first = cli_names(argc, argv, usage, &list);
+  if (first < 0)
+    return first == -1 ? 0 : 2;
+  int nwords = argc - first;
+  char **words = argv + first;
   static int passed, failed, skipped;  // static: they survive longjmp
   for (const struct test *const *volatile t = __start_hvtests;
        t < __stop_hvtests; t++) {
-    if (!matches((*t)->name, nwords, words))
+    if (!cli_match((*t)->name, nwords, words))
       continue;
     if (list) {
       printf("%s\n", (*t)->name);
