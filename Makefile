@@ -23,6 +23,14 @@ else
 BUILD := build
 RVOPT := -O0 -fno-omit-frame-pointer
 endif
+# SAN=1: the host programs and tests built with AddressSanitizer and
+# UndefinedBehaviorSanitizer, in a build directory of their own (build-san/;
+# the stages are rebuilt there too, so everything a test runs comes from
+# one place).
+SAN ?= 0
+ifeq ($(SAN),1)
+BUILD := $(BUILD)-san
+endif
 V ?= 0
 ifeq ($(V),0)
 Q := @
@@ -194,13 +202,23 @@ gdb: deps-gdb
 
 # ---- Host programs: shared library, tests (and later monitor, grader) -----
 HOSTCC ?= cc
-HOSTCFLAGS := -std=c11 -Wall -Wextra -O2 -g -D_GNU_SOURCE -Iinclude -Ihostlib -MMD -MP
+ifeq ($(SAN),1)
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer
+# gcc's manual warns that the sanitizers raise false positives in its
+# flow-based warnings; these two fire on checked pointers under SAN=1 only.
+# The plain build keeps every warning.
+SANWARN := -Wno-format-overflow -Wno-format-truncation
+endif
+HOSTCFLAGS := -std=c11 -Wall -Wextra -O2 -g -D_GNU_SOURCE -Iinclude -Ihostlib -MMD -MP \
+  $(SANFLAGS) $(SANWARN)
+HOSTLDFLAGS := $(SANFLAGS)
 HOSTLIB_OBJS := $(patsubst %.c,$(BUILD)/host/obj/%.o,$(wildcard hostlib/*.c))
 HOSTLIBS := -lelf -ldw
 
 $(BUILD)/hostflags: FORCE
 	@mkdir -p $(@D)
-	@echo '$(HOSTCC) $(HOSTCFLAGS)' | cmp -s - $@ || echo '$(HOSTCC) $(HOSTCFLAGS)' > $@
+	@echo '$(HOSTCC) $(HOSTCFLAGS) $(HOSTLDFLAGS)' | cmp -s - $@ || \
+	  echo '$(HOSTCC) $(HOSTCFLAGS) $(HOSTLDFLAGS)' > $@
 $(BUILD)/host/obj/%.o: %.c $(BUILD)/hostflags | deps-host
 	@mkdir -p $(@D)
 	@echo "  HOSTCC  $<"
@@ -210,11 +228,11 @@ $(BUILD)/host/libhvhost.a: $(HOSTLIB_OBJS)
 -include $(shell find $(BUILD)/host -name '*.d' 2>/dev/null)
 
 $(BUILD)/host/freeport: $(BUILD)/host/obj/tools/freeport.o $(BUILD)/host/obj/hostlib/net.o
-	$(Q)$(HOSTCC) -o $@ $^ $(HOSTLIBS)
+	$(Q)$(HOSTCC) $(HOSTLDFLAGS) -o $@ $^ $(HOSTLIBS)
 $(BUILD)/host/gdbxml: $(BUILD)/host/obj/tools/gdbxml.o $(BUILD)/host/libhvhost.a
-	$(Q)$(HOSTCC) -o $@ $^ $(HOSTLIBS)
+	$(Q)$(HOSTCC) $(HOSTLDFLAGS) -o $@ $^ $(HOSTLIBS)
 $(BUILD)/host/labcheck: $(BUILD)/host/obj/tools/labcheck.o $(BUILD)/host/libhvhost.a
-	$(Q)$(HOSTCC) -o $@ $^ $(HOSTLIBS)
+	$(Q)$(HOSTCC) $(HOSTLDFLAGS) -o $@ $^ $(HOSTLIBS)
 # The target description .gdbinit loads (see tools/gdbxml.c for why).
 $(BUILD)/gdb/target.xml: $(BUILD)/host/gdbxml
 	@mkdir -p $(@D)
@@ -222,22 +240,22 @@ $(BUILD)/gdb/target.xml: $(BUILD)/host/gdbxml
 
 TEST_OBJS := $(patsubst %.c,$(BUILD)/host/obj/%.o,$(wildcard tests/*.c))
 $(BUILD)/host/run-tests: $(TEST_OBJS) $(BUILD)/host/libhvhost.a
-	$(Q)$(HOSTCC) -o $@ $^ $(HOSTLIBS) -lpthread
+	$(Q)$(HOSTCC) $(HOSTLDFLAGS) -o $@ $^ $(HOSTLIBS) -lpthread
 
 GRADER_OBJS := $(patsubst %.c,$(BUILD)/host/obj/%.o,$(wildcard grader/*.c))
 $(BUILD)/host/grade: $(GRADER_OBJS) $(BUILD)/host/libhvhost.a
-	$(Q)$(HOSTCC) -o $@ $^ $(HOSTLIBS) -lpthread
+	$(Q)$(HOSTCC) $(HOSTLDFLAGS) -o $@ $^ $(HOSTLIBS) -lpthread
 
 MONITOR_OBJS := $(patsubst %.c,$(BUILD)/host/obj/%.o,$(wildcard monitor/*.c))
 # (The monitor still reads struct vcpu through step2-vmcs/vcpu.h, which
 # needs the runtime's types.h; issue: read the layout from DWARF instead.)
 $(MONITOR_OBJS): HOSTCFLAGS += -iquote runtime/riscv
 $(BUILD)/host/monitor: $(MONITOR_OBJS) $(BUILD)/host/libhvhost.a
-	$(Q)$(HOSTCC) -o $@ $^ $(HOSTLIBS) -lncurses -lpthread
+	$(Q)$(HOSTCC) $(HOSTLDFLAGS) -o $@ $^ $(HOSTLIBS) -lncurses -lpthread
 
 BENCH_OBJS := $(patsubst %.c,$(BUILD)/host/obj/%.o,$(wildcard bench/*.c))
 $(BUILD)/host/bench: $(BENCH_OBJS) $(BUILD)/host/libhvhost.a
-	$(Q)$(HOSTCC) -o $@ $^ $(HOSTLIBS) -lpthread
+	$(Q)$(HOSTCC) $(HOSTLDFLAGS) -o $@ $^ $(HOSTLIBS) -lpthread
 
 HOST_PROGS := $(BUILD)/host/run-tests $(BUILD)/host/freeport $(BUILD)/host/bench \
   $(BUILD)/gdb/target.xml $(BUILD)/host/labcheck \
@@ -246,10 +264,27 @@ host: $(HOST_PROGS)
 
 # `make test`: every present stage, the host tools, then the test runner.
 # T=name runs only the tests whose name contains it.
+# SAN=1: the same tests, with every host program they run built with the
+# sanitizers (into build-san/). A report ends the program that hits it
+# with status 66, which no test expects of any program; ASan's reports
+# (leaks included) also go to a file under build-san/san-log/, as a test
+# may be capturing the stderr they would go to: any file there fails the
+# run too. (UBSan, a separate runtime under gcc, always writes to stderr.)
+SANLOG := $(CURDIR)/$(BUILD)/san-log
+SANENV := ASAN_OPTIONS=detect_leaks=1:exitcode=66:log_path=$(SANLOG)/asan \
+  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=66
 test: deps-build deps-qemu deps-host deps-gdb
 	$(Q)mk/deps.sh tmux clang-format  # the monitor's screen runs in tmux; style check
 	$(Q)$(MAKE) --no-print-directory all
+ifeq ($(SAN),1)
+	$(Q)rm -rf $(SANLOG) && mkdir -p $(SANLOG)
+	$(Q)HVLAB_BUILD=$(BUILD) $(SANENV) $(BUILD)/host/run-tests $(T); st=$$?; \
+	  if [ -n "$$(ls -A $(SANLOG))" ]; then cat $(SANLOG)/*; \
+	    echo "hvlab: sanitizer reports (above, and in $(BUILD)/san-log/)" >&2; st=1; \
+	  else echo "hvlab: no sanitizer reports"; fi; exit $$st
+else
 	$(Q)HVLAB_BUILD=$(BUILD) $(BUILD)/host/run-tests $(T)
+endif
 
 # `make grade` grades every present stage; STEP=N grades one; T=name runs the
 # tests whose name contains it. GRADEFLAGS passes more options (see
