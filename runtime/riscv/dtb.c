@@ -16,27 +16,35 @@
 #define FDT_NOP 4
 #define FDT_END 9
 
-struct fdt_header {
-  u32 magic, totalsize, off_dt_struct, off_dt_strings, off_mem_rsvmap, version,
-      last_comp_version, boot_cpuid_phys, size_dt_strings, size_dt_struct;
-};
+// The header: ten big-endian 32-bit fields, read by their byte offsets
+// (the spec's struct fdt_header). Nothing here assumes the blob is
+// aligned: every value is assembled from single bytes.
+#define FDT_HEADER_SIZE 40
+#define FDT_MAGIC_OFF 0
+#define FDT_TOTALSIZE_OFF 4
+#define FDT_STRUCT_OFF 8         // off_dt_struct
+#define FDT_STRINGS_OFF 12       // off_dt_strings
+#define FDT_SIZE_STRINGS_OFF 32  // size_dt_strings
+#define FDT_SIZE_STRUCT_OFF 36   // size_dt_struct
 
 static u32 be32(const void *p) {
   const u8 *b = p;
   return (u32)b[0] << 24 | (u32)b[1] << 16 | (u32)b[2] << 8 | b[3];
 }
 
+// Header field at byte offset off.
+static u32 hdr(const void *dtb, u32 off) { return be32((const u8 *)dtb + off); }
+
 #define FDT_MAX_SIZE (2u << 20)  // QEMU's are about 8 KiB; refuse silly sizes
 
 // 0 if dtb looks like a device tree whose parts lie inside it, -1 if not.
 int dtb_check(const void *dtb) {
-  const struct fdt_header *h = dtb;
-  if (dtb == NULL || be32(&h->magic) != FDT_MAGIC)
+  if (dtb == NULL || hdr(dtb, FDT_MAGIC_OFF) != FDT_MAGIC)
     return -1;
-  u64 size = be32(&h->totalsize);
-  u64 st = be32(&h->off_dt_struct), st_len = be32(&h->size_dt_struct);
-  u64 str = be32(&h->off_dt_strings), str_len = be32(&h->size_dt_strings);
-  if (size < sizeof(*h) || size > FDT_MAX_SIZE || st + st_len > size ||
+  u64 size = hdr(dtb, FDT_TOTALSIZE_OFF);
+  u64 st = hdr(dtb, FDT_STRUCT_OFF), st_len = hdr(dtb, FDT_SIZE_STRUCT_OFF);
+  u64 str = hdr(dtb, FDT_STRINGS_OFF), str_len = hdr(dtb, FDT_SIZE_STRINGS_OFF);
+  if (size < FDT_HEADER_SIZE || size > FDT_MAX_SIZE || st + st_len > size ||
       str + str_len > size)
     return -1;
   return 0;
@@ -65,12 +73,11 @@ const char *dtb_prop(const void *dtb, const char *path, const char *name,
                      int *len) {
   if (dtb_check(dtb) < 0)
     return NULL;
-  const struct fdt_header *h = dtb;
   const u8 *base = dtb;
-  u32 off = be32(&h->off_dt_struct);
-  u32 size = off + be32(&h->size_dt_struct);  // the token stream ends here
-  const char *strings = (const char *)base + be32(&h->off_dt_strings);
-  u32 strings_size = be32(&h->size_dt_strings);
+  u32 off = hdr(dtb, FDT_STRUCT_OFF);
+  u32 size = off + hdr(dtb, FDT_SIZE_STRUCT_OFF);  // the token stream ends here
+  const char *strings = (const char *)base + hdr(dtb, FDT_STRINGS_OFF);
+  u32 strings_size = hdr(dtb, FDT_SIZE_STRINGS_OFF);
 
   // Split the path into components on the fly: comp[i] starts at start[i].
   const char *start[8];
