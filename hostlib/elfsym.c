@@ -6,8 +6,8 @@
 
 #include "elfsym.h"
 
-#include <errno.h>
-#include <fcntl.h>
+#include "file.h"
+
 #include <gelf.h>
 #include <libelf.h>
 #include <stdio.h>
@@ -51,13 +51,21 @@ static uint64_t code_end(Elf *elf, size_t shndx) {
   return 0;
 }
 
-// Copy the symbols of symbol table scn. Returns 0, or -1 (no memory).
-static int read_syms(struct elfsym *e, Elf *elf, Elf_Scn *scn, GElf_Shdr *sh) {
+// Copy the symbols of symbol table scn. Returns NULL, or why it cannot.
+// The count comes from the data libelf read (which lies inside the file),
+// never from the header's own sh_size: a header may claim anything.
+static const char *read_syms(struct elfsym *e, Elf *elf, Elf_Scn *scn,
+                             GElf_Shdr *sh) {
+  size_t esz = gelf_fsize(elf, ELF_T_SYM, 1, EV_CURRENT);
+  if (esz == 0 || sh->sh_entsize != esz)
+    return "bad symbol table (entry size)";
   Elf_Data *data = elf_getdata(scn, NULL);
-  size_t n = sh->sh_entsize ? sh->sh_size / sh->sh_entsize : 0;
+  if (!data || data->d_size != sh->sh_size)
+    return "bad symbol table (it does not lie inside the file)";
+  size_t n = data->d_size / esz;
   e->syms = calloc(n ? n : 1, sizeof *e->syms);
-  if (!data || !e->syms)
-    return -1;
+  if (!e->syms)
+    return "out of memory";
   for (size_t i = 0; i < n; i++) {
     GElf_Sym s;
     if (!gelf_getsym(data, (int)i, &s))
@@ -72,7 +80,7 @@ static int read_syms(struct elfsym *e, Elf *elf, Elf_Scn *scn, GElf_Shdr *sh) {
     struct sym *y = &e->syms[e->nsyms];
     y->name = strdup(name);
     if (!y->name)
-      return -1;
+      return "out of memory";
     y->addr = s.st_value;
     y->size = s.st_size;
     y->end = code_end(elf, s.st_shndx);
@@ -84,7 +92,7 @@ static int read_syms(struct elfsym *e, Elf *elf, Elf_Scn *scn, GElf_Shdr *sh) {
     e->nsyms++;
   }
   qsort(e->syms, e->nsyms, sizeof *e->syms, by_addr);
-  return 0;
+  return NULL;
 }
 
 static int read_segs(struct elfsym *e, Elf *elf) {
@@ -107,6 +115,7 @@ struct elfsym *elfsym_open(const char *path, char *err, size_t errlen) {
   struct elfsym *e = calloc(1, sizeof *e);
   Elf *elf = NULL;
   const char *why = NULL;
+  char ferr[128];
   if (!e) {
     snprintf(err, errlen, "%s: out of memory", path);
     return NULL;
@@ -116,8 +125,8 @@ struct elfsym *elfsym_open(const char *path, char *err, size_t errlen) {
     why = "libelf is out of date";
     goto fail;
   }
-  if ((e->fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-    why = strerror(errno);
+  if ((e->fd = open_regular(path, 0, ferr, sizeof ferr)) < 0) {
+    why = ferr;
     goto fail;
   }
   elf = elf_begin(e->fd, ELF_C_READ, NULL);
@@ -141,8 +150,10 @@ struct elfsym *elfsym_open(const char *path, char *err, size_t errlen) {
     why = "no symbol table (stripped?)";
     goto fail;
   }
-  if (read_syms(e, elf, tab, &tsh) < 0 || read_segs(e, elf) < 0) {
-    why = "cannot read the symbols";
+  if ((why = read_syms(e, elf, tab, &tsh)) != NULL)
+    goto fail;
+  if (read_segs(e, elf) < 0) {
+    why = "out of memory";
     goto fail;
   }
   elf_end(elf);

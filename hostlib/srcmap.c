@@ -2,6 +2,8 @@
 
 #include "srcmap.h"
 
+#include "file.h"
+
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <fcntl.h>
@@ -16,9 +18,10 @@ struct srcmap {
 };
 
 struct srcmap *srcmap_open(const char *path, char *err, size_t errlen) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  char ferr[128];
+  int fd = open_regular(path, 0, ferr, sizeof ferr);
   if (fd < 0) {
-    snprintf(err, errlen, "%s: cannot open", path);
+    snprintf(err, errlen, "%s: %s", path, ferr);
     return NULL;
   }
   Dwarf *dw = dwarf_begin(fd, DWARF_C_READ);

@@ -5,11 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "elfsym.h"
 #include "harness.h"
 #include "rvdecode.h"
+#include "test_grader.h"
 
 static struct elfsym *open_stage1(void) {
   char path[256], err[256];
@@ -120,4 +122,63 @@ TEST(elfsym_errors) {
         "bare header: '%s'", err);
   close(fd);
   unlink(path);
+}
+
+// A copy of stage 1's image whose symbol table header is changed by edit:
+// elfsym_open must refuse it with a message, and never size anything by
+// what the header claims (the sanitizer build aborts on a calloc of
+// 2^60 bytes, which the plain build survives by luck).
+static void open_broken_symtab(void (*edit)(Elf64_Shdr *sh), const char *want,
+                               const char *what) {
+  char src[256], path[] = "/tmp/hvlab-elfsym-XXXXXX", err[256] = "";
+  snprintf(src, sizeof src, "%s/step1/hv.elf", build_dir());
+  size_t len;
+  char *img = read_text(src, &len);
+  CHECK(img != NULL, "cannot read %s", src);
+  if (!img)
+    return;
+  Elf64_Ehdr *h = (Elf64_Ehdr *)img;
+  int found = 0;
+  for (int i = 0; i < h->e_shnum; i++) {
+    Elf64_Shdr *sh = (Elf64_Shdr *)(img + h->e_shoff + (size_t)i * sizeof *sh);
+    if (sh->sh_type == SHT_SYMTAB)
+      edit(sh), found = 1;
+  }
+  CHECK(found, "%s has no symbol table", src);
+  int fd = mkstemp(path);
+  CHECK(fd >= 0 && write(fd, img, len) == (ssize_t)len, "write %s", path);
+  close(fd);
+  struct elfsym *e = elfsym_open(path, err, sizeof err);
+  CHECK(e == NULL && strstr(err, want), "%s: '%s', expected '%s'", what, err,
+        want);
+  elfsym_close(e);
+  unlink(path);
+  free(img);
+}
+
+static void huge_size(Elf64_Shdr *sh) { sh->sh_size = 1ull << 60; }
+static void tiny_entries(Elf64_Shdr *sh) { sh->sh_entsize = 1; }
+static void past_the_end(Elf64_Shdr *sh) { sh->sh_offset = 1ull << 40; }
+
+TEST(elfsym_refuses_bad_symbol_tables) {
+  open_broken_symtab(huge_size, "bad symbol table", "sh_size 2^60");
+  open_broken_symtab(tiny_entries, "bad symbol table", "sh_entsize 1");
+  open_broken_symtab(past_the_end, "bad symbol table", "sh_offset 2^40");
+}
+
+// A FIFO where the image should be: open() would wait for a writer
+// forever; elfsym_open must refuse it at once.
+TEST(elfsym_refuses_a_fifo) {
+  char dir[] = "/tmp/hvlab-fifo-XXXXXX", path[64], err[256] = "";
+  CHECK(mkdtemp(dir) != NULL, "mkdtemp");
+  snprintf(path, sizeof path, "%s/hv.elf", dir);
+  CHECK(mkfifo(path, 0600) == 0, "mkfifo %s", path);
+  CHECK(elfsym_open(path, err, sizeof err) == NULL &&
+            strstr(err, "is a FIFO, not a regular file"),
+        "FIFO: '%s'", err);
+  CHECK(elfsym_open(dir, err, sizeof err) == NULL &&
+            strstr(err, "is a directory, not a regular file"),
+        "directory: '%s'", err);
+  unlink(path);
+  rmdir(dir);
 }
