@@ -10,6 +10,7 @@
 // with "Score: x/y"; the exit status is 0 only for full marks.
 
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <pthread.h>
 #include <regex.h>
@@ -325,7 +326,13 @@ static void install_signals(void) {
   sigaction(SIGPIPE, &sa, NULL);
 }
 
-// ---- main ----------------------------------------------------------------------------
+// ---- The command line ---------------------------------------------------------------
+
+struct options {
+  struct gctx g;
+  const char *src, *json, *junit, *test;
+  int step, list, nthreads;
+};
 
 static int parse_int(const char *s, int *v) {
   char *end;
@@ -336,184 +343,178 @@ static int parse_int(const char *s, int *v) {
   return 0;
 }
 
-int main(int argc, char **argv) {
-  setvbuf(stdout, NULL, _IOLBF, 0);
-  install_signals();
+// Every option that takes a value is a long option with a code of its
+// own; getopt_long accepts "--opt VALUE", "--opt=VALUE", "-jN" and "-j N".
+enum {
+  O_STEP = 256,
+  O_TEST,
+  O_LIST,
+  O_BUILD,
+  O_SRC,
+  O_JSON,
+  O_JUNIT,
+  O_RESULTS,
+  O_QEMU,
+  O_TIMEOUT
+};
+static const struct option long_opts[] = {
+    {"step", required_argument, NULL, O_STEP},
+    {"test", required_argument, NULL, O_TEST},
+    {"list", no_argument, NULL, O_LIST},
+    {"jobs", required_argument, NULL, 'j'},
+    {"build", required_argument, NULL, O_BUILD},
+    {"src", required_argument, NULL, O_SRC},
+    {"json", required_argument, NULL, O_JSON},
+    {"junit", required_argument, NULL, O_JUNIT},
+    {"results", required_argument, NULL, O_RESULTS},
+    {"qemu", required_argument, NULL, O_QEMU},
+    {"timeout", required_argument, NULL, O_TIMEOUT},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
 
+// Fill o from the command line. Returns 0 to go on, 1 after --help, and -1
+// after a usage error (already reported).
+static int parse_args(int argc, char **argv, struct options *o) {
   const char *env = getenv("HVLAB_BUILD");
-  struct gctx g = {
+  o->g = (struct gctx){
       .build = env && *env ? env : "build",
       .results = "grade-results",
       .max_output = DEFAULT_MAX_OUTPUT,
   };
   env = getenv("HVLAB_QEMU");
-  g.qemu = env && *env ? env : NULL;
-  const char *src = ".", *json = NULL, *junit = NULL, *want_test = NULL;
-  int want_step = 0, list = 0;
+  o->g.qemu = env && *env ? env : NULL;
+  o->src = ".";
   long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-  int nthreads = ncpu > 0 ? (int)ncpu : 1;
+  o->nthreads = ncpu > 0 ? (int)ncpu : 1;
 
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i], *val = NULL;
-    // "--opt VALUE", "--opt=VALUE" and "-jN" all work.
-    static const char *const with_value[] = {
-        "--step",    "--test", "--build",   "--src", "--json", "--junit",
-        "--results", "--qemu", "--timeout", "-j",    "--jobs", NULL};
-    int takes = 0;
-    for (int k = 0; with_value[k]; k++) {
-      size_t n = strlen(with_value[k]);
-      if (strncmp(a, with_value[k], n) == 0 &&
-          (a[n] == 0 || a[n] == '=' || (k >= 9 && a[1] == 'j' && a[n]))) {
-        takes = 1;
-        if (a[n] == '=')
-          val = a + n + 1;
-        else if (a[n])
-          val = a + n;
-        else if (i + 1 < argc)
-          val = argv[++i];
-        else {
-          fprintf(stderr, "grade: %s needs a value\n", a);
-          return 2;
-        }
-        a = with_value[k];
-        break;
-      }
-    }
-    if (!takes) {
-      if (strcmp(a, "--list") == 0)
-        list = 1;
-      else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0)
-        g.verbose = 1;
-      else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-        usage(stdout);
-        return 0;
-      } else {
-        fprintf(stderr, "grade: unknown option '%s'\n", a);
-        usage(stderr);
-        return 2;
-      }
-      continue;
-    }
+  opterr = 0;  // our own messages, below
+  int c, li = -1;
+  while ((c = getopt_long(argc, argv, ":j:vh", long_opts, &li)) != -1) {
     int bad = 0;
-    if (strcmp(a, "--step") == 0)
-      bad = parse_int(val, &want_step) < 0 || want_step == 0;
-    else if (strcmp(a, "--test") == 0)
-      want_test = val;
-    else if (strcmp(a, "--build") == 0)
-      g.build = val;
-    else if (strcmp(a, "--src") == 0)
-      src = val;
-    else if (strcmp(a, "--json") == 0)
-      json = val;
-    else if (strcmp(a, "--junit") == 0)
-      junit = val;
-    else if (strcmp(a, "--results") == 0)
-      g.results = val;
-    else if (strcmp(a, "--qemu") == 0)
-      g.qemu = val;
-    else if (strcmp(a, "--timeout") == 0) {
+    switch (c) {
+    case O_STEP: bad = parse_int(optarg, &o->step) < 0 || o->step == 0; break;
+    case O_TEST: o->test = optarg; break;
+    case O_LIST: o->list = 1; break;
+    case 'j': bad = parse_int(optarg, &o->nthreads) < 0 || !o->nthreads; break;
+    case O_BUILD: o->g.build = optarg; break;
+    case O_SRC: o->src = optarg; break;
+    case O_JSON: o->json = optarg; break;
+    case O_JUNIT: o->junit = optarg; break;
+    case O_RESULTS: o->g.results = optarg; break;
+    case O_QEMU: o->g.qemu = optarg; break;
+    case O_TIMEOUT: {
       char *end;
-      g.timeout = strtod(val, &end);
-      bad = *end || g.timeout <= 0;
-    } else  // -j, --jobs
-      bad = parse_int(val, &nthreads) < 0 || nthreads == 0;
-    if (bad) {
-      fprintf(stderr, "grade: bad value '%s' for %s\n", val, a);
-      return 2;
+      o->g.timeout = strtod(optarg, &end);
+      bad = !*optarg || *end || !(o->g.timeout > 0);
+      break;
     }
+    case 'v': o->g.verbose = 1; break;
+    case 'h': usage(stdout); return 1;
+    case ':':
+      fprintf(stderr, "grade: %s needs a value\n", argv[optind - 1]);
+      return -1;
+    default:  // '?': optopt is an unknown short option's letter
+      if (optopt > 0 && optopt < 256)
+        fprintf(stderr, "grade: unknown option '-%c'\n", optopt);
+      else
+        fprintf(stderr, "grade: unknown option '%s'\n", argv[optind - 1]);
+      usage(stderr);
+      return -1;
+    }
+    if (bad) {
+      if (li >= 0)
+        fprintf(stderr, "grade: bad value '%s' for --%s\n", optarg,
+                long_opts[li].name);
+      else
+        fprintf(stderr, "grade: bad value '%s' for -%c\n", optarg, c);
+      return -1;
+    }
+    li = -1;  // getopt_long sets it only for a long option
   }
-
-  if (load_tables() < 0)
-    return 2;
-  if (list) {
-    list_tests(g.build);
-    return 0;
+  if (optind < argc) {
+    fprintf(stderr, "grade: unknown option '%s'\n", argv[optind]);
+    usage(stderr);
+    return -1;
   }
-  g.color = isatty(1) && !getenv("NO_COLOR");
+  return 0;
+}
 
-  // Which stages: those built, those with sources (a failed build scores
-  // 0, not "not graded"), or exactly the one asked for.
-  const struct gstage *graded[MAX_STAGES];
-  int ngraded = 0, found_step = 0;
-  struct sbuf skipped = {0};
+// ---- Choosing what to run -------------------------------------------------------------
+
+// The stages to grade: those built, those with sources (a failed build
+// scores 0, not "not graded"), or exactly the one asked for. Returns how
+// many, 0 if there are none (reported), -1 for an unknown stage; the
+// stages neither built nor started go to skipped (" 4 5").
+static int choose_stages(const struct options *o, const struct gstage **graded,
+                         struct sbuf *skipped) {
+  int n = 0;
   for (int i = 0; i < nstages; i++) {
     const struct gstage *st = stages[i];
     char d[32];
     snprintf(d, sizeof d, "step%d", st->num);
-    if (want_step) {
-      if (st->num == want_step)
-        graded[ngraded++] = st, found_step = 1;
-    } else if (exists(g.build, d, "hv.elf") || exists(src, st->dir, "main.c"))
-      graded[ngraded++] = st;
+    if (o->step) {
+      if (st->num == o->step)
+        graded[n++] = st;
+    } else if (exists(o->g.build, d, "hv.elf") ||
+               exists(o->src, st->dir, "main.c"))
+      graded[n++] = st;
     else
-      sb_printf(&skipped, " %d", st->num);
+      sb_printf(skipped, " %d", st->num);
   }
-  if (want_step && !found_step) {
+  if (o->step && n == 0) {
     fprintf(stderr,
-            "grade: stage %d has no tests (stages with tests:", want_step);
+            "grade: stage %d has no tests (stages with tests:", o->step);
     for (int i = 0; i < nstages; i++)
       fprintf(stderr, " %d", stages[i]->num);
     fprintf(stderr, ")\n");
-    return 2;
-  }
-  if (ngraded == 0) {
+    n = -1;
+  } else if (n == 0)
     fprintf(stderr,
             "grade: nothing to grade: no stage is built under %s/ and no "
             "stage's sources are under %s/\n"
             "       (run `make stages`, or pass --build DIR)\n",
-            g.build, src);
-    return 2;
-  }
+            o->g.build, o->src);
+  return n;
+}
 
-  // The tests: exact names first, then any containing the text.
+// The jobs: the tests called o->test (or stepN:test) if there are any, else
+// those whose full name contains it; every test without --test. Then
+// graded[] keeps only the stages that have a job. Returns the job count.
+static int choose_tests(const struct options *o, const struct gstage **graded,
+                        int *ngraded) {
   jobs = calloc(256, sizeof *jobs);
+  if (!jobs)
+    return 0;
+  const char *want = o->test;
   for (int pass = 0; pass < 2 && njobs == 0; pass++)
-    for (int i = 0; i < ngraded; i++)
+    for (int i = 0; i < *ngraded; i++)
       for (int k = 0; k < graded[i]->ntests && njobs < 256; k++) {
         const struct gtest *t = &graded[i]->tests[k];
         char full[128];
         snprintf(full, sizeof full, "step%d:%s", graded[i]->num, t->name);
-        int take = !want_test || (pass == 0 ? strcmp(t->name, want_test) == 0 ||
-                                                  strcmp(full, want_test) == 0
-                                            : strstr(full, want_test) != NULL);
+        int take = !want || (pass == 0 ? strcmp(t->name, want) == 0 ||
+                                             strcmp(full, want) == 0
+                                       : strstr(full, want) != NULL);
         if (take)
           jobs[njobs++] = (struct job){graded[i], t};
       }
-  if (njobs == 0) {
-    fprintf(stderr, "grade: no test matches '%s' (see grade --list)\n",
-            want_test);
-    return 2;
-  }
-  results = calloc((size_t)njobs, sizeof *results);
-  done = calloc((size_t)njobs, 1);
-  int max = 0;
-  for (int i = 0; i < njobs; i++) {
-    max += jobs[i].t->points;
-    results[i].stage = jobs[i].st;
-    results[i].test = jobs[i].t;
-  }
-
-  // From here on, "graded" means the stages that have a test to run.
   int kept = 0;
-  for (int i = 0; i < ngraded; i++)
+  for (int i = 0; i < *ngraded; i++)
     for (int k = 0; k < njobs; k++)
       if (jobs[k].st == graded[i]) {
         graded[kept++] = graded[i];
         break;
       }
-  ngraded = kept;
-  printf("grade: %d test%s of stage%s", njobs, njobs == 1 ? "" : "s",
-         ngraded == 1 ? "" : "s");
-  for (int i = 0; i < ngraded; i++)
-    printf(" %d", graded[i]->num);
-  printf(" (%d points) from %s/, %d at a time\n", max, g.build,
-         nthreads < njobs ? nthreads : njobs);
-  if (skipped.len)
-    printf("grade: not started, not graded: stage%s\n", sb_str(&skipped));
+  *ngraded = kept;
+  return njobs;
+}
 
-  double t0 = now_seconds();
-  const char *qemu = g.qemu ? g.qemu : "qemu-system-riscv64";
-  int status;
+// Run every job (or, without QEMU, say so once). Returns the exit status
+// so far: 0, or 2 if nothing could run.
+static int run_jobs(const struct options *o) {
+  const char *qemu = o->g.qemu ? o->g.qemu : "qemu-system-riscv64";
   if (!runnable(qemu)) {
     // Without QEMU nothing can run: say it once, not once per test.
     printf("grade: cannot run any test: %s %s.\n"
@@ -522,19 +523,21 @@ int main(int argc, char **argv) {
            qemu,
            strchr(qemu, '/') ? "is not an executable file"
                              : "is not installed (not found in PATH)",
-           g.qemu ? ", or fix --qemu / $HVLAB_QEMU" : "");
+           o->g.qemu ? ", or fix --qemu / $HVLAB_QEMU" : "");
     for (int i = 0; i < njobs; i++)
       snprintf(results[i].reason, sizeof results[i].reason,
                "not run: %s not found", qemu);
-    status = 2;
-  } else {
-    live_init();
-    ctx = &g;
-    run_all(nthreads);
-    status = 0;
+    return 2;
   }
-  double secs = now_seconds() - t0;
+  live_init();
+  ctx = &o->g;
+  run_all(o->nthreads);
+  return 0;
+}
 
+// "step1: 20/20, step2: ..." and "Score: x/y". Returns the score.
+static int print_score(const struct gstage *const *graded, int ngraded, int max,
+                       double secs) {
   int score = 0;
   printf("\n");
   for (int i = 0; i < ngraded; i++) {
@@ -549,10 +552,69 @@ int main(int argc, char **argv) {
   }
   printf(" (%.1fs)\nScore: %d/%d\n", secs, score, max);
   fflush(stdout);
+  return score;
+}
 
-  if (json && write_json(json, results, njobs, secs) < 0 && status == 0)
+// ---- main ----------------------------------------------------------------------------
+
+int main(int argc, char **argv) {
+  setvbuf(stdout, NULL, _IOLBF, 0);
+  install_signals();
+
+  static struct options o;  // static: ctx points into it from the threads
+  int r = parse_args(argc, argv, &o);
+  if (r != 0)
+    return r > 0 ? 0 : 2;
+  if (load_tables() < 0)
+    return 2;
+  if (o.list) {
+    list_tests(o.g.build);
+    return 0;
+  }
+  o.g.color = isatty(1) && !getenv("NO_COLOR");
+
+  const struct gstage *graded[MAX_STAGES];
+  struct sbuf skipped = {0};
+  int ngraded = choose_stages(&o, graded, &skipped);
+  if (ngraded <= 0) {
+    sb_free(&skipped);
+    return 2;
+  }
+  if (choose_tests(&o, graded, &ngraded) == 0) {
+    sb_free(&skipped);
+    fprintf(stderr, "grade: no test matches '%s' (see grade --list)\n", o.test);
+    return 2;
+  }
+  results = calloc((size_t)njobs, sizeof *results);
+  done = calloc((size_t)njobs, 1);
+  if (!results || !done) {
+    fprintf(stderr, "grade: out of memory\n");
+    return 2;
+  }
+  int max = 0;
+  for (int i = 0; i < njobs; i++) {
+    max += jobs[i].t->points;
+    results[i].stage = jobs[i].st;
+    results[i].test = jobs[i].t;
+  }
+  printf("grade: %d test%s of stage%s", njobs, njobs == 1 ? "" : "s",
+         ngraded == 1 ? "" : "s");
+  for (int i = 0; i < ngraded; i++)
+    printf(" %d", graded[i]->num);
+  printf(" (%d points) from %s/, %d at a time\n", max, o.g.build,
+         o.nthreads < njobs ? o.nthreads : njobs);
+  if (skipped.len)
+    printf("grade: not started, not graded: stage%s\n", sb_str(&skipped));
+  sb_free(&skipped);
+
+  double t0 = now_seconds();
+  int status = run_jobs(&o);
+  double secs = now_seconds() - t0;
+  int score = print_score(graded, ngraded, max, secs);
+
+  if (o.json && write_json(o.json, results, njobs, secs) < 0 && status == 0)
     status = 1;
-  if (junit && write_junit(junit, results, njobs, secs) < 0 && status == 0)
+  if (o.junit && write_junit(o.junit, results, njobs, secs) < 0 && status == 0)
     status = 1;
   if (status == 0 && score < max)
     status = 1;

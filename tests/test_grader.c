@@ -237,3 +237,38 @@ TEST(grader_missing_elf) {
   remove_tree(dir);
   free(dir);
 }
+
+// The command line's forms and messages: "--opt VALUE", "--opt=VALUE",
+// "-jN" and "-j N" all work; a missing value, a bad one, an unknown option
+// and a stray argument each get their own message and status 2.
+TEST(grader_option_forms) {
+  grade_bin();
+  static const struct {
+    const char *args[4];
+    int status;
+    const char *want;
+  } cases[] = {
+      {{"--list", "-j3", NULL}, 0, "^Total: [0-9]+ points$"},
+      {{"--list", "-j", "3", NULL}, 0, "^Total: [0-9]+ points$"},
+      {{"--jobs=2", "--list", NULL}, 0, "^Total: [0-9]+ points$"},
+      {{"--step=9", NULL}, 2, "^grade: stage 9 has no tests"},
+      {{"--json", NULL}, 2, "^grade: --json needs a value$"},
+      {{"-j0", NULL}, 2, "^grade: bad value '0' for -j$"},
+      {{"--jobs", "x", NULL}, 2, "^grade: bad value 'x' for --jobs$"},
+      {{"--timeout=nan", NULL}, 2, "^grade: bad value 'nan' for --timeout$"},
+      {{"--bogus", NULL}, 2, "^grade: unknown option '--bogus'$"},
+      {{"-x", NULL}, 2, "^grade: unknown option '-x'$"},
+      {{"--list", "stray", NULL}, 2, "^grade: unknown option 'stray'$"},
+      {{"-h", NULL}, 0, "^  -j N +run N tests at a time"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    struct proc c;
+    run_grade(&c, cases[i].args, NULL, 10);
+    CHECK(c.exited && c.status == cases[i].status &&
+              count_lines(c.out, cases[i].want) == 1,
+          "grade %s %s: status %d, expected %d and /%s/:\n%s", cases[i].args[0],
+          cases[i].args[1] ? cases[i].args[1] : "", c.status, cases[i].status,
+          cases[i].want, c.out);
+    proc_free(&c);
+  }
+}
