@@ -32,6 +32,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "grade.h"
 #include "qemu.h"
 
@@ -491,11 +492,19 @@ void run_test(const struct gctx *g, const struct gstage *st,
 
   char elf[PATH_MAX];
   snprintf(elf, sizeof elf, "%s/step%d/hv.elf", g->build, st->num);
-  if (access(elf, R_OK) != 0) {
-    fail(r, "not built: %s is missing (did the stage fail to compile?)", elf);
+  // Opened, not just looked at: a FIFO or a device there would hang
+  // whatever opens it next (the probe, QEMU) where no deadline reaches.
+  char why_not[128];
+  int fd = open_regular(elf, 0, why_not, sizeof why_not);
+  if (fd < 0) {
+    if (errno == ENOENT)
+      fail(r, "not built: %s is missing (did the stage fail to compile?)", elf);
+    else
+      fail(r, "cannot use %s: %s", elf, why_not);
     r->seconds = now_seconds() - t0;
     return;
   }
+  close(fd);
 
   double timeout = g->timeout > 0   ? g->timeout
                    : t->timeout > 0 ? t->timeout

@@ -42,6 +42,7 @@
 #include <unistd.h>
 
 #include "exittrace.h"
+#include "file.h"
 #include "hvlab/csr.h"
 #include "monitor.h"
 #include "rvdecode.h"
@@ -737,20 +738,23 @@ static int stage_of(const char *path) {
   return s ? s[4] - '0' : 0;
 }
 
-static int map_ram(struct target *t, const char *path) {
-  int fd = open(path, O_RDONLY);
+// Map the file QEMU's RAM is in. Returns 0, or -1 with the reason in why.
+static int map_ram(struct target *t, const char *path, char *why, size_t n) {
+  int fd = open_regular(path, 0, why, n);  // a FIFO: refused, not a hang
   if (fd < 0)
     return -1;
   struct stat sb;
   if (fstat(fd, &sb) < 0 || sb.st_size <= 0) {
     close(fd);
-    errno = EINVAL;
+    snprintf(why, n, "empty");
     return -1;
   }
   void *m = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_SHARED, fd, 0);
   close(fd);
-  if (m == MAP_FAILED)
+  if (m == MAP_FAILED) {
+    snprintf(why, n, "%s", strerror(errno));
     return -1;
+  }
   t->ram = m;
   t->ram_size = (size_t)sb.st_size;
   t->ram_base = RAM_BASE;
@@ -850,8 +854,9 @@ int tgt_open(struct target *t) {
       return -1;
     }
     t->use_shm = 0;
-    if (t->mem_path && map_ram(t, t->mem_path) < 0) {
-      mon_log("monitor: cannot map %s: %s", t->mem_path, strerror(errno));
+    char why[128];
+    if (t->mem_path && map_ram(t, t->mem_path, why, sizeof why) < 0) {
+      mon_log("monitor: cannot map %s: %s", t->mem_path, why);
       return -1;
     }
   } else if (launch(t) < 0) {
@@ -860,9 +865,10 @@ int tgt_open(struct target *t) {
   if (t->use_shm && t->shm_path[0]) {
     // QEMU has the file open and mapped: map it too, and unlink it so
     // nothing is left behind in /dev/shm however we end.
-    if (map_ram(t, t->shm_path) < 0)
+    char why[128];
+    if (map_ram(t, t->shm_path, why, sizeof why) < 0)
       mon_log("monitor: cannot map %s (%s); reading through the gdbstub",
-              t->shm_path, strerror(errno));
+              t->shm_path, why);
     unlink(t->shm_path);
     t->shm_path[0] = 0;
   }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -385,6 +386,35 @@ TEST(grader_hostile_slow_gdbstub) {
   check_no_leftovers(dir);
   proc_free(&c);
   free(q);
+  remove_tree(dir);
+  free(dir);
+}
+
+// A FIFO where hv.elf should be: opening it would wait for a writer
+// forever, in a place no timeout reaches. Every test must fail at once
+// with a message that says what is wrong.
+TEST(grader_hostile_fifo_elf) {
+  grade_bin();
+  char *dir = make_tmpdir("hostile");
+  char step1[700], elf[800];
+  snprintf(step1, sizeof step1, "%s/step1", dir);
+  snprintf(elf, sizeof elf, "%s/hv.elf", step1);
+  CHECK(mkdir(step1, 0700) == 0 && mkfifo(elf, 0600) == 0, "mkfifo %s", elf);
+  struct proc c;
+  run_grade(&c,
+            (const char *const[]){"--build", dir, "--step", "1", "--results",
+                                  dir, NULL},
+            NULL, 10);
+  CHECK(c.exited && c.status == 1, "grade exited %d, expected 1 (%s)", c.status,
+        c.timed_out ? "it hung" : "no hang");
+  int n = count_lines(c.out, "\\.\\.\\. FAIL \\([0-9.]+s\\): cannot use "
+                             ".*/step1/hv\\.elf: is a FIFO, not a regular "
+                             "file$");
+  CHECK(n >= 5 && n == count_lines(c.out, "\\.\\.\\. (OK|FAIL)"),
+        "%d tests refused the FIFO; expected all", n);
+  if (n < 5)
+    show_output(&c);
+  proc_free(&c);
   remove_tree(dir);
   free(dir);
 }
