@@ -6,6 +6,7 @@
 
 #include "hypercall.h"
 #include "defs.h"
+#include "hvlab/escape.h"
 #include "run.h"
 
 struct sbi_ext {
@@ -71,9 +72,11 @@ static struct sbiret base(struct vcpu *v, u64 fid) {
 static int at_line_start = 1;
 
 static void guest_putc(int c) {
+  char shown[HV_ESCAPE_MAX];  // ESC, CR, NUL...: as \xHH (hvlab/escape.h)
   if (at_line_start)
     printf("guest| ");
-  printf("%c", c);
+  hv_escape_byte((unsigned char)c, shown);
+  printf("%s", shown);
   at_line_start = (c == '\n');
 }
 
