@@ -22,6 +22,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 struct probe;
 
@@ -97,6 +98,11 @@ void sb_printf(struct sbuf *b, const char *fmt, ...)
 void sb_add(struct sbuf *b, const char *s, size_t n);
 void sb_free(struct sbuf *b);
 const char *sb_str(const struct sbuf *b);  // "" if empty
+// Console text from a submission, escaped by hvlab/escape.h's rule (every
+// byte printable, '\n' and '\t' kept, the rest as \xHH): appended to b,
+// or written to f. Every output of console text goes through these.
+void sb_add_escaped(struct sbuf *b, const char *s, size_t n);
+void fput_escaped(FILE *f, const char *s, size_t n);
 
 // ---- Running (run.c) ---------------------------------------------------------
 

@@ -198,7 +198,9 @@ static void print_details(const char *d, int color) {
                strncmp(w, "WRONG", 5) == 0 || strncmp(w, "FAILED", 6) == 0)
         c = RED;
     }
-    printf("    %s%.*s%s\n", c ? c : "", (int)n, d, c ? PLAIN : "");
+    printf("    %s", c ? c : "");
+    fput_escaped(stdout, d, n);
+    printf("%s\n", c ? PLAIN : "");
     d += n + (d[n] == '\n');
   }
 }
@@ -209,9 +211,12 @@ static void print_result(const struct result *r) {
   if (r->passed)
     printf("%sOK%s (%.1fs)\n", color ? GREEN : "", color ? PLAIN : "",
            r->seconds);
-  else
-    printf("%sFAIL%s (%.1fs): %s\n", color ? RED : "", color ? PLAIN : "",
-           r->seconds, r->reason);
+  else {
+    printf("%sFAIL%s (%.1fs): ", color ? RED : "", color ? PLAIN : "",
+           r->seconds);
+    fput_escaped(stdout, r->reason, strlen(r->reason));
+    printf("\n");
+  }
   print_details(sb_str(&r->details), color);  // passes: only with -v
   if (!r->passed && r->transcript[0])
     printf("    transcript: %s\n", r->transcript);
@@ -219,7 +224,9 @@ static void print_result(const struct result *r) {
     const char *s = sb_str(&r->console);
     while (*s) {
       size_t n = strcspn(s, "\n");
-      printf("    | %.*s\n", (int)n, s);
+      printf("    | ");
+      fput_escaped(stdout, s, n);
+      printf("\n");
       s += n + (s[n] == '\n');
     }
   }

@@ -2,7 +2,9 @@
 // results.json and JUnit XML.
 //
 // Everything in them that came from a submission (console lines, probe
-// notes) is untrusted: it may hold any byte at all. A report that does not
+// notes) is untrusted: it may hold any byte at all. It is escaped first by
+// hvlab/escape.h's rule (ESC as \x1b), as on the terminal and in the
+// transcripts. A report that does not
 // parse is worse than none -- Gradescope shows "autograder failed" and the
 // student learns nothing -- so both escapers replace control characters
 // and invalid UTF-8 with U+FFFD instead of copying them through.
@@ -15,6 +17,7 @@
 #include <unistd.h>
 
 #include "grade.h"
+#include "hvlab/escape.h"
 
 // Append a string literal.
 #define SB_LIT(b, lit) sb_add(b, lit, sizeof(lit) - 1)
@@ -66,6 +69,22 @@ void sb_free(struct sbuf *b) {
 }
 
 const char *sb_str(const struct sbuf *b) { return b->s ? b->s : ""; }
+
+void sb_add_escaped(struct sbuf *b, const char *s, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    char e[HV_ESCAPE_MAX];
+    int k = hv_escape_byte((unsigned char)s[i], e);
+    sb_add(b, e, (size_t)k);
+  }
+}
+
+void fput_escaped(FILE *f, const char *s, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    char e[HV_ESCAPE_MAX];
+    hv_escape_byte((unsigned char)s[i], e);
+    fputs(e, f);
+  }
+}
 
 // ---- Escaping ----------------------------------------------------------------
 
@@ -201,16 +220,18 @@ static void test_output(struct sbuf *o, const struct result *r) {
               r->test->about ? r->test->about : "");
     return;
   }
-  sb_printf(o, "FAIL (%.1fs): %s\n", r->seconds, r->reason);
+  sb_printf(o, "FAIL (%.1fs): ", r->seconds);
+  sb_add_escaped(o, r->reason, strlen(r->reason));
+  sb_add(o, "\n", 1);
   if (r->test->about)
     sb_printf(o, "This test checks: %s\n", r->test->about);
   const char *d = sb_str(&r->details);
   size_t n = strlen(d);
   if (n > MAX_TEST_OUTPUT) {
-    sb_add(o, d, MAX_TEST_OUTPUT);
+    sb_add_escaped(o, d, MAX_TEST_OUTPUT);
     sb_printf(o, "\n... (%zu more bytes)\n", n - MAX_TEST_OUTPUT);
   } else
-    sb_add(o, d, n);
+    sb_add_escaped(o, d, n);
   if (r->transcript[0])
     sb_printf(o, "transcript: %s\n", r->transcript);
 }
@@ -297,8 +318,11 @@ int write_junit(const char *path, const struct result *r, int n, double secs) {
       if (!x->passed) {
         struct sbuf o = {0};
         test_output(&o, x);
+        struct sbuf why = {0};
+        sb_add_escaped(&why, x->reason, strlen(x->reason));
         SB_LIT(&b, "      <failure message=\"");
-        xml_escape(&b, x->reason);
+        xml_escape(&b, sb_str(&why));
+        sb_free(&why);
         SB_LIT(&b, "\" type=\"FAIL\">");
         xml_escape(&b, sb_str(&o));
         SB_LIT(&b, "</failure>\n");

@@ -130,8 +130,10 @@ int grader_qemu_start(const struct qemu_cfg *cfg, struct qemu_proc *p) {
 
 // ---- Console text ----------------------------------------------------------------
 
-// The console as lines: '\r' dropped (the UART sends CR LF) and NUL bytes
-// made visible, so that regexec and the listing see ordinary C strings.
+// The console as lines: the '\r' of each CR LF dropped (the UART sends
+// them) and NUL bytes written as the text \x00, so that regexec sees an
+// ordinary C string. Every other byte stays as the stage sent it: the
+// checks see the real text, and each output escapes it (hvlab/escape.h).
 struct console {
   char *text;
   size_t len;
@@ -140,12 +142,23 @@ struct console {
 };
 
 static void console_init(struct console *c, const char *out, size_t n) {
-  c->text = malloc(n + 1);
+  size_t nuls = 0;
+  for (size_t i = 0; i < n; i++)
+    nuls += out[i] == 0;
+  c->text = malloc(n + 3 * nuls + 1);
+  if (!c->text) {
+    fprintf(stderr, "grade: out of memory\n");
+    _exit(2);
+  }
   size_t j = 0;
   for (size_t i = 0; i < n; i++) {
-    if (out[i] == '\r')
+    if (out[i] == '\r' && i + 1 < n && out[i + 1] == '\n')
       continue;
-    c->text[j++] = out[i] ? out[i] : '?';
+    if (out[i] == 0) {
+      memcpy(c->text + j, "\\x00", 4);
+      j += 4;
+    } else
+      c->text[j++] = out[i];
   }
   c->text[j] = 0;
   c->len = j;
@@ -187,18 +200,13 @@ static int line_of(const struct console *c, size_t off) {
   return lo;
 }
 
-// Append line i for people to read: control characters shown as '?', and
-// long lines (a flood is often one endless line) cut.
+// Append line i for people to read: escaped (ESC as \x1b: a terminal, or
+// a report, never gets escape sequences or broken UTF-8), and long lines
+// (a flood is often one endless line) cut.
 static void add_line(struct sbuf *b, const struct console *c, int i) {
   const char *s = c->text + c->start[i];
   size_t n = c->start[i + 1] - c->start[i] - 1, max = 160;
-  for (size_t k = 0; k < n && k < max; k++) {
-    unsigned char ch = (unsigned char)s[k];
-    // The stages print ASCII; anything else is shown as '?', so that a
-    // terminal (or a report) never gets escape sequences or broken UTF-8.
-    char o = (ch < 0x20 && ch != '\t') || ch >= 0x7f ? '?' : (char)ch;
-    sb_add(b, &o, 1);
-  }
+  sb_add_escaped(b, s, n < max ? n : max);
   if (n > max)
     sb_printf(b, "... (%zu more characters)", n - max);
   sb_add(b, "\n", 1);
@@ -452,17 +460,25 @@ static void save_transcript(const struct gctx *g, struct result *r,
       fprintf(f, strchr(*a, ' ') ? " '%s'" : " %s", *a);
     fprintf(f, "\n");
   }
-  fprintf(f, "# FAIL: %s\n#\n", r->reason);
-  // The details, as comments, then the console exactly as captured.
+  fprintf(f, "# FAIL: ");
+  fput_escaped(f, r->reason, strlen(r->reason));
+  fprintf(f, "\n#\n");
+  // The details, as comments, then the console: escaped, so that `cat` of
+  // a transcript cannot clear a screen or set a clipboard.
   const char *d = sb_str(&r->details);
   while (*d) {
     const char *e = strchr(d, '\n');
     size_t len = e ? (size_t)(e - d) : strlen(d);
-    fprintf(f, "# %.*s\n", (int)len, d);
+    fprintf(f, "# ");
+    fput_escaped(f, d, len);
+    fprintf(f, "\n");
     d += len + (e != NULL);
   }
-  fprintf(f, "# ---- console (%zu bytes) ----\n", c->len);
-  fwrite(c->text, 1, c->len, f);
+  fprintf(f,
+          "# ---- console (%zu bytes; bytes that are not printable text "
+          "as \\xHH) ----\n",
+          c->len);
+  fput_escaped(f, c->text, c->len);
   int ok = fclose(f) == 0;
   if (ok && rename(tmp, path) == 0)
     snprintf(r->transcript, sizeof r->transcript, "%s", path);
@@ -584,14 +600,12 @@ void run_test(const struct gctx *g, const struct gstage *st,
            t->expect[i]);
     }
     if (m.nbad) {
-      char line[100];
+      struct sbuf line = {0};
       const char *s = c.text + c.start[m.bad[0]];
       size_t n = strcspn(s, "\n");
-      snprintf(line, sizeof line, "%.*s", (int)(n < 80 ? n : 80), s);
-      for (char *q = line; *q; q++)
-        if ((unsigned char)*q < 0x20)
-          *q = '?';
-      fail(r, "unexpected line %d: %s", m.bad[0] + 1, line);
+      sb_add_escaped(&line, s, n < 80 ? n : 80);
+      fail(r, "unexpected line %d: %s", m.bad[0] + 1, sb_str(&line));
+      sb_free(&line);
     }
     show_listing = m.missing || m.nbad;
   }

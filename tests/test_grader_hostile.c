@@ -186,8 +186,9 @@ TEST(grader_hostile_garbage_reports) {
                            "gdbstub answered \\(exit status 1\\)$") == 1,
         "delegation_csrs_gdb: not 'QEMU ended before its gdbstub answered'");
   // The listing shows what the stage printed, made printable.
-  CHECK(count_lines(c.out, "^ +[0-9]+\\| step1: \\?\\?\\[31m \"quoted") >= 1,
-        "the listing does not show the console line, made printable");
+  CHECK(count_lines(c.out,
+                    "^ +[0-9]+\\| step1: \\\\x01\\\\x1b\\[31m \"quoted") >= 1,
+        "the listing does not show the console line, escaped");
   char *j = read_text(json, NULL), *x = read_text(junit, NULL), why[200];
   CHECK(j && json_valid(j, why, sizeof why), "results.json: %s",
         j ? why : "missing");
@@ -415,6 +416,74 @@ TEST(grader_hostile_fifo_elf) {
   if (n < 5)
     show_output(&c);
   proc_free(&c);
+  remove_tree(dir);
+  free(dir);
+}
+
+// Where n bytes of s hold a byte no terminal should get from a guest: a
+// control character other than '\n' and '\t', DEL, or one >= 0x80.
+// Returns its offset, or -1.
+static long raw_byte(const char *s, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if ((c < 0x20 && c != '\n' && c != '\t') || c >= 0x7f)
+      return (long)i;
+  }
+  return -1;
+}
+
+// A console full of what must never reach a terminal raw: ESC sequences
+// (clear screen, cursor home, OSC 52: set the reader's clipboard), CR
+// (overwrites a line's start), NUL, BEL, DEL and bytes >= 0x80. With -v,
+// in the listing, the transcripts, results.json and the JUnit XML, each
+// must arrive escaped (\x1b), never as itself.
+TEST(grader_hostile_console_escaped) {
+  need_stage1();
+  char *dir = make_tmpdir("hostile");
+  char *q = fake_qemu(
+      dir, "qemu",
+      "printf 'step1: osc \\033]52;c;aGk=\\007 cls \\033[2J\\033[H\\n'\n"
+      "printf 'over\\rwrite nul \\000 del \\177 hi \\377\\300\\n'\n"
+      "exit 1");
+  char json[700], junit[700], tr[800];
+  snprintf(json, sizeof json, "%s/r.json", dir);
+  snprintf(junit, sizeof junit, "%s/r.xml", dir);
+  snprintf(tr, sizeof tr, "%s/step1-h_detected.txt", dir);
+  struct proc c;
+  run_grade(&c,
+            (const char *const[]){"--build", build_dir(), "--step", "1", "-v",
+                                  "--qemu", q, "--results", dir, "--json", json,
+                                  "--junit", junit, NULL},
+            NULL, 20);
+  CHECK(c.exited && c.status == 1, "grade exited %d, expected 1", c.status);
+  long at = raw_byte(c.out, c.len);
+  CHECK(at < 0, "grade's output holds byte 0x%02x at %ld",
+        at < 0 ? 0 : (unsigned char)c.out[at], at);
+  // What the guest sent is still there to read, escaped.
+  CHECK(count_lines(c.out, "^    \\| step1: osc \\\\x1b\\]52;c;aGk=\\\\x07 "
+                           "cls \\\\x1b\\[2J\\\\x1b\\[H$") >= 5,
+        "-v does not show the ESC line escaped for every test");
+  CHECK(count_lines(c.out, "^    \\| over\\\\x0dwrite nul \\\\x00 del "
+                           "\\\\x7f hi \\\\xff\\\\xc0$") >= 5,
+        "-v does not show CR, NUL, DEL and high bytes escaped");
+  CHECK(count_lines(c.out, "^ +[0-9]+\\| step1: osc \\\\x1b") >= 1,
+        "the listing does not show the ESC line escaped");
+  const char *const files[] = {tr, json, junit};
+  for (int i = 0; i < 3; i++) {
+    size_t n = 0;
+    char *t = read_text(files[i], &n);
+    CHECK(t != NULL, "%s is missing", files[i]);
+    long off = t ? raw_byte(t, n) : -1;
+    CHECK(off < 0, "%s holds byte 0x%02x at %ld", files[i],
+          off < 0 ? 0 : (unsigned char)t[off], off);
+    CHECK(t && strstr(t, "x1b]52;c;aGk="), "%s: the OSC 52 line is missing",
+          files[i]);
+    free(t);
+  }
+  if (c.status != 1 || at >= 0)
+    show_output(&c);
+  proc_free(&c);
+  free(q);
   remove_tree(dir);
   free(dir);
 }
