@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "hvlab/causes.h"
+#include "hvlab/escape.h"
 #include "hvlab/sbi_ids.h"
 #include "monitor.h"
 
@@ -222,7 +223,9 @@ int exits_rows(const struct exits *e, enum sort_by by, int filter, int *idx,
 
 // Lines are kept as printable text only: QEMU's serial output is the
 // guest's and could hold escape sequences that would move the cursor or
-// change colours under curses. Tabs become a space, '\r' is dropped.
+// change colours under curses. Every byte goes through hvlab/escape.h
+// (ESC shows as \x1b), except that a tab becomes a space and '\r' (the
+// UART's CR LF) is dropped.
 static void con_push(struct console *c) {
   c->part[c->plen] = 0;
   int at;
@@ -245,13 +248,14 @@ void con_feed(struct console *c, const char *p, size_t n) {
       con_push(c);
       continue;
     }
-    if (ch == '\t')
-      ch = ' ';
-    if (ch < ' ' || ch > '~')
+    if (ch == '\r')
       continue;
-    if (c->plen + 1 >= sizeof c->part)
+    char e[HV_ESCAPE_MAX];
+    size_t k = (size_t)hv_escape_byte(ch == '\t' ? ' ' : ch, e);
+    if (c->plen + k >= sizeof c->part)
       con_push(c);  // an overlong line continues on the next one
-    c->part[c->plen++] = (char)ch;
+    memcpy(c->part + c->plen, e, k);
+    c->plen += k;
   }
 }
 

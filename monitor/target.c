@@ -44,6 +44,7 @@
 #include "exittrace.h"
 #include "file.h"
 #include "hvlab/csr.h"
+#include "hvlab/escape.h"
 #include "monitor.h"
 #include "rvdecode.h"
 #include "rvscan.h"
@@ -652,8 +653,15 @@ void tgt_on_console(struct target *t) {
   ssize_t n = read(p->fd, b, sizeof b);
   if (n > 0) {
     con_feed(&t->con, b, (size_t)n);
-    if (t->echo_console && write(2, b, (size_t)n) < 0)
-      t->echo_console = 0;
+    if (t->echo_console) {  // escaped as in the pane (hvlab/escape.h)
+      char e[sizeof b * 4 + 1];
+      size_t k = 0;
+      for (ssize_t i = 0; i < n; i++)
+        if (b[i] != '\r')
+          k += (size_t)hv_escape_byte((unsigned char)b[i], e + k);
+      if (write(2, e, k) < 0)
+        t->echo_console = 0;
+    }
     return;
   }
   if (n < 0 && (errno == EAGAIN || errno == EINTR))
