@@ -419,6 +419,26 @@ static void describe_mask(unsigned mask, struct sbuf *b) {
     }
 }
 
+// Is the last "stepN: PASS" or "stepN: FAIL" line of the console a FAIL?
+// QEMU's exit status is only the low 8 bits of what the stage powered off
+// with (poweroff(256) exits 0), so a status 0 is believed only if the
+// stage did not say otherwise.
+static int last_verdict_fails(const struct console *c, int stage) {
+  char tag[32];
+  int n = snprintf(tag, sizeof tag, "step%d: ", stage);
+  int fails = 0;
+  for (int i = 0; i < c->nlines; i++) {
+    const char *l = c->text + c->start[i];
+    if (strncmp(l, tag, (size_t)n) != 0)
+      continue;
+    if (strncmp(l + n, "FAIL", 4) == 0)
+      fails = 1;
+    else if (strncmp(l + n, "PASS", 4) == 0)
+      fails = 0;
+  }
+  return fails;
+}
+
 // ---- Transcripts -------------------------------------------------------------------
 
 static int mkdir_p(const char *path) {
@@ -585,6 +605,12 @@ void run_test(const struct gctx *g, const struct gstage *st,
          sb_str(&w));
     sb_free(&w);
   }
+  if (!r->reason[0] && p.status == 0 && last_verdict_fails(&c, st->num))
+    fail(r,
+         "exit status 0 (pass), but the stage's last verdict line is "
+         "step%d: FAIL: a status that contradicts the console is no pass "
+         "(a power-off status over 255 wraps around: 256 reads as 0)",
+         st->num);
 
   struct matches m;
   struct sbuf err = {0};

@@ -487,3 +487,43 @@ TEST(grader_hostile_console_escaped) {
   remove_tree(dir);
   free(dir);
 }
+
+// QEMU's exit status is the low 8 bits of the stage's power-off status:
+// poweroff(256) exits 0, "pass". A status 0 whose console ends with the
+// stage's own FAIL verdict is no pass. The fake runs the real stage, then
+// adds that verdict and exits 0: the tests that accept status 0 must fail
+// on it, by that reason.
+TEST(grader_hostile_status_wraps_to_0) {
+  need_stage1();
+  if (system("command -v qemu-system-riscv64 >/dev/null 2>&1") != 0)
+    SKIP("no qemu-system-riscv64 in PATH");
+  char *dir = make_tmpdir("hostile");
+  char *q = fake_qemu(dir, "qemu",
+                      "qemu-system-riscv64 \"$@\"\n"
+                      "echo 'step1: FAIL: powering off with status 256'\n"
+                      "exit 0");
+  struct proc c;
+  run_grade(&c,
+            (const char *const[]){"--build", build_dir(), "--step", "1",
+                                  "--qemu", q, "--results", dir, NULL},
+            NULL, 60);
+  CHECK(c.exited && c.status == 1, "grade exited %d, expected 1", c.status);
+  int got = -1, max = -1;
+  CHECK(grade_score(c.out, &got, &max) == 0 && got == 0 && max > 0,
+        "Score: %d/%d, expected 0", got, max);
+  int wrapped =
+      count_lines(c.out, "\\.\\.\\. FAIL \\([0-9.]+s\\): exit status 0 "
+                         "\\(pass\\), but the stage's last verdict "
+                         "line is step1: FAIL");
+  CHECK(wrapped == 3,
+        "%d tests failed on the contradiction; expected the 3 "
+        "that accept status 0",
+        wrapped);
+  if (wrapped != 3)
+    show_output(&c);
+  check_no_leftovers(dir);
+  proc_free(&c);
+  free(q);
+  remove_tree(dir);
+  free(dir);
+}
