@@ -62,7 +62,7 @@ help:
 	@echo "  make compdb           write compile_commands.json for clangd"
 	@echo "  make format           format the C sources (.clang-format; make test checks)"
 	@echo "  make labs             rewrite the handouts' file:line and gdb transcripts"
-	@echo "  make fuzz             fuzz the GDB protocol parser (FUZZ_SECONDS=30)"
+	@echo "  make fuzz             fuzz the RSP, ELF and DTB readers (FUZZ_SECONDS=30 each)"
 	@echo "  make deps             install every Debian package hvlab uses"
 	@echo "  make clean            remove build output"
 	@echo "  V=1                   show the commands being run"
@@ -339,17 +339,62 @@ clean:
 	rm -rf $(BUILD) .gdbinit compile_commands.json
 
 # ---- Fuzzing -----------------------------------------------------------------
-# `make fuzz`: run the RSP packet decoder under libFuzzer (clang) with
-# AddressSanitizer for FUZZ_SECONDS; the corpus grows in $(BUILD)/fuzz-corpus.
-.PHONY: fuzz
+# `make fuzz`: each target under libFuzzer (clang) with ASan and UBSan (any
+# undefined behaviour is a crash) for FUZZ_SECONDS; each corpus grows in
+# $(BUILD)/fuzz-corpus/NAME. FUZZ=name runs one target. The targets:
+#   rsp   hostlib's GDB remote-protocol packet decoder and reply parsers
+#   elf   hostlib's ELF symbol reader (elfsym.c), on arbitrary files
+#   dtb   the hypervisor's device-tree reader (runtime/riscv/dtb.c),
+#         compiled for the host as tests/test_dtb.c does
+# >>> Boot arguments: when runtime/riscv has the shared boot-argument
+# >>> parser, add `bootargs` to FUZZ_TARGETS, write fuzz/fuzz_bootargs.c
+# >>> (#include its .c, as fuzz_dtb.c does) and set FUZZ_SRCS_bootargs.
+.PHONY: fuzz deps-fuzz
 FUZZ_SECONDS ?= 30
-FUZZ_SRCS := fuzz/fuzz_rsp.c hostlib/rsp.c hostlib/rsp_regs.c hostlib/rvnames.c
-$(BUILD)/host/fuzz_rsp: $(FUZZ_SRCS) fuzz/rsp_props.h hostlib/rsp.h
-	@mkdir -p $(@D)
-	@echo "  CLANG   $@"
-	$(Q)clang -std=c11 -D_GNU_SOURCE -g -O1 -Iinclude -Ihostlib \
-	  -fsanitize=fuzzer,address,undefined $(FUZZ_SRCS) -o $@
-fuzz: $(BUILD)/host/fuzz_rsp
-	@mkdir -p $(BUILD)/fuzz-corpus
-	$(Q)$(BUILD)/host/fuzz_rsp -max_total_time=$(FUZZ_SECONDS) \
-	  -print_final_stats=1 $(BUILD)/fuzz-corpus
+FUZZ_TARGETS := rsp elf dtb
+FUZZ ?= $(FUZZ_TARGETS)
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Iinclude -Ihostlib \
+  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZ_SRCS_rsp := fuzz/fuzz_rsp.c hostlib/rsp.c hostlib/rsp_regs.c hostlib/rvnames.c
+FUZZ_DEPS_rsp := fuzz/rsp_props.h hostlib/rsp.h
+FUZZ_SRCS_elf := fuzz/fuzz_elf.c hostlib/elfsym.c hostlib/file.c
+FUZZ_DEPS_elf := hostlib/elfsym.h hostlib/file.h
+FUZZ_LIBS_elf := -lelf
+FUZZ_SRCS_dtb := fuzz/fuzz_dtb.c
+FUZZ_DEPS_dtb := runtime/riscv/dtb.c runtime/riscv/defs.h runtime/riscv/types.h
+
+deps-fuzz:
+	$(Q)mk/deps.sh clang libclang-rt-dev libelf-dev
+define FUZZ_RULE
+$(BUILD)/fuzz/fuzz_$(1): $(FUZZ_SRCS_$(1)) $(FUZZ_DEPS_$(1)) | deps-fuzz
+	@mkdir -p $$(@D)
+	@echo "  CLANG   $$@"
+	$(Q)clang $(FUZZ_CFLAGS) $(FUZZ_SRCS_$(1)) -o $$@ $(FUZZ_LIBS_$(1))
+endef
+$(foreach t,$(FUZZ_TARGETS),$(eval $(call FUZZ_RULE,$(t))))
+
+# Seeds, when they can be had: a stage's image for the ELF reader, QEMU's
+# own device tree (cut to its totalsize) for the DTB reader.
+fuzz-seeds:
+	$(Q)mkdir -p $(BUILD)/fuzz-corpus/elf $(BUILD)/fuzz-corpus/dtb
+	$(Q)if [ -f $(BUILD)/step1/hv.elf ]; then \
+	  cp $(BUILD)/step1/hv.elf $(BUILD)/fuzz-corpus/elf/seed-step1; fi
+	$(Q)d=$(BUILD)/fuzz/virt.dtb; if [ ! -f $(BUILD)/fuzz-corpus/dtb/seed-virt ] && \
+	  $(QEMU) -M virt,dumpdtb=$$d -cpu rv64,h=true -m 128M -nographic \
+	    >/dev/null 2>&1; then \
+	  n=$$(od -An -tx1 -j4 -N4 $$d | tr -d ' \n'); \
+	  head -c $$((0x$$n)) $$d > $(BUILD)/fuzz-corpus/dtb/seed-virt; rm -f $$d; fi
+.PHONY: fuzz-seeds
+
+fuzz: $(foreach t,$(FUZZ),$(BUILD)/fuzz/fuzz_$(t)) fuzz-seeds
+	$(Q)for t in $(FUZZ); do \
+	  mkdir -p $(BUILD)/fuzz-corpus/$$t && \
+	  echo "hvlab: fuzzing $$t for $(FUZZ_SECONDS) s" && \
+	  $(BUILD)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
+	    -print_final_stats=1 $(BUILD)/fuzz-corpus/$$t 2>$(BUILD)/fuzz/$$t.log; \
+	  st=$$?; grep -E '^(stat::number_of_executed_units|INFO: Running)' \
+	    $(BUILD)/fuzz/$$t.log | sed "s/^/  $$t: /"; \
+	  if [ $$st != 0 ]; then cat $(BUILD)/fuzz/$$t.log; \
+	    echo "hvlab: fuzz target $$t failed (input saved as ./crash-*)" >&2; \
+	    exit 1; fi; \
+	done
