@@ -54,6 +54,7 @@ help:
 	@echo "  make qemu-gdb STEP=N  boot stage N halted, with a gdbstub on a free port"
 	@echo "  make gdb              attach gdb-multiarch to it (run in a second terminal)"
 	@echo "  make test             build everything and run all tests (T=name: some)"
+	@echo "      SAN=1             with ASan and UBSan in every host program (build-san/)"
 	@echo "  make grade            grade every stage (STEP=N: one; T=name: one test)"
 	@echo "  make monitor STEP=N   boot stage N with the live VM-exit monitor"
 	@echo "  make demo             the lecture demo: a guest with changing exits, in the monitor"
@@ -336,7 +337,7 @@ format:
 	  2>/dev/null | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD) .gdbinit compile_commands.json
+	rm -rf $(BUILD) build build-san .gdbinit compile_commands.json
 
 # ---- Fuzzing -----------------------------------------------------------------
 # `make fuzz`: each target under libFuzzer (clang) with ASan and UBSan (any
