@@ -39,8 +39,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   unsigned char *b = m + 1;  // misaligned on purpose
   memcpy(b, data, size);
   wr32(b, FDT_MAGIC);
-  uint32_t total = (uint32_t)b[4] << 24 | (uint32_t)b[5] << 16 |
-                   (uint32_t)b[6] << 8 | b[7];
+  uint32_t total =
+      (uint32_t)b[4] << 24 | (uint32_t)b[5] << 16 | (uint32_t)b[6] << 8 | b[7];
   if (total > size)
     wr32(b + 4, (uint32_t)size);
 
