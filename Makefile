@@ -377,7 +377,7 @@ $(foreach t,$(FUZZ_TARGETS),$(eval $(call FUZZ_RULE,$(t))))
 # Seeds, when they can be had: a stage's image for the ELF reader, QEMU's
 # own device tree (cut to its totalsize) for the DTB reader.
 fuzz-seeds:
-	$(Q)mkdir -p $(BUILD)/fuzz-corpus/elf $(BUILD)/fuzz-corpus/dtb
+	$(Q)mkdir -p $(BUILD)/fuzz $(BUILD)/fuzz-corpus/elf $(BUILD)/fuzz-corpus/dtb
 	$(Q)if [ -f $(BUILD)/step1/hv.elf ]; then \
 	  cp $(BUILD)/step1/hv.elf $(BUILD)/fuzz-corpus/elf/seed-step1; fi
 	$(Q)d=$(BUILD)/fuzz/virt.dtb; if [ ! -f $(BUILD)/fuzz-corpus/dtb/seed-virt ] && \
