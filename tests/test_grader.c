@@ -259,7 +259,7 @@ TEST(grader_option_forms) {
       {{"--bogus", NULL}, 2, "^grade: unknown option '--bogus'$"},
       {{"-x", NULL}, 2, "^grade: unknown option '-x'$"},
       {{"--list", "stray", NULL}, 2, "^grade: unknown option 'stray'$"},
-      {{"-h", NULL}, 0, "^  -j N +run N tests at a time"},
+      {{"-h", NULL}, 0, "^  -j, --jobs N +run N tests at a time"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     struct proc c;
