@@ -337,7 +337,7 @@ format:
 	  2>/dev/null | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD) build build-san .gdbinit compile_commands.json
+	rm -rf $(BUILD) build build-opt build-san build-opt-san .gdbinit compile_commands.json
 
 # ---- Fuzzing -----------------------------------------------------------------
 # `make fuzz`: each target under libFuzzer (clang) with ASan and UBSan (any
