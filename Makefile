@@ -347,9 +347,9 @@ clean:
 #   elf   hostlib's ELF symbol reader (elfsym.c), on arbitrary files
 #   dtb   the hypervisor's device-tree reader (runtime/riscv/dtb.c),
 #         compiled for the host as tests/test_dtb.c does
-# >>> Boot arguments: when runtime/riscv has the shared boot-argument
-# >>> parser, add `bootargs` to FUZZ_TARGETS, write fuzz/fuzz_bootargs.c
-# >>> (#include its .c, as fuzz_dtb.c does) and set FUZZ_SRCS_bootargs.
+#   bootargs  the hypervisor's boot-argument parser (runtime/riscv/
+#         bootargs.c), as soon as fuzz/fuzz_bootargs.c exists (see below)
+# `make fuzz-NAME` is `make fuzz FUZZ=NAME`.
 .PHONY: fuzz deps-fuzz
 FUZZ_SECONDS ?= 30
 FUZZ_TARGETS := rsp elf dtb
@@ -363,6 +363,15 @@ FUZZ_DEPS_elf := hostlib/elfsym.h hostlib/file.h
 FUZZ_LIBS_elf := -lelf
 FUZZ_SRCS_dtb := fuzz/fuzz_dtb.c
 FUZZ_DEPS_dtb := runtime/riscv/dtb.c runtime/riscv/defs.h runtime/riscv/types.h
+# >>> The boot-argument parser's target: it comes with the parser itself
+# >>> (fuzz_bootargs.c includes runtime/riscv/bootargs.c, as fuzz_dtb.c
+# >>> includes dtb.c), and is fuzzed from the moment it is in the tree.
+ifneq ($(wildcard fuzz/fuzz_bootargs.c),)
+FUZZ_TARGETS += bootargs
+FUZZ_SRCS_bootargs := fuzz/fuzz_bootargs.c
+FUZZ_DEPS_bootargs := fuzz/bootargs_props.h runtime/riscv/bootargs.c \
+  runtime/riscv/bootargs.h runtime/riscv/defs.h runtime/riscv/types.h
+endif
 
 deps-fuzz:
 	$(Q)mk/deps.sh clang libclang-rt-dev libelf-dev
@@ -387,6 +396,8 @@ fuzz-seeds:
 	  head -c $$((0x$$n)) $$d > $(BUILD)/fuzz-corpus/dtb/seed-virt; rm -f $$d; fi
 .PHONY: fuzz-seeds
 
+fuzz-%:
+	$(Q)$(MAKE) --no-print-directory fuzz FUZZ=$*
 fuzz: $(foreach t,$(FUZZ),$(BUILD)/fuzz/fuzz_$(t)) fuzz-seeds
 	$(Q)for t in $(FUZZ); do \
 	  mkdir -p $(BUILD)/fuzz-corpus/$$t && \
