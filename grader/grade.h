@@ -24,18 +24,20 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "hvlab/status.h"
+
 struct probe;
 
-// Exit statuses of the stages (runtime/riscv/defs.h), as a set: a test
+// Exit statuses of the stages (include/hvlab/status.h), as a set: a test
 // accepts the statuses in its mask. 0 in a table means "status 0 only".
 // Only 0..31 fit in the mask: any other status is in no set (a plain
 // 1u << n would be undefined there, and on x86 turns 32 into 0: "pass").
 #define ST(n) ((unsigned)(n) < 32u ? 1u << ((unsigned)(n)&31u) : 0u)
-#define ST_OK ST(0)
-#define ST_FAIL ST(1)
-#define ST_NO_H ST(2)
-#define ST_PANIC ST(3)
-#define ST_GUEST ST(4)
+#define ST_OK ST(EXIT_OK)
+#define ST_FAIL ST(EXIT_FAIL)
+#define ST_NO_H ST(EXIT_NO_H)
+#define ST_PANIC ST(EXIT_HV_PANIC)
+#define ST_GUEST ST(EXIT_GUEST_ERROR)
 
 #define MAX_EXPECT 32
 #define MAX_REJECT 8
