@@ -2,6 +2,10 @@
 // hypervisor's poweroff(n) into QEMU's own exit status n, so make, the
 // tests, the grader and the monitor all read the same numbers.
 //
+// Only these statuses are ever powered off with: poweroff() turns any
+// other number into EXIT_BAD_STATUS, because QEMU keeps only the low 8
+// bits of a status (256 would read as 0, a pass).
+//
 // Shared interface: plain #defines, for the hypervisor and the host tools.
 #pragma once
 
@@ -10,3 +14,23 @@
 #define EXIT_NO_H 2         // the CPU has no H extension
 #define EXIT_HV_PANIC 3     // the hypervisor itself trapped unexpectedly
 #define EXIT_GUEST_ERROR 4  // unhandled guest exit or refused entry
+#define EXIT_BAD_ARGS 5     // boot arguments refused (or `help`): nothing ran
+#define EXIT_BAD_STATUS 6   // poweroff() was given a number not listed here
+#define EXIT_NSTATUS 7      // statuses are 0 .. EXIT_NSTATUS - 1
+
+#ifndef __ASSEMBLER__
+// A few words for each status, for messages ("exit status 5 (bad boot
+// arguments)"); NULL for a number that is not a stage status.
+static inline const char *hv_status_name(int st) {
+  static const char *const names[EXIT_NSTATUS] = {
+      [EXIT_OK] = "pass",
+      [EXIT_FAIL] = "a check failed",
+      [EXIT_NO_H] = "no H extension",
+      [EXIT_HV_PANIC] = "hypervisor panic",
+      [EXIT_GUEST_ERROR] = "unhandled guest exit",
+      [EXIT_BAD_ARGS] = "bad boot arguments",
+      [EXIT_BAD_STATUS] = "undocumented power-off status",
+  };
+  return st >= 0 && st < EXIT_NSTATUS ? names[st] : 0;
+}
+#endif
