@@ -1,7 +1,16 @@
 // Stage 1 driver: detect H, report it, turn it on, power off.
 
+#include "bootargs.h"
 #include "defs.h"
 #include "hext.h"
+
+// The boot arguments stage 1 accepts (bootargs.h); boot() checks them.
+static const char *const crash_words[] = {"hv", "sp", NULL};
+static const struct bootarg args[] = {
+    BOOTARG_WORD("crash", &boot_crash, crash_words,
+                 "show an unexpected hypervisor trap (sp: with a broken sp)"),
+};
+const struct stage_info stage = {"step1", args, ARRAY_SIZE(args), NULL, NULL};
 
 int stage_main(void) {
   printf("step1: turning on virtualization (RISC-V H extension)\n");

@@ -1,6 +1,7 @@
 // Stage 2 driver: build a vCPU, push it into the hardware CSRs, pull it
 // back, and check that every field survived the round trip.
 
+#include "bootargs.h"
 #include "defs.h"
 #include "hext.h"
 #include "riscv.h"
@@ -40,6 +41,14 @@ static const struct probe probes[] = {
     F(ctl.hgatp,
       (HGATP_MODE_SV39X4 << HGATP_MODE_SHIFT) | (5UL << 44) | 0x80400, ~0UL),
 };
+
+// The boot arguments stage 2 accepts (bootargs.h); boot() checks them.
+static const char *const crash_words[] = {"hv", "sp", NULL};
+static const struct bootarg args[] = {
+    BOOTARG_WORD("crash", &boot_crash, crash_words,
+                 "show an unexpected hypervisor trap (sp: with a broken sp)"),
+};
+const struct stage_info stage = {"step2", args, ARRAY_SIZE(args), NULL, NULL};
 
 static u64 *at(struct vcpu *v, size_t off) { return (u64 *)((u8 *)v + off); }
 

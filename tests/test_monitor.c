@@ -408,7 +408,7 @@ static void screen_then_signal(int sig, const char *want_exit) {
     SKIP("tmux is not installed (make deps installs it)");
   paths();
   char token[48], script[1024];
-  snprintf(token, sizeof token, "hvtest=sig%d-%d", sig, (int)getpid());
+  snprintf(token, sizeof token, "tag=hvtest-sig%d-%d", sig, (int)getpid());
   snprintf(script, sizeof script,
            "ulimit -c 0\n"  // no core file from the crash
            "timeout --foreground 120 %s --elf %s --append 'guest=bench "

@@ -1,10 +1,60 @@
 // From entry.S to the stage's main: the C half of booting.
 
+#include "bootargs.h"
 #include "defs.h"
+#include "memlayout.h"
 #include "riscv.h"
 
 u64 boot_hartid;
 void *boot_dtb;
+const char *boot_crash;  // crash=WORD, or NULL (see the stages' tables)
+
+// Refuse bad boot arguments before anything runs (bootargs.h): the reason,
+// the list of what this stage accepts, its FAIL line, status 5.
+static void check_bootargs(const char *line) {
+  char err[256];
+  if (line && *line) {  // echo them, so a quoting problem is visible
+    printf("hv: boot arguments: ");
+    print_escaped(line, strlen(line));
+    printf("\n");
+  }
+  int r = bootargs_parse(line, stage.args, stage.nargs, err, sizeof err);
+  if (r == 0)
+    return;
+  if (r < 0)
+    printf("hv: bad boot argument %s\n", err);
+  printf("hv: %s accepts these boot arguments (key=value, separated by "
+         "spaces):\n",
+         stage.name);
+  bootargs_help(stage.args, stage.nargs);
+  if (stage.notes)
+    printf("%s", stage.notes);
+  printf("%s: FAIL: %s (status %d)\n", stage.name,
+         r < 0 ? "bad boot arguments, nothing was run"
+               : "help asked for, nothing was run",
+         EXIT_BAD_ARGS);
+  poweroff(EXIT_BAD_ARGS);
+}
+
+// A word of RAM outside the image that QEMU neither loads nor clears on a
+// machine reset (memlayout.h). It tells a first boot from a boot after a
+// reset -- which only happens if something wrote SIFIVE_TEST_RESET, e.g.
+// a stage 3 guest (its memory is all of ours: no G-stage yet). Booting
+// again would run that guest again, forever; stop instead.
+#define RESET_MAGIC 0x6876726573657421UL  // "hvreset!"
+static void check_reset(void) {
+  volatile u64 *mark = (volatile u64 *)RESET_MARK;
+  if (*mark == RESET_MAGIC) {
+    *mark = 0;
+    printf("hv: this boot follows a machine reset while the hypervisor ran "
+           "(something wrote the reset command to sifive_test at %p)\n",
+           (void *)SIFIVE_TEST);
+    printf("%s: FAIL: the machine was reset; not running again (status %d)\n",
+           stage.name, EXIT_FAIL);
+    poweroff(EXIT_FAIL);
+  }
+  *mark = RESET_MAGIC;
+}
 
 // Called by _start (entry.S) on the boot stack, in HS-mode, .bss cleared.
 void boot(u64 hartid, void *dtb) {
@@ -12,22 +62,24 @@ void boot(u64 hartid, void *dtb) {
   boot_dtb = dtb;
   uart_init();
   trap_init();
+  integrity_init();  // stack guards, checksum of the code (guard.c)
   // The hypervisor uses no floating point, so turn the FPU off: a stray FP
   // instruction then traps instead of silently using state nobody saves.
   // It also keeps guests off the FPU (their FP instructions need FS on in
   // both sstatus and vsstatus) until a stage saves and restores FP state.
   csr_clear(sstatus, SSTATUS_FS);
+  check_reset();
   if (dtb_check(dtb) < 0)
     printf("hv: warning: no valid device tree at %p\n", dtb);
+  check_bootargs(dtb_bootargs(dtb));
 
   // "make stepN ARGS=crash=hv" shows what an unexpected trap looks like: a
   // load from an address where the virt machine has nothing (past RAM).
   // crash=sp does the same with a broken stack pointer.
-  char buf[8];
-  if (bootarg("crash", buf, sizeof buf) && strcmp(buf, "hv") == 0) {
+  if (boot_crash && strcmp(boot_crash, "hv") == 0) {
     printf("hv: crash=hv: loading from 0x90000000, where nothing is mapped\n");
     (void)*(volatile u64 *)0x90000000UL;
-  } else if (bootarg("crash", buf, sizeof buf) && strcmp(buf, "sp") == 0) {
+  } else if (boot_crash && strcmp(boot_crash, "sp") == 0) {
     printf("hv: crash=sp: the same, with sp = 0x1000\n");
     asm volatile("li sp, 0x1000\n li t0, 0x90000000\n ld t0, 0(t0)" ::: "t0");
   }

@@ -12,6 +12,7 @@
 // boot.c
 extern u64 boot_hartid;
 extern void *boot_dtb;
+extern const char *boot_crash;                   // crash=WORD, or NULL
 int stage_main(void) __attribute__((noinline));  // each stage's main.c
 // (noinline: link-time optimisation would fold it into boot(), and then
 // `break stage_main` in gdb would find nothing.)
@@ -45,7 +46,11 @@ const char *dtb_prop(const void *dtb, const char *path, const char *name,
 const char *dtb_cpu_isa(const void *dtb);
 const char *dtb_bootargs(const void *dtb);
 int isa_has_ext(const char *isa, const char *ext);
-const char *bootarg(const char *key, char *buf, size_t n);
+
+// guard.c
+void integrity_init(void);
+void guard_add(const char *what, void *lo, size_t bytes);
+int integrity_check(void);
 
 // string.c
 void *memset(void *d, int c, size_t n);

@@ -188,28 +188,3 @@ int isa_has_ext(const char *isa, const char *ext) {
   }
   return 0;
 }
-
-// Look up "key=value" (or a bare "key") in the boot arguments. Copies the
-// value into buf and returns buf, or returns NULL if the key is absent.
-const char *bootarg(const char *key, char *buf, size_t n) {
-  const char *args = dtb_bootargs(boot_dtb);
-  size_t klen = strlen(key);
-  if (args == NULL || n == 0)
-    return NULL;
-  for (const char *p = args; *p;) {
-    while (*p == ' ')
-      p++;
-    const char *w = p;
-    while (*p && *p != ' ')
-      p++;
-    if (strncmp(w, key, klen) == 0 && (w[klen] == '=' || w + klen == p)) {
-      const char *v = w[klen] == '=' ? w + klen + 1 : p;
-      size_t i = 0;
-      for (; v + i < p && i + 1 < n; i++)
-        buf[i] = v[i];
-      buf[i] = 0;
-      return buf;
-    }
-  }
-  return NULL;
-}
