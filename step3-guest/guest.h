@@ -2,6 +2,11 @@
 // VS-mode and reach the outside world only through hypercalls.
 #pragma once
 
+// (Only numbers up here: guest_asm.S includes this file too.)
+#define GUEST_STACK_SIZE 16384
+#define GUEST_GUARD_SIZE 16384  // an overflow this deep is caught whole
+
+#ifndef __ASSEMBLER__
 #include "sbi.h"
 #include "types.h"
 
@@ -24,9 +29,10 @@ void gputhex(u64 v);
 int gtest(const char *name, int ok);  // report a test; returns ok
 void gshutdown(int failed) __attribute__((noreturn));
 
-// The C guests' stack (guest_lib.c); it grows down from the end.
-#define GUEST_STACK_SIZE 16384
+// The C guests' stack (guest_asm.S); it grows down from the end, above a
+// guard that the hypervisor checks when a guest stops (stack.h).
 extern char guest_stack[GUEST_STACK_SIZE];
+extern char guest_stack_guard[GUEST_GUARD_SIZE];
 
 // The guests (entry points for vcpu_init).
 void guest_seed(void);                           // guest_seed.S
@@ -34,3 +40,13 @@ void guest_fault(void);                          // guest_asm.S
 void guest_wfi(void);                            // guest_asm.S
 void guest_hello(void);                          // guest_hello.c
 void guest_bench(long hartid, long iterations);  // guest_bench.c
+
+// guest=hostile hostile=NAME: guests that misbehave on purpose, one kind
+// each (guest_hostile.c), for the tests of what stage 3 does about them.
+struct hostile_guest {
+  const char *name;  // first: the boot-argument table reads it (bootargs.h)
+  void (*entry)(void);
+  const char *what;  // what it does, printed when it starts
+};
+extern const struct hostile_guest hostile_guests[];  // ends with a NULL name
+#endif

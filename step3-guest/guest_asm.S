@@ -1,6 +1,7 @@
 # Stage 3: small guests and guest helpers that must be written in assembly
 # because they control every register or a single instruction.
 
+#include "guest.h"
 #include "sbi.h"
 
 .cfi_sections .debug_frame      # for gdb: where a guest's backtrace ends
@@ -81,3 +82,14 @@ guest_regs_run:
         .endr
         ret
 .size guest_regs_run, . - guest_regs_run
+
+# The C guests' stack, above its guard (kernel.ld keeps .stack.* apart
+# from the hypervisor's data; guard.c fills and checks the guard).
+.section .stack.guest, "aw", @nobits
+.balign 16
+.globl guest_stack_guard
+guest_stack_guard:
+        .space  GUEST_GUARD_SIZE
+.globl guest_stack
+guest_stack:
+        .space  GUEST_STACK_SIZE

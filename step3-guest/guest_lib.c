@@ -5,8 +5,6 @@
 
 long guest_exits;
 
-__attribute__((aligned(16))) char guest_stack[GUEST_STACK_SIZE];
-
 void gputs(const char *s) {
   for (; *s; s++)
     gcall(SBI_EXT_LEGACY_PUTCHAR, 0, (u8)*s, 0);

@@ -5,6 +5,8 @@
 # Nothing is set up yet: no stack, .bss not cleared, no trap vector.
 # We do the minimum in assembly and hand over to C (boot.c).
 
+#include "stack.h"
+
 .cfi_sections .debug_frame      # for gdb (the image keeps no .eh_frame)
 .section .text.entry
 .globl _start
@@ -33,10 +35,13 @@ park:
         .cfi_endproc
 .size _start, . - _start
 
-.section .bss
+.section .stack.boot, "aw", @nobits    # kernel.ld: in .stacks
 .balign 16
+.globl boot_stack_guard
+boot_stack_guard:               # stack.h: checked by guard.c
+        .space  BOOT_GUARD_SIZE
 .globl boot_stack
 boot_stack:
-        .space  16384
+        .space  BOOT_STACK_SIZE
 .globl boot_stack_top
 boot_stack_top:

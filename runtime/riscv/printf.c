@@ -136,7 +136,9 @@ void panic(const char *fmt, ...) {
   va_start(ap, fmt);
   format(&o, fmt, ap);
   va_end(ap);
-  printf("\nhv: FAIL: hypervisor panic, powering off with status %d\n",
+  printf("\n");
+  integrity_check();  // a stack overflow, a modified hypervisor? (guard.c)
+  printf("hv: FAIL: hypervisor panic, powering off with status %d\n",
          EXIT_HV_PANIC);
   poweroff(EXIT_HV_PANIC);
 }

@@ -89,6 +89,8 @@ void hs_trap(struct trapframe *tf) {
            csr_read(htinst), csr_read(hstatus));
   printf("  sstatus=%016lx\n", csr_read(sstatus));
   dump_regs("  ", tf->x);
+  // Was it the hypervisor's own bug, or did something overwrite it?
+  integrity_check();
   printf("hv: FAIL: hypervisor panic, powering off with status %d\n",
          EXIT_HV_PANIC);
   poweroff(EXIT_HV_PANIC);

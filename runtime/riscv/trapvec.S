@@ -12,6 +12,7 @@
 # itself runs (see trap.c), so it can hold a register for a moment.
 
 #include "cfi.h"
+#include "stack.h"
 #include "trapframe.h"
 
 .cfi_sections .debug_frame      # for gdb (the image keeps no .eh_frame)
@@ -117,7 +118,10 @@ hs_trapvec:
         .cfi_endproc
 .size hs_trapvec, . - hs_trapvec
 
-.section .bss
+.section .stack.panic, "aw", @nobits   # kernel.ld: in .stacks
 .balign 16
-        .space  4096
+.globl panic_stack_guard
+panic_stack_guard:              # stack.h: checked by guard.c
+        .space  PANIC_GUARD_SIZE
+        .space  PANIC_STACK_SIZE
 panic_stack_top:                # for hs_trap when sp was broken
