@@ -10,6 +10,16 @@ STAGES := step1-vmxon step2-vmcs step3-guest step4-mem step5-devices
 STEP ?= 3
 H ?= on
 ARGS ?=
+ifneq ($(filter-out on off,$(H))$(words $(H)),1)
+$(error H must be on or off, not '$(H)')
+endif
+# ARGS reaches QEMU's -append byte for byte: its raw text ($(value): make
+# expands nothing in it, not $H, not $(...)) goes into the recipes'
+# environment, and the shell reads it only as "$$HVLAB_ARGS", one quoted
+# word (no ;, `...`, $... or quotes in it are ever interpreted).
+# (ARGS itself is not exported: make would expand it to do so.)
+export HVLAB_ARGS := $(value ARGS)
+unexport ARGS
 # Two builds of the hypervisor. The default is the teaching build: no
 # optimisation and no link-time inlining, so that every function on the exit
 # path can be broken on by name, a file:line breakpoint stops on its line,
@@ -172,7 +182,7 @@ stages: $(STAGE_ELFS)
 QEMU := qemu-system-riscv64
 QEMU_CPU = rv64,h=$(if $(filter off,$(H)),false,true)
 QEMUOPTS = -M virt -cpu $(QEMU_CPU) -m 128M -smp 1 -nographic -bios default \
-  -kernel $(BUILD)/step$(STEP)/hv.elf $(if $(ARGS),-append "$(ARGS)")
+  -kernel $(BUILD)/step$(STEP)/hv.elf $(if $(HVLAB_ARGS),-append "$$HVLAB_ARGS")
 check-step = $(if $(filter $(STEP),$(PRESENT)),,$(error stage $(STEP) does not exist yet (present: $(PRESENT))))
 
 qemu: deps-qemu
