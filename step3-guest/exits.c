@@ -45,8 +45,73 @@ int vcpu_fail(struct vcpu *v, const char *why) {
   return EXIT_STOP;
 }
 
+// Words for the instruction behind an illegal- or virtual-instruction
+// exit, so that the report points at the cause ("sret", "csrr of hgatp").
+// Not a disassembler: just the instructions a guest should not run here.
+static const char *insn_words(u32 insn, char *buf, size_t n) {
+  static const struct {
+    u32 csr;
+    const char *name;
+  } csrs[] = {
+      {CSR_HSTATUS, "hstatus"}, {CSR_HEDELEG, "hedeleg"},
+      {CSR_HIDELEG, "hideleg"}, {CSR_HGATP, "hgatp"},
+      {CSR_HVIP, "hvip"},       {CSR_VSATP, "vsatp"},
+      {0x300, "mstatus"},       {0x003, "fcsr, with the FPU off"},
+      {0xc00, "cycle"},         {0xc01, "time"},
+      {0xc02, "instret"},
+  };
+  u32 op = insn & 0x7f, f3 = (insn >> 12) & 7, f7 = insn >> 25;
+  if (insn == 0)
+    return "an all-zero instruction word (defined to be illegal)";
+  if ((insn & 3) != 3) {
+    snprintf(buf, n, "the 16-bit instruction %04x", insn & 0xffff);
+    return buf;
+  }
+  if (insn == 0x10200073)
+    return "sret";
+  if (insn == 0x30200073)
+    return "mret";
+  if (insn == 0x10500073)
+    return "wfi";
+  if (op == 0x73 && f3 == 0 && f7 == 0x09)
+    return "sfence.vma";
+  if (op == 0x73 && f3 == 0 && f7 == 0x11)
+    return "hfence.vvma";
+  if (op == 0x73 && f3 == 0 && f7 == 0x31)
+    return "hfence.gvma";
+  if (op == 0x73 && f3 == 4)
+    return "a hypervisor load/store (hlv, hlvx or hsv)";
+  if (op == 0x73 && f3 != 0) {
+    u32 csr = insn >> 20;
+    const char *name = NULL;
+    for (size_t i = 0; i < ARRAY_SIZE(csrs); i++)
+      if (csrs[i].csr == csr)
+        name = csrs[i].name;
+    if (name)
+      snprintf(buf, n, "an access to CSR %s (%03x)", name, csr);
+    else
+      snprintf(buf, n, "an access to CSR %03x", csr);
+    return buf;
+  }
+  if (op == 0x07 || op == 0x27 || op == 0x43 || op == 0x47 || op == 0x4b ||
+      op == 0x4f || op == 0x53)
+    return "a floating-point instruction";
+  snprintf(buf, n, "the instruction %08x", insn);
+  return buf;
+}
+
 static int exit_unhandled(struct vcpu *v, struct vm_exit *e) {
-  char why[96];
+  char why[96], words[48];
+  // Name the instruction first. It is read from the guest (the CPU fetched
+  // it from there a moment ago, so the read cannot fault) rather than
+  // taken from stval: QEMU 7.2 leaves stval stale for some virtual-
+  // instruction exits (hlv.d showed a CSR access of OpenSBI's).
+  if (e->cause == EXC_ILLEGAL_INST || e->cause == EXC_VIRTUAL_INST) {
+    int len;
+    u32 insn = (u32)guest_read_insn(e->pc, &len);
+    printf("hv: the instruction at pc %016lx is %s\n", e->pc,
+           insn_words(insn, words, sizeof words));
+  }
   snprintf(why, sizeof why, "unhandled exit: scause %lu (%s) at pc %016lx",
            e->cause, hv_cause_name(e->cause), e->pc);
   return vcpu_fail(v, why);

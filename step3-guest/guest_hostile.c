@@ -146,16 +146,19 @@ static void getchar(void) {
 
 // ---- the table -------------------------------------------------------------
 
-#define ASM(name) void hostile_##name(void);
-#define HOSTILE_ASM(X)                                                         \
-  X(write_text)                                                                \
-  X(write_rodata) X(csr_hgatp) X(csr_hstatus) X(csr_mstatus) X(hfence_gvma)    \
-      X(hfence_vvma) X(hlv) X(sret) X(mret) X(wfi) X(sfence) X(illegal)        \
-          X(unimp) X(fp) X(misaligned_load) X(misaligned_store)                \
-              X(misaligned_amo) X(lr_sc) X(amo_mmio) X(load_unmapped)          \
-                  X(store_opensbi) X(jump_unmapped) X(jump_zero) X(uart)       \
-                      X(poweroff_pass) X(poweroff_256) X(reset) X(spin)
-HOSTILE_ASM(ASM)  // their declarations
+// The assembly guests (guest_hostile_asm.S).
+void hostile_write_text(void), hostile_write_rodata(void),
+    hostile_patch_text(void), hostile_csr_hgatp(void),
+    hostile_csr_hstatus(void), hostile_csr_mstatus(void),
+    hostile_hfence_gvma(void), hostile_hfence_vvma(void), hostile_hlv(void),
+    hostile_sret(void), hostile_mret(void), hostile_wfi(void),
+    hostile_sfence(void), hostile_illegal(void), hostile_unimp(void),
+    hostile_fp(void), hostile_misaligned_load(void),
+    hostile_misaligned_store(void), hostile_misaligned_amo(void),
+    hostile_lr_sc(void), hostile_amo_mmio(void), hostile_load_unmapped(void),
+    hostile_store_opensbi(void), hostile_jump_unmapped(void),
+    hostile_jump_zero(void), hostile_uart(void), hostile_poweroff_pass(void),
+    hostile_poweroff_256(void), hostile_reset(void), hostile_spin(void);
 
 #define A(name, what)                                                          \
   { #name, hostile_##name, what }
@@ -164,6 +167,7 @@ HOSTILE_ASM(ASM)  // their declarations
 const struct hostile_guest hostile_guests[] = {
     A(write_text, "writes the hypervisor's code (.text)"),
     A(write_rodata, "writes a hypervisor constant (.rodata)"),
+    A(patch_text, "breaks the hypervisor's vcpu_dump, then needs a dump"),
     C(write_data, "writes hypervisor data: hvlab.tests_passed = 1000"),
     A(csr_hgatp, "reads hgatp, an HS-mode CSR"),
     A(csr_hstatus, "writes hstatus, an HS-mode CSR"),

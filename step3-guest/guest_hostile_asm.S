@@ -48,6 +48,13 @@ guest write_rodata              # change a constant
         shutdown
 end write_rodata
 
+guest patch_text                # break hypervisor code, then make it run
+        la      t0, vcpu_dump   # step2-vmcs/vcpu_dump.c: the failure path
+        sh      zero, 0(t0)     # an all-zero parcel is an illegal instruction
+        sh      zero, 2(t0)
+        csrr    a0, hgatp       # an exit the hypervisor reports with a dump
+end patch_text
+
 # ---- what only HS-mode may do ---------------------------------------------
 guest csr_hgatp
         csrr    a0, hgatp

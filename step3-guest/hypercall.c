@@ -113,11 +113,13 @@ static struct sbiret srst(struct vcpu *v, u64 fid) {
     return SBI_ERR(SBI_ERR_NOT_SUPPORTED);
   if (type > SBI_SRST_TYPE_WARM_REBOOT || reason > 1)
     return SBI_ERR(SBI_ERR_INVALID_PARAM);
-  int status = reason == SBI_SRST_REASON_FAILURE ? EXIT_FAIL : 0;
-  return guest_stop(v, status,
-                    type == SBI_SRST_TYPE_SHUTDOWN
-                        ? "shut down"
-                        : "asked for a reboot; stopping it instead");
+  // Only a shutdown without a failure reason is a clean end (status 0).
+  // A reboot is not: stage 3 cannot restart a guest, so a guest that
+  // asks for one did not finish, whatever reason it gives.
+  if (type != SBI_SRST_TYPE_SHUTDOWN)
+    return guest_stop(v, EXIT_FAIL, "asked for a reboot; stopping it instead");
+  return guest_stop(v, reason == SBI_SRST_REASON_NONE ? 0 : EXIT_FAIL,
+                    "shut down");
 }
 
 void hypercall_init(void) {

@@ -89,9 +89,10 @@ static int run_guest(const char *name) {
   int st = vcpu_loop(&vcpu);
   // Where a guest stops: did it overflow its stack or write over us?
   if (integrity_check()) {
-    printf("hv: guest '%s' failed: it damaged hypervisor memory (above)\n",
+    printf("hv: guest '%s' failed: it damaged memory outside its stack "
+           "(above)\n",
            vcpu.name);
-    why = "a guest damaged hypervisor memory";
+    why = "a guest damaged memory outside its stack";
     st = EXIT_GUEST_ERROR;
   }
   printf("hv: guest '%s' made %lu exits\n", vcpu.name,

@@ -2,7 +2,6 @@
 
 #include "bootargs.h"
 #include "defs.h"
-#include "memlayout.h"
 #include "riscv.h"
 
 u64 boot_hartid;
@@ -36,26 +35,6 @@ static void check_bootargs(const char *line) {
   poweroff(EXIT_BAD_ARGS);
 }
 
-// A word of RAM outside the image that QEMU neither loads nor clears on a
-// machine reset (memlayout.h). It tells a first boot from a boot after a
-// reset -- which only happens if something wrote SIFIVE_TEST_RESET, e.g.
-// a stage 3 guest (its memory is all of ours: no G-stage yet). Booting
-// again would run that guest again, forever; stop instead.
-#define RESET_MAGIC 0x6876726573657421UL  // "hvreset!"
-static void check_reset(void) {
-  volatile u64 *mark = (volatile u64 *)RESET_MARK;
-  if (*mark == RESET_MAGIC) {
-    *mark = 0;
-    printf("hv: this boot follows a machine reset while the hypervisor ran "
-           "(something wrote the reset command to sifive_test at %p)\n",
-           (void *)SIFIVE_TEST);
-    printf("%s: FAIL: the machine was reset; not running again (status %d)\n",
-           stage.name, EXIT_FAIL);
-    poweroff(EXIT_FAIL);
-  }
-  *mark = RESET_MAGIC;
-}
-
 // Called by _start (entry.S) on the boot stack, in HS-mode, .bss cleared.
 void boot(u64 hartid, void *dtb) {
   boot_hartid = hartid;
@@ -68,7 +47,6 @@ void boot(u64 hartid, void *dtb) {
   // It also keeps guests off the FPU (their FP instructions need FS on in
   // both sstatus and vsstatus) until a stage saves and restores FP state.
   csr_clear(sstatus, SSTATUS_FS);
-  check_reset();
   if (dtb_check(dtb) < 0)
     printf("hv: warning: no valid device tree at %p\n", dtb);
   check_bootargs(dtb_bootargs(dtb));

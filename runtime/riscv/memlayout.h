@@ -6,9 +6,6 @@
 //   0x10000000  UART0, a 16550 (our console)
 //   0x80000000  RAM start. OpenSBI lives in 0x80000000-0x8007ffff and guards
 //               it with PMP, so touching it from HS-mode is an access fault.
-//   0x801ffff8  a word nobody else uses (OpenSBI leaves 0x80080000-0x801fffff
-//               to us), where boot.c notes that it has booted: QEMU keeps
-//               it across a machine reset, when it reloads the image.
 //   0x80200000  this image: OpenSBI jumps here in HS-mode with
 //               a0 = hart id and a1 = address of the device tree blob.
 //
@@ -27,7 +24,6 @@
 #define UART0 ADDR(0x10000000)
 #define RAM_BASE ADDR(0x80000000)
 #define HV_BASE ADDR(0x80200000)
-#define RESET_MARK (HV_BASE - 8)
 
 // The sifive_test device understands three commands (low 16 bits);
 // a failure code goes in the high 16 bits and becomes QEMU's exit status.
