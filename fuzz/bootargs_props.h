@@ -1,7 +1,7 @@
 // Properties of the boot-argument parser (runtime/riscv/bootargs.c),
 // checked on arbitrary lines by the fuzzer (fuzz_bootargs.c) and on fixed
-// and pseudo-random lines by `make test` (tests/test_bootargs.c). Include
-// it after bootargs.c itself.
+// and pseudo-random lines by `make test` (tests/test_bootargs.c), which
+// both compile runtime/riscv/bootargs.c in too.
 //
 // For any line (any bytes but NUL), against a table like stage 3's:
 //   1. the parser answers -1, 0 or 1, and the same again for the same line;
@@ -14,6 +14,8 @@
 
 #include <limits.h>
 #include <string.h>
+
+#include "../runtime/riscv/bootargs.h"
 
 struct ba_vals {
   char list[16];
@@ -49,6 +51,8 @@ static int ba_known(const char *const *words, const char *s, size_t n) {
 
 // NULL if the properties hold for line, else which one failed.
 static const char *bootargs_props_check(const char *line) {
+  if (line == NULL)
+    line = "";  // the same as no arguments
   struct ba_vals v, v2;
   struct bootarg t[4], t2[4];
   char err[128], err2[128];

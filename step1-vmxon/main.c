@@ -5,10 +5,11 @@
 #include "hext.h"
 
 // The boot arguments stage 1 accepts (bootargs.h); boot() checks them.
-static const char *const crash_words[] = {"hv", "sp", NULL};
+static const char *const crash_words[] = {"hv", "sp", "status", NULL};
 static const struct bootarg args[] = {
-    BOOTARG_WORD("crash", &boot_crash, crash_words,
-                 "show an unexpected hypervisor trap (sp: with a broken sp)"),
+    BOOTARG_WORD(
+        "crash", &boot_crash, crash_words,
+        "a hypervisor trap (sp: with sp broken), a bad status (status)"),
 };
 const struct stage_info stage = {"step1", args, ARRAY_SIZE(args), NULL, NULL};
 

@@ -43,10 +43,11 @@ static const struct probe probes[] = {
 };
 
 // The boot arguments stage 2 accepts (bootargs.h); boot() checks them.
-static const char *const crash_words[] = {"hv", "sp", NULL};
+static const char *const crash_words[] = {"hv", "sp", "status", NULL};
 static const struct bootarg args[] = {
-    BOOTARG_WORD("crash", &boot_crash, crash_words,
-                 "show an unexpected hypervisor trap (sp: with a broken sp)"),
+    BOOTARG_WORD(
+        "crash", &boot_crash, crash_words,
+        "a hypervisor trap (sp: with sp broken), a bad status (status)"),
 };
 const struct stage_info stage = {"step2", args, ARRAY_SIZE(args), NULL, NULL};
 

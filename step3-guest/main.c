@@ -16,7 +16,7 @@ static const char *why;  // for the final FAIL line
 
 static const char *const guest_names[] = {"seed",  "hello",   "fault", "wfi",
                                           "bench", "hostile", NULL};
-static const char *const crash_words[] = {"hv", "sp", "exit", NULL};
+static const char *const crash_words[] = {"hv", "sp", "status", "exit", NULL};
 static char guests[64] = "seed,hello";
 static long iterations = 10000;
 static const char *hostile;  // hostile=NAME: which hostile guest
@@ -30,7 +30,8 @@ static const struct bootarg args[] = {
     BOOTARG_TABLE("hostile", &hostile, hostile_guests,
                   "the guest guest=hostile runs (guest_hostile.c)"),
     BOOTARG_WORD("crash", &boot_crash, crash_words,
-                 "a hypervisor trap: at boot (hv, sp), in a handler (exit)"),
+                 "a hypervisor trap (hv, sp, in a handler: exit), a bad "
+                 "status"),
 };
 const struct stage_info stage = {
     .name = "step3",

@@ -71,3 +71,20 @@ TEST(crash_inside_exit_handler_dumps) {
   EXPECT_OUT(p, "^hv: crash=exit: loading from 0x90000000 inside the handler$");
   CHECK(!output_has(p, "probe_arm"), "the dump tripped over its own probe");
 }
+
+// poweroff(256) would reach QEMU as 0, a pass (it keeps 8 bits): every
+// stage's poweroff turns a status that status.h does not list into 6.
+TEST(crash_undocumented_status_is_not_a_pass) {
+  for (int n = 1; n <= 5; n++) {
+    if (!stage_built(n))
+      continue;
+    struct qemu_proc *p = boot_stage(n, "crash=status", 0);
+    EXPECT_STATUS(p, 6);
+    EXPECT_OUT(p, "^hv: poweroff\\(256\\): not a status of hvlab/status.h");
+    char re[80];
+    snprintf(re, sizeof re,
+             "^step%d: FAIL: undocumented power-off status \\(status 6\\)\n*$",
+             n);
+    CHECK(output_has(p, re), "stage %d: no /%s/", n, re);
+  }
+}

@@ -53,13 +53,18 @@ void boot(u64 hartid, void *dtb) {
 
   // "make stepN ARGS=crash=hv" shows what an unexpected trap looks like: a
   // load from an address where the virt machine has nothing (past RAM).
-  // crash=sp does the same with a broken stack pointer.
+  // crash=sp does the same with a broken stack pointer; crash=status
+  // powers off with a status that is not one.
   if (boot_crash && strcmp(boot_crash, "hv") == 0) {
     printf("hv: crash=hv: loading from 0x90000000, where nothing is mapped\n");
     (void)*(volatile u64 *)0x90000000UL;
   } else if (boot_crash && strcmp(boot_crash, "sp") == 0) {
     printf("hv: crash=sp: the same, with sp = 0x1000\n");
     asm volatile("li sp, 0x1000\n li t0, 0x90000000\n ld t0, 0(t0)" ::: "t0");
+  } else if (boot_crash && strcmp(boot_crash, "status") == 0) {
+    // A status QEMU would truncate to 0 (a pass): poweroff() refuses it.
+    printf("hv: crash=status: powering off with status 256\n");
+    poweroff(256);
   }
   poweroff(stage_main());
 }

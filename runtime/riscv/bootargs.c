@@ -84,22 +84,19 @@ static int check_value(const struct bootarg *t, const char *tok, size_t toklen,
   char why[200], words[160];
   if (t->type == BOOTARG_NUM) {
     long x = 0;
-    int ok = vn > 0;
-    for (size_t i = 0; i < vn && ok; i++) {
+    int ok = vn > 0, big = 0;
+    for (size_t i = 0; i < vn; i++) {
       if (v[i] < '0' || v[i] > '9') {
         ok = 0;
         break;
       }
       int d = v[i] - '0';
-      if (x > (LONG_MAX_ - d) / 10) {  // x * 10 + d would overflow
-        x = LONG_MAX_;
-        for (; i < vn && ok; i++)  // still require digits only
-          ok = v[i] >= '0' && v[i] <= '9';
-        break;
-      }
-      x = x * 10 + d;
+      if (big || x > (LONG_MAX_ - d) / 10)  // x * 10 + d would overflow
+        big = 1;  // (read on: a letter later is still "not a number")
+      else
+        x = x * 10 + d;
     }
-    if (!ok || x < t->min || x > t->max) {
+    if (!ok || big || x < t->min || x > t->max) {
       snprintf(why, sizeof why, "%s: expected a whole number from %ld to %ld",
                ok ? "out of range" : "not a number", t->min, t->max);
       return fail(err, errn, tok, toklen, why);
