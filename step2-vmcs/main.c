@@ -43,11 +43,10 @@ static const struct probe probes[] = {
 };
 
 // The boot arguments stage 2 accepts (bootargs.h); boot() checks them.
-static const char *const crash_words[] = {"hv", "sp", "status", NULL};
+static const char *const crash_words[] = {"hv", "sp", "stack", "status", NULL};
 static const struct bootarg args[] = {
-    BOOTARG_WORD(
-        "crash", &boot_crash, crash_words,
-        "a hypervisor trap (sp: with sp broken), a bad status (status)"),
+    BOOTARG_WORD("crash", &boot_crash, crash_words,
+                 "hypervisor traps (hv, sp), overflow (stack), poweroff(256)"),
 };
 const struct stage_info stage = {"step2", args, ARRAY_SIZE(args), NULL, NULL};
 

@@ -16,7 +16,8 @@ static const char *why;  // for the final FAIL line
 
 static const char *const guest_names[] = {"seed",  "hello",   "fault", "wfi",
                                           "bench", "hostile", NULL};
-static const char *const crash_words[] = {"hv", "sp", "status", "exit", NULL};
+static const char *const crash_words[] = {"hv",     "sp",   "stack",
+                                          "status", "exit", NULL};
 static char guests[64] = "seed,hello";
 static long iterations = 10000;
 static const char *hostile;  // hostile=NAME: which hostile guest
@@ -30,8 +31,7 @@ static const struct bootarg args[] = {
     BOOTARG_TABLE("hostile", &hostile, hostile_guests,
                   "the guest guest=hostile runs (guest_hostile.c)"),
     BOOTARG_WORD("crash", &boot_crash, crash_words,
-                 "a hypervisor trap (hv, sp, in a handler: exit), a bad "
-                 "status"),
+                 "traps (hv, sp, exit: in a handler), overflow, poweroff(256)"),
 };
 const struct stage_info stage = {
     .name = "step3",
@@ -85,6 +85,11 @@ static int run_guest(const char *name) {
   // vsepc (0) in VU-mode and fail far from the cause. Stage 5's guests
   // return from their own traps, and need VTSR clear.
   vcpu.ctl.hstatus |= HSTATUS_VTSR;
+  // Damage found now is the hypervisor's own, not this guest's.
+  if (integrity_check()) {
+    why = "hypervisor memory was damaged before a guest ran";
+    return EXIT_HV_PANIC;
+  }
   printf("hv: entering guest '%s' at %016lx\n", vcpu.name, vcpu.pc);
   hvlab.trace_base = exit_trace.total;
   int st = vcpu_loop(&vcpu);

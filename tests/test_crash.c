@@ -88,3 +88,20 @@ TEST(crash_undocumented_status_is_not_a_pass) {
     CHECK(output_has(p, re), "stage %d: no /%s/", n, re);
   }
 }
+
+// The hypervisor overflows its own stack by about 3 KB: the guard below
+// the stack takes it, and the stage says so instead of passing.
+TEST(crash_hypervisor_stack_overflow_is_reported) {
+  for (int n = 1; n <= 5; n++) {
+    if (!stage_built(n))
+      continue;
+    struct qemu_proc *p = boot_stage(n, "crash=stack", 0);
+    EXPECT_STATUS(p, 3);
+    EXPECT_OUT(p, "^hv: hypervisor stack overflow: the guard below it was "
+                  "written [0-9]+ bytes deep$");
+    // The last line: stages 1 and 2 print their PASS first, then this.
+    char re[80];
+    snprintf(re, sizeof re, "^step%d: FAIL: .*\\(status 3\\)\n*$", n);
+    CHECK(output_has(p, re), "stage %d: no /%s/", n, re);
+  }
+}

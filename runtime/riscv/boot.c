@@ -35,6 +35,14 @@ static void check_bootargs(const char *line) {
   poweroff(EXIT_BAD_ARGS);
 }
 
+// crash=stack: use 19 KB of the 16 KB boot stack, then return. The last
+// few KB land in the guard below it, which boot() checks at the end.
+__attribute__((noinline)) static long deep(long n) {
+  volatile char frame[1024];
+  frame[0] = (char)n;
+  return n == 0 ? frame[0] : deep(n - 1) + frame[0];
+}
+
 // Called by _start (entry.S) on the boot stack, in HS-mode, .bss cleared.
 void boot(u64 hartid, void *dtb) {
   boot_hartid = hartid;
@@ -61,10 +69,20 @@ void boot(u64 hartid, void *dtb) {
   } else if (boot_crash && strcmp(boot_crash, "sp") == 0) {
     printf("hv: crash=sp: the same, with sp = 0x1000\n");
     asm volatile("li sp, 0x1000\n li t0, 0x90000000\n ld t0, 0(t0)" ::: "t0");
+  } else if (boot_crash && strcmp(boot_crash, "stack") == 0) {
+    printf("hv: crash=stack: recursing 19 KB deep on the 16 KB stack\n");
+    deep(18);
   } else if (boot_crash && strcmp(boot_crash, "status") == 0) {
     // A status QEMU would truncate to 0 (a pass): poweroff() refuses it.
     printf("hv: crash=status: powering off with status 256\n");
     poweroff(256);
   }
-  poweroff(stage_main());
+  int status = stage_main();
+  // Where the hypervisor stops: anything overwritten on the way? (guard.c)
+  if (integrity_check()) {
+    printf("%s: FAIL: hypervisor memory was damaged (status %d)\n", stage.name,
+           EXIT_HV_PANIC);
+    status = EXIT_HV_PANIC;
+  }
+  poweroff(status);
 }
