@@ -10,13 +10,15 @@
 #pragma once
 
 #define EXIT_OK 0
-#define EXIT_FAIL 1         // a self-test or a guest reported failure
-#define EXIT_NO_H 2         // the CPU has no H extension
-#define EXIT_HV_PANIC 3     // the hypervisor itself trapped unexpectedly
-#define EXIT_GUEST_ERROR 4  // unhandled guest exit or refused entry
-#define EXIT_BAD_ARGS 5     // boot arguments refused (or `help`): nothing ran
-#define EXIT_BAD_STATUS 6   // poweroff() was given a number not listed here
-#define EXIT_NSTATUS 7      // statuses are 0 .. EXIT_NSTATUS - 1
+#define EXIT_FAIL 1      // a self-test or a guest reported failure
+#define EXIT_NO_H 2      // the CPU has no H extension
+#define EXIT_HV_PANIC 3  // the hypervisor itself trapped unexpectedly
+// 4: an unhandled guest exit or a refused entry, or a guest found (when it
+// stopped) to have overflowed its stack or written the hypervisor's code.
+#define EXIT_GUEST_ERROR 4
+#define EXIT_BAD_ARGS 5    // boot arguments refused (or `help`): nothing ran
+#define EXIT_BAD_STATUS 6  // poweroff() was given a number not listed here
+#define EXIT_NSTATUS 7     // statuses are 0 .. EXIT_NSTATUS - 1
 
 #ifndef __ASSEMBLER__
 // A few words for each status, for messages ("exit status 5 (bad boot
