@@ -107,13 +107,6 @@ static int run_guest(const char *name) {
 }
 
 int stage_main(void) {
-  printf("step3: a first guest, and its hypercalls as VM exits\n");
-  h_enable(0);
-  exits_init();
-  hvlab.crash_in_handler = boot_crash && strcmp(boot_crash, "exit") == 0;
-  // The C guests' stack gets a guard below it (runtime/riscv/stack.h).
-  guard_add("guest stack", guest_stack_guard, GUEST_GUARD_SIZE);
-
   char *list = guests;  // checked by boot(): one or more known names
   if (list_has(list, "hostile") != (hostile != NULL)) {
     printf("hv: bad boot arguments: guest=hostile and hostile=NAME go "
@@ -122,6 +115,13 @@ int stage_main(void) {
            EXIT_BAD_ARGS);
     return EXIT_BAD_ARGS;
   }
+  printf("step3: a first guest, and its hypercalls as VM exits\n");
+  h_enable(0);
+  exits_init();
+  hvlab.crash_in_handler = boot_crash && strcmp(boot_crash, "exit") == 0;
+  // The C guests' stack gets a guard below it (runtime/riscv/stack.h).
+  guard_add("guest stack", guest_stack_guard, GUEST_GUARD_SIZE);
+
   int status = EXIT_OK, nguests = 0;
   for (char *p = list; *p && status == EXIT_OK;) {
     char *name = p;
