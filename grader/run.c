@@ -398,18 +398,10 @@ static void tail(const struct console *c, int n, struct sbuf *b) {
 
 // ---- Exit statuses ---------------------------------------------------------------
 
-// The statuses are include/hvlab/status.h's; a status without a name here
-// is "not a stage status".
+// The statuses and their names are include/hvlab/status.h's.
 static const char *status_name(int st) {
-  static const char *const names[] = {
-      [EXIT_OK] = "pass",
-      [EXIT_FAIL] = "a check failed",
-      [EXIT_NO_H] = "no H extension",
-      [EXIT_HV_PANIC] = "hypervisor panic",
-      [EXIT_GUEST_ERROR] = "unhandled guest exit",
-  };
-  int n = (int)(sizeof names / sizeof names[0]);
-  return st >= 0 && st < n && names[st] ? names[st] : "not a stage status";
+  const char *name = hv_status_name(st);
+  return name ? name : "not a stage status";
 }
 
 // Does the mask accept exit status st? A status outside 0..31 never does.
