@@ -8,27 +8,33 @@
 
 #include "bootargs.h"
 #include "defs.h"
+#include "hvlab/escape.h"
 
 #define LONG_MAX_ ((long)(~0UL >> 1))
 
 static int is_space(char c) { return c == ' ' || c == '\t' || c == '\n'; }
 
-// Append s[0..n) to err at *len, escaped as print_escaped does, and cut
-// with "..." if it is long: a reason is one line, whatever the input.
+// Boot arguments are shown the way guest bytes are (hvlab/escape.h:
+// unprintable bytes as \xHH), and newline and tab too, so that a reason
+// or an echo is always one line.
+static int escape(u8 c, char out[HV_ESCAPE_MAX]) {
+  if (c == '\n' || c == '\t')
+    return snprintf(out, HV_ESCAPE_MAX, "\\x%02x", c);
+  return hv_escape_byte(c, out);
+}
+
+// Append s[0..n) to err at *len, escaped, and cut with "..." if it is
+// long: a reason is one line, whatever the input.
 static void put_escaped(char *err, size_t errn, size_t *len, const char *s,
                         size_t n) {
+  char e[HV_ESCAPE_MAX];
   for (size_t i = 0; i < n && *len + 1 < errn; i++) {
-    u8 c = (u8)s[i];
     if (i == 40) {
       *len += (size_t)snprintf(err + *len, errn - *len, "...");
       break;
     }
-    if (c == '\\')
-      *len += (size_t)snprintf(err + *len, errn - *len, "\\\\");
-    else if (c < 0x20 || c >= 0x7f)
-      *len += (size_t)snprintf(err + *len, errn - *len, "\\x%02x", c);
-    else
-      *len += (size_t)snprintf(err + *len, errn - *len, "%c", c);
+    escape((u8)s[i], e);
+    *len += (size_t)snprintf(err + *len, errn - *len, "%s", e);
   }
   if (*len >= errn)
     *len = errn - 1;
@@ -244,13 +250,9 @@ void bootargs_help(const struct bootarg *t, int n) {
 }
 
 void print_escaped(const char *s, size_t n) {
+  char e[HV_ESCAPE_MAX];
   for (size_t i = 0; i < n; i++) {
-    u8 c = (u8)s[i];
-    if (c == '\\')
-      printf("\\\\");
-    else if (c < 0x20 || c >= 0x7f)
-      printf("\\x%02x", c);
-    else
-      printf("%c", c);
+    escape((u8)s[i], e);
+    printf("%s", e);
   }
 }

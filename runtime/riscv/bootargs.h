@@ -75,10 +75,10 @@ extern const struct stage_info stage;
 // the values. Returns 0 if all is well, 1 if `help` was asked for, -1 with
 // a one-line reason in err (size errn) if anything is wrong; then nothing
 // was stored. Any byte but NUL may appear in line; the reason shows the
-// unprintable ones as \xNN.
+// unprintable ones as \xHH (hvlab/escape.h).
 int bootargs_parse(const char *line, const struct bootarg *t, int n, char *err,
                    size_t errn);
 // Print the keys of t[0..n), one per line, for `help` and for errors.
 void bootargs_help(const struct bootarg *t, int n);
-// Print s (n bytes) with unprintable bytes as \xNN and '\' as "\\".
+// Print s (n bytes) with unprintable bytes, newline and tab as \xHH.
 void print_escaped(const char *s, size_t n);
