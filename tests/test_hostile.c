@@ -139,7 +139,8 @@ static const struct hostile_case cases[] = {
     // missing PASS line tells (the grader requires it).
     {"poweroff_pass", 0, {"entering guest 'poweroff_pass'"}, NO_VERDICT},
     {"poweroff_256", 0, {"entering guest 'poweroff_256'"}, NO_VERDICT},
-    // QEMU 7.2 resets the hart with V still 1; OpenSBI then hangs at boot.
+    // QEMU 7.2 resets the machine; OpenSBI starts again but hangs before
+    // it prints anything (seen with -d cpu_reset,int).
     {"reset", TIMED_OUT, {"entering guest 'reset'"}, NO_VERDICT},
     // No timer at stage 3, so no watchdog: the caller's timeout ends it.
     {"spin", TIMED_OUT, {"entering guest 'spin'"}, NO_VERDICT},
