@@ -111,6 +111,7 @@ void fput_escaped(FILE *f, const char *s, size_t n);
 // Settings for the whole run.
 struct gctx {
   const char *build;    // build directory
+  const char *src;      // the source tree the stages are built from
   const char *qemu;     // QEMU binary, or NULL for qemu-system-riscv64
   const char *results;  // where transcripts of failed tests go
   double timeout;       // > 0: overrides every test's timeout
@@ -132,6 +133,12 @@ struct result {
 
 void run_test(const struct gctx *g, const struct gstage *st,
               const struct gtest *t, struct result *r);
+
+// build.c: is the stage's image there, and newer than every file it is
+// built from? 0, or -1 with a one-line reason (the compiler's first error
+// when the build log has one) and details (the first errors).
+int image_check(const struct gctx *g, const struct gstage *st, char *reason,
+                size_t rn, struct sbuf *details);
 
 // Every QEMU the grader started and has not collected yet. A watchdog
 // thread kills those past their deadline (whatever their test is blocked

@@ -34,7 +34,9 @@
 
 #include "file.h"
 #include "grade.h"
+#include "hvlab/status.h"
 #include "qemu.h"
+#include "tasks.h"
 
 // ---- Live QEMUs and the watchdog ----------------------------------------------------
 
@@ -518,6 +520,37 @@ __attribute__((format(printf, 2, 3))) static void fail(struct result *r,
   va_end(ap);
 }
 
+// A student edition's stub stopped the run (status EXIT_TODO): name the
+// task, from the grader's own table.
+static void todo_reason(struct result *r, const struct console *c) {
+  const char *at = NULL;
+  for (const char *s = c->text; (s = strstr(s, "hvlab: TODO lab")); s++)
+    at = s;  // the last one
+  char id[16] = "";
+  if (at)
+    sscanf(at + strlen("hvlab: TODO "), "%15[a-z0-9.]", id);
+  const struct gtask *task = id[0] ? task_find(id) : NULL;
+  if (task)
+    fail(r, "task not attempted: %s (%s), see %s", task->id, task->title,
+         task->handout);
+  else
+    fail(r,
+         "task not attempted: the run stopped at a task's stub "
+         "(status %d)",
+         EXIT_TODO);
+}
+
+// QEMU says "QEMU: Terminated" and exits with status 0 when its user
+// quits it (Ctrl-A X): that is no pass, whatever the status says.
+static int user_quit(const struct console *c) {
+  static const char msg[] = "QEMU: Terminated";
+  size_t n = c->len;
+  while (n && (c->text[n - 1] == '\n' || c->text[n - 1] == '\r'))
+    n--;
+  return n >= sizeof msg - 1 &&
+         memcmp(c->text + n - (sizeof msg - 1), msg, sizeof msg - 1) == 0;
+}
+
 void run_test(const struct gctx *g, const struct gstage *st,
               const struct gtest *t, struct result *r) {
   double t0 = now_seconds();
@@ -527,6 +560,11 @@ void run_test(const struct gctx *g, const struct gstage *st,
 
   char elf[PATH_MAX];
   snprintf(elf, sizeof elf, "%s/step%d/hv.elf", g->build, st->num);
+  // Missing, stale, or left behind by a build that failed: not run.
+  if (image_check(g, st, r->reason, sizeof r->reason, &r->details) < 0) {
+    r->seconds = now_seconds() - t0;
+    return;
+  }
   // Opened, not just looked at: a FIFO or a device there would hang
   // whatever opens it next (the probe, QEMU) where no deadline reaches.
   char why_not[128];
@@ -595,6 +633,12 @@ void run_test(const struct gctx *g, const struct gstage *st,
   else if (p.signal)
     fail(r, "QEMU crashed: killed by signal %d (%s)", p.signal,
          sigdescr_np(p.signal) ? sigdescr_np(p.signal) : "?");
+  if (!r->reason[0] && p.exited && p.status == EXIT_TODO &&
+      !status_accepted(want, p.status))
+    todo_reason(r, &c);
+  if (!r->reason[0] && p.exited && p.status == 0 && user_quit(&c))
+    fail(r, "QEMU was quit (Ctrl-A X) before the stage powered off: not a "
+            "pass");
   if (!r->reason[0] && pr && probe_failed(pr))
     fail(r, "gdb: %s", probe_reason(pr));
   if (!r->reason[0] && !status_accepted(want, p.status)) {
@@ -632,7 +676,9 @@ void run_test(const struct gctx *g, const struct gstage *st,
       fail(r, "unexpected line %d: %s", m.bad[0] + 1, sb_str(&line));
       sb_free(&line);
     }
-    show_listing = m.missing || m.nbad;
+    // A stub stopped the run: its expected lines are missing for that
+    // reason alone, and the console's end says which task it was.
+    show_listing = (m.missing || m.nbad) && p.status != EXIT_TODO;
   }
   sb_free(&err);
 

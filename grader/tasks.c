@@ -1,0 +1,127 @@
+// The tasks of stages 1-3 and the files students own (see tasks.h).
+
+#include "tasks.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+// Every test of stages 1-3 that runs on a CPU with H (all but without_h
+// and the crash dumps, which stop before any task's code runs).
+#define WITH_H_1                                                               \
+  "step1:h_detected", "step1:delegation", "step1:delegation_csrs_gdb"
+#define WITH_H_2 "step2:roundtrip_fields", "step2:pass"
+// The tests that run the C guest (guest=hello, or the default list).
+#define HELLO                                                                  \
+  "step3:guest_tests", "step3:sbi_not_supported", "step3:regs_survive",        \
+      "step3:sepc_advance", "step3:trace_console_gdb"
+
+const struct gtask grade_tasks[] = {
+    // ---- Stage 1 ----------------------------------------------------------
+    {"lab1.1",
+     "find the H extension by trying it",
+     4,
+     "labs/step1-vmxon.md",
+     {WITH_H_1, "step1:without_h", WITH_H_2, "step2:without_h", "step3:*"}},
+    {"lab1.2",
+     "measure what this H supports",
+     4,
+     "labs/step1-vmxon.md",
+     {WITH_H_1, WITH_H_2, "step3:*"}},
+    {"lab1.3",
+     "delegate to the guest what it can handle",
+     8,
+     "labs/step1-vmxon.md",
+     {WITH_H_1, WITH_H_2, "step3:*"}},
+    // ---- Stage 2 ----------------------------------------------------------
+    {"lab2.1",
+     "a fresh vCPU enters VS-mode",
+     2,
+     "labs/step2-vmcs.md",
+     {WITH_H_2, "step3:*"}},
+    {"lab2.2",
+     "load a vCPU into the CSRs",
+     6,
+     "labs/step2-vmcs.md",
+     {WITH_H_2, "step3:*"}},
+    {"lab2.3",
+     "save the CSRs into a vCPU",
+     6,
+     "labs/step2-vmcs.md",
+     {WITH_H_2, "step3:*"}},
+    // ---- Stage 3 ----------------------------------------------------------
+    {"lab3.1",
+     "enter VS-mode: SPP before the first sret",
+     8,
+     "labs/step3-guest.md",
+     {"step3:*"}},
+    {"lab3.2",
+     "save the guest's registers at an exit",
+     14,
+     "labs/step3-guest.md",
+     {"step3:*"}},
+    {"lab3.3",
+     "count the exit and dispatch it by table",
+     12,
+     "labs/step3-guest.md",
+     {"step3:*"}},
+    {"lab3.4",
+     "answer the SBI BASE extension",
+     10,
+     "labs/step3-guest.md",
+     {HELLO}},
+    {"lab3.5",
+     "step over an ebreak of either length",
+     10,
+     "labs/step3-guest.md",
+     {HELLO}},
+    {"lab3.6",
+     "stop a guest whose exit nobody handles",
+     6,
+     "labs/step3-guest.md",
+     {"step3:unhandled_exit", "step3:wfi_is_an_exit"}},
+};
+const int grade_ntasks = (int)(sizeof grade_tasks / sizeof grade_tasks[0]);
+
+// The runtime is linked into every stage, so it is the first stage's.
+const struct gowned grade_owned[] = {
+    {1, "runtime"},     {1, "step1-vmxon"}, {2, "step2-vmcs"},
+    {3, "step3-guest"}, {4, "step4-mem"},   {5, "step5-devices"},
+};
+const int grade_nowned = (int)(sizeof grade_owned / sizeof grade_owned[0]);
+
+const struct gtask *task_find(const char *id) {
+  for (int i = 0; i < grade_ntasks; i++)
+    if (strcmp(grade_tasks[i].id, id) == 0)
+      return &grade_tasks[i];
+  return NULL;
+}
+
+int task_stage(const struct gtask *t) {
+  if (strncmp(t->id, "lab", 3) != 0)
+    return 0;
+  return atoi(t->id + 3);
+}
+
+int task_covers(const struct gtask *t, int stage, const char *name) {
+  char full[128], all[16];
+  snprintf(full, sizeof full, "step%d:%s", stage, name);
+  snprintf(all, sizeof all, "step%d:*", stage);
+  for (int i = 0; i < 24 && t->tests[i]; i++)
+    if (strcmp(t->tests[i], full) == 0 || strcmp(t->tests[i], all) == 0)
+      return 1;
+  return 0;
+}
+
+int path_owned(const char *path, int upto) {
+  while (path[0] == '.' && path[1] == '/')
+    path += 2;
+  for (int i = 0; i < grade_nowned; i++) {
+    const struct gowned *o = &grade_owned[i];
+    size_t n = strlen(o->path);
+    if (o->stage <= upto && strncmp(path, o->path, n) == 0 &&
+        (path[n] == 0 || path[n] == '/'))
+      return 1;
+  }
+  return 0;
+}
