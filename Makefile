@@ -51,7 +51,7 @@ PRESENT := $(foreach n,1 2 3 4 5,$(if $(wildcard $(word $(n),$(STAGES))/main.c),
 sdir = $(word $(1),$(STAGES))
 
 .PHONY: all help stages host deps deps-build deps-qemu deps-host deps-gdb \
-        qemu qemu-gdb gdb test grade monitor demo bench clean compdb \
+        qemu qemu-gdb gdb test grade monitor demo bench clean compdb handout \
         step1 step2 step3 step4 step5
 .DEFAULT_GOAL := help
 
@@ -68,6 +68,7 @@ help:
 	@echo "  make grade            grade every stage (STEP=N: one; T=name: one test)"
 	@echo "  make monitor STEP=N   boot stage N with the live VM-exit monitor"
 	@echo "  make demo             the lecture demo: a guest with changing exits, in the monitor"
+	@echo "  make handout          write the student edition (STEP=N: stages 1..N, N to do)"
 	@echo "  make bench            benchmarks: instructions per exit, grader, monitor"
 	@echo "  make all              build every stage and the host tools"
 	@echo "  make compdb           write compile_commands.json for clangd"
@@ -250,6 +251,10 @@ $(BUILD)/gdb/target.xml: $(BUILD)/host/gdbxml
 	@mkdir -p $(@D)
 	$(Q)$< > $@
 
+# The student edition's builder reads the task table the grader uses.
+$(BUILD)/host/handout: $(BUILD)/host/obj/tools/handout.o $(BUILD)/host/obj/grader/tasks.o
+	$(Q)$(HOSTCC) -o $@ $^
+
 TEST_OBJS := $(patsubst %.c,$(BUILD)/host/obj/%.o,$(wildcard tests/*.c))
 $(BUILD)/host/run-tests: $(TEST_OBJS) $(BUILD)/host/libhvhost.a
 	$(Q)$(HOSTCC) $(HOSTLDFLAGS) -o $@ $^ $(HOSTLIBS) -lpthread
@@ -269,8 +274,12 @@ BENCH_OBJS := $(patsubst %.c,$(BUILD)/host/obj/%.o,$(wildcard bench/*.c))
 $(BUILD)/host/bench: $(BENCH_OBJS) $(BUILD)/host/libhvhost.a
 	$(Q)$(HOSTCC) $(HOSTLDFLAGS) -o $@ $^ $(HOSTLIBS) -lpthread
 
-HOST_PROGS := $(BUILD)/host/run-tests $(BUILD)/host/freeport $(BUILD)/host/bench \
-  $(BUILD)/gdb/target.xml $(BUILD)/host/labcheck \
+# (The student edition has no tests/, bench/, tools/handout.c or
+# tools/labcheck.c: the programs they make are only built where they are.)
+HOST_PROGS := $(BUILD)/host/freeport $(if $(TEST_OBJS),$(BUILD)/host/run-tests) \
+  $(if $(BENCH_OBJS),$(BUILD)/host/bench) $(BUILD)/gdb/target.xml \
+  $(if $(wildcard tools/labcheck.c),$(BUILD)/host/labcheck) \
+  $(if $(wildcard tools/handout.c),$(BUILD)/host/handout) \
   $(if $(GRADER_OBJS),$(BUILD)/host/grade) $(if $(MONITOR_OBJS),$(BUILD)/host/monitor)
 host: $(HOST_PROGS)
 
@@ -288,6 +297,7 @@ SANENV := ASAN_OPTIONS=detect_leaks=1:exitcode=66:log_path=$(SANLOG)/asan \
 test: deps-build deps-qemu deps-host deps-gdb
 	$(Q)mk/deps.sh tmux clang-format  # the monitor's screen runs in tmux; style check
 	$(Q)$(MAKE) --no-print-directory all
+	@test -d tests || { echo "hvlab: this edition has no tests of its own: run make grade" >&2; exit 2; }
 ifeq ($(SAN),1)
 	$(Q)rm -rf $(SANLOG) && mkdir -p $(SANLOG)
 	$(Q)HVLAB_BUILD=$(BUILD) $(SANENV) $(BUILD)/host/run-tests $(T); st=$$?; \
@@ -301,11 +311,33 @@ endif
 # `make grade` grades every present stage; STEP=N grades one; T=name runs the
 # tests whose name contains it. GRADEFLAGS passes more options (see
 # build/host/grade --help), e.g. GRADEFLAGS="--json results.json".
+#
+# A stage that does not compile is still graded (0 for its tests, with the
+# compiler's first errors shown): each stage is built on its own, into
+# $(BUILD)/stepN/build.log, and an image its build could not refresh is
+# removed, so the grader never runs an image older than its sources.
+GRADE_STEPS = $(if $(filter command line environment,$(origin STEP)),$(STEP),$(PRESENT))
 grade: deps-build deps-qemu deps-host
-	$(Q)$(MAKE) --no-print-directory stages $(BUILD)/host/grade
+	$(Q)$(MAKE) --no-print-directory $(BUILD)/host/grade
+	$(Q)for n in $(GRADE_STEPS); do \
+	  mkdir -p $(BUILD)/step$$n; \
+	  if ! $(MAKE) --no-print-directory $(BUILD)/step$$n/hv.elf \
+	      > $(BUILD)/step$$n/build.log 2>&1; then \
+	    rm -f $(BUILD)/step$$n/hv.elf; \
+	    echo "hvlab: stage $$n does not build (the grader shows why; all of it: $(BUILD)/step$$n/build.log)"; \
+	  fi; \
+	done
 	$(Q)HVLAB_BUILD=$(BUILD) $(BUILD)/host/grade \
 	  $(if $(filter command line environment,$(origin STEP)),--step $(STEP)) \
 	  $(if $(T),--test $(T)) $(GRADEFLAGS)
+
+# `make handout [STEP=N] [HANDOUT=dir]`: the student edition (tools/handout.c):
+# every task's solution replaced by a stub that stops the run naming the task.
+HANDOUT ?= $(BUILD)/handout
+.PHONY: handout
+handout: deps-host $(BUILD)/host/handout
+	$(Q)$(BUILD)/host/handout --out $(HANDOUT) \
+	  $(if $(filter command line environment,$(origin STEP)),--step $(STEP))
 
 # `make bench`: exact instruction counts and same-run ratios (bench/).
 # B=name runs only the benchmarks whose name contains it.

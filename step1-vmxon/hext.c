@@ -34,11 +34,14 @@ void h_detect(struct hinfo *hi) {
   // Way 1: just try. Without H, "csrr hstatus" is an illegal instruction;
   // the probe in trap.c catches that and skips the instruction.
   u64 hstatus = 0;
+  // BEGIN TASK lab1.1
   probe_arm();
   asm volatile("csrr %0, hstatus" : "=r"(hstatus));
   u64 trapped = probe_disarm();
   hi->probe_h = !trapped;
   hi->probe_cause = trapped ? trapped - 1 : 0;
+  // STUB: @TODO@;
+  // END TASK
 
   // Way 2: ask the device tree, which lists the hart's extensions.
   hi->isa = dtb_cpu_isa(boot_dtb);
@@ -51,6 +54,7 @@ void h_detect(struct hinfo *hi) {
     return;
 
   hi->hstatus = hstatus;
+  // BEGIN TASK lab1.2
   hi->vsxl = (int)((hstatus & HSTATUS_VSXL) >> HSTATUS_VSXL_SHIFT);
 
   // VMID width (8.2.10): write ones to every VMID bit and count the ones
@@ -68,6 +72,8 @@ void h_detect(struct hinfo *hi) {
 
   hi->hedeleg_mask = writable_bits(hedeleg);
   hi->hideleg_mask = writable_bits(hideleg);
+  // STUB: @TODO@;
+  // END TASK
 
   // Sstc (supervisor timer compare) lets a guest program its own timer
   // through vstimecmp instead of calling us. The firmware must have enabled
@@ -113,12 +119,15 @@ void h_report(const struct hinfo *hi) {
 // Exceptions a guest can handle by itself. They are raised by the guest's
 // own code and concern only its own address space, so sending them straight
 // to the guest's trap vector (vstvec) saves a round trip through us.
+// BEGIN TASK lab1.3
 #define GUEST_EXCEPTIONS                                                       \
   ((1UL << EXC_INST_MISALIGNED) | (1UL << EXC_ECALL_U) |                       \
    (1UL << EXC_INST_PAGE_FAULT) | (1UL << EXC_LOAD_PAGE_FAULT) |               \
    (1UL << EXC_STORE_PAGE_FAULT))
+// END TASK
 
 void h_setup(const struct hinfo *hi, int verbose) {
+  // BEGIN TASK lab1.3
   h_hedeleg = GUEST_EXCEPTIONS & hi->hedeleg_mask;
   h_hideleg = (MIP_VSSIP | MIP_VSTIP | MIP_VSEIP) & hi->hideleg_mask;
   h_hcounteren = HCOUNTEREN_CY | HCOUNTEREN_TM | HCOUNTEREN_IR;
@@ -128,6 +137,9 @@ void h_setup(const struct hinfo *hi, int verbose) {
   csr_write(hideleg, h_hideleg);
   csr_write(hcounteren, h_hcounteren);
   csr_write(henvcfg, h_henvcfg);
+  // STUB: (void)hi;
+  // STUB: @TODO@;
+  // END TASK
   // Make sure the guest's TLB tag and G-stage start clean.
   csr_write(hgatp, 0);
   hfence_gvma_all();

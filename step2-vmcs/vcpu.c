@@ -21,8 +21,11 @@ void vcpu_init(struct vcpu *v, const char *name, u64 entry, u64 sp) {
   // VTW=1: a guest wfi traps to us (as a virtual instruction) instead of
   // stopping the hart. Until a later stage gives guests a timer, a guest
   // waiting for an interrupt would otherwise hang the machine silently.
+  // BEGIN TASK lab2.1
   v->ctl.hstatus = (csr_read(hstatus) & HSTATUS_VSXL) | HSTATUS_SPV |
                    HSTATUS_SPVP | HSTATUS_VTW;
+  // STUB: @TODO@;
+  // END TASK
   // Delegation and counters: what stage 1 chose for every guest.
   v->ctl.hedeleg = h_hedeleg;
   v->ctl.hideleg = h_hideleg;
@@ -39,6 +42,7 @@ void vcpu_init(struct vcpu *v, const char *name, u64 entry, u64 sp) {
 // Write the vCPU's VS CSRs and controls into the hardware. After this, an
 // sret with hstatus.SPV=1 runs the guest with exactly this state.
 void vcpu_load(const struct vcpu *v) {
+  // BEGIN TASK lab2.2
   // Controls first: some VS CSRs only hold what the controls allow. vsie's
   // bits, for one, read as zero unless hideleg delegates them (8.2.12),
   // and vstimecmp exists only with henvcfg.STCE.
@@ -64,11 +68,15 @@ void vcpu_load(const struct vcpu *v) {
   // A new hgatp (or the same VMID with another table) makes any cached
   // G-stage translations stale.
   hfence_gvma_all();
+  // STUB: (void)v;
+  // STUB: @TODO@;
+  // END TASK
 }
 
 // Read the hardware CSRs back into the vCPU, e.g. before running another
 // guest on this hart, or to look at the guest's state after an exit.
 void vcpu_save(struct vcpu *v) {
+  // BEGIN TASK lab2.3
   v->ctl.hstatus = csr_read(hstatus);
   v->ctl.hedeleg = csr_read(hedeleg);
   v->ctl.hideleg = csr_read(hideleg);
@@ -88,4 +96,7 @@ void vcpu_save(struct vcpu *v) {
   v->vs.vsatp = csr_read(vsatp);
   if (v->ctl.henvcfg & HENVCFG_STCE)  // vstimecmp exists only with Sstc
     v->vs.vstimecmp = csr_read(vstimecmp);
+  // STUB: (void)v;
+  // STUB: @TODO@;
+  // END TASK
 }

@@ -24,6 +24,7 @@ void exits_register(u64 cause, exit_handler_t h) {
 // Called by vcpu_loop after every exit. Returns EXIT_STOP once the guest
 // has stopped, else how far its pc moved.
 int handle_exit(struct vcpu *v, struct vm_exit *e) {
+  // BEGIN TASK lab3.3
   u64 i = trace_index(e->cause);
   // Trace first, so that even a fatal exit is in the trace.
   struct exit_record *r = trace_exit(v, e, i);
@@ -33,6 +34,10 @@ int handle_exit(struct vcpu *v, struct vm_exit *e) {
   if (advance >= 0)
     v->pc += (u64)advance;
   return advance;
+  // STUB: (void)v;
+  // STUB: (void)e;
+  // STUB: @TODO@;
+  // END TASK
 }
 
 // Stop the guest as failed: say why and show everything. Handlers then
@@ -112,20 +117,30 @@ static int exit_unhandled(struct vcpu *v, struct vm_exit *e) {
     printf("hv: the instruction at pc %016lx is %s\n", e->pc,
            insn_words(insn, words, sizeof words));
   }
+  // BEGIN TASK lab3.6
   snprintf(why, sizeof why, "unhandled exit: scause %lu (%s) at pc %016lx",
            e->cause, hv_cause_name(e->cause), e->pc);
   return vcpu_fail(v, why);
+  // STUB: (void)v;
+  // STUB: (void)why;
+  // STUB: @TODO@;
+  // END TASK
 }
 
 // ebreak in the guest. Stage 1 left breakpoints undelegated (hedeleg bit 3
 // clear), so they come to us: here we just note them and step over. The
 // instruction is read to learn its length: ebreak is 4 bytes, c.ebreak 2.
 static int exit_breakpoint(struct vcpu *v, struct vm_exit *e) {
+  // BEGIN TASK lab3.5
   int len;
   guest_read_insn(e->pc, &len);
   printf("hv: guest '%s' ebreak at %016lx (%s), skipping %d bytes\n", v->name,
          e->pc, len == 2 ? "c.ebreak" : "ebreak", len);
   return len;
+  // STUB: (void)v;
+  // STUB: (void)e;
+  // STUB: @TODO@;
+  // END TASK
 }
 
 void exits_init(void) {

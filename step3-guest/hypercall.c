@@ -53,6 +53,7 @@ int hypercall(struct vcpu *v, struct vm_exit *e) {
 #define HVLAB_IMPL_ID 0x48564c  // not a registered SBI implementation id
 
 static struct sbiret base(struct vcpu *v, u64 fid) {
+  // BEGIN TASK lab3.4
   switch (fid) {
   case SBI_BASE_GET_SPEC_VERSION:
     return SBI_OK(1L << 24);  // SBI 1.0: major in bits 24..30
@@ -64,6 +65,10 @@ static struct sbiret base(struct vcpu *v, u64 fid) {
   case SBI_BASE_GET_MIMPID: return SBI_OK(0);  // a virtual hart of no vendor
   default: return SBI_ERR(SBI_ERR_NOT_SUPPORTED);
   }
+  // STUB: (void)v;
+  // STUB: (void)fid;
+  // STUB: @TODO@;
+  // END TASK
 }
 
 // ---- Legacy console (SBI v0.1, still used by small guests) ------------------

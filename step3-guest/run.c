@@ -58,7 +58,10 @@ __attribute__((noipa)) int vcpu_loop(struct vcpu *v) {
   // sret enters VS-mode when hstatus.SPV=1 and sstatus.SPP=1 (SPP=0 would
   // mean VU-mode). Set SPP once: every exit from the guest's VS-mode sets
   // both again by itself.
+  // BEGIN TASK lab3.1
   csr_set(sstatus, SSTATUS_SPP);
+  // STUB: @TODO@;
+  // END TASK
   guest_loaded = 1;
   v->state = VCPU_RUNNING;
 

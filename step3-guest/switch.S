@@ -113,6 +113,7 @@ hv_vector:
 .globl guest_exit
 .type guest_exit, @function
 guest_exit:
+# BEGIN TASK lab3.2
         sd      x1, X(1)(a0)
         sd      x2, X(2)(a0)
         sd      x3, X(3)(a0)
@@ -145,6 +146,9 @@ guest_exit:
         sd      x31, X(31)(a0)
         csrrw   t0, sscratch, zero  # the guest's a0; sscratch = 0: we run
         sd      t0, X(10)(a0)
+# STUB:         ld      sp, VCPU_HOST_SP(a0)    # the hypervisor's stack
+# STUB:         @TODO@
+# END TASK
 
         # The two facts every exit needs, handed to vcpu_run in registers:
         # why (a1 = scause) and where (a2 = sepc, the guest's pc).

@@ -31,6 +31,7 @@ void panic(const char *fmt, ...)
 
 // power.c
 void poweroff(int status) __attribute__((noreturn));
+void hv_todo(const char *what) __attribute__((noreturn));  // make handout
 
 // trap.c
 extern int guest_loaded;

@@ -35,3 +35,14 @@ void poweroff(int status) {
   for (;;)
     asm volatile("wfi");
 }
+
+// The student edition (make handout) has a call to this where each task's
+// solution was: the run stops loudly, naming the task and where its
+// handout explains it, with a status of its own so that the grader can
+// say "not attempted" rather than "wrong".
+void hv_todo(const char *what) {
+  printf("\nhvlab: TODO %s\n", what);
+  printf("hv: FAIL: a task is not written yet, powering off with status %d\n",
+         EXIT_TODO);
+  poweroff(EXIT_TODO);
+}
