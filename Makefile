@@ -253,10 +253,11 @@ $(BUILD)/gdb/target.xml: $(BUILD)/host/gdbxml
 
 # The student edition's builder reads the task table the grader uses.
 $(BUILD)/host/handout: $(BUILD)/host/obj/tools/handout.o $(BUILD)/host/obj/grader/tasks.o
-	$(Q)$(HOSTCC) -o $@ $^
+	$(Q)$(HOSTCC) $(HOSTLDFLAGS) -o $@ $^
 
 TEST_OBJS := $(patsubst %.c,$(BUILD)/host/obj/%.o,$(wildcard tests/*.c))
-$(BUILD)/host/run-tests: $(TEST_OBJS) $(BUILD)/host/libhvhost.a
+# (The tests read the task table, grader/tasks.c, like the grader.)
+$(BUILD)/host/run-tests: $(TEST_OBJS) $(BUILD)/host/obj/grader/tasks.o $(BUILD)/host/libhvhost.a
 	$(Q)$(HOSTCC) $(HOSTLDFLAGS) -o $@ $^ $(HOSTLIBS) -lpthread
 
 GRADER_OBJS := $(patsubst %.c,$(BUILD)/host/obj/%.o,$(wildcard grader/*.c))
