@@ -79,7 +79,7 @@ help:
 	@echo "  make clean            remove build output"
 	@echo "  V=1                   show the commands being run"
 
-all: stages host
+all: stages host guests
 
 # ---- Debian packages -------------------------------------------------------
 deps-build:
@@ -175,6 +175,19 @@ $(BUILD)/gen/asm-offsets.h: step3-guest/asm-offsets.c step2-vmcs/vcpu.h $(BUILD)
 	  sed -n 's/^->\([A-Z_0-9]*\) \(-*[0-9][0-9]*\).*/#define \1 \2/p' $(@:.h=.s); } > $@
 $(patsubst %.S,$(BUILD)/obj/%.o,$(wildcard step3-guest/*.S step4-mem/*.S step5-devices/*.S)): \
   $(BUILD)/gen/asm-offsets.h
+
+# The grader's own guests (grader/guests/): built from the grader's tree,
+# loaded by QEMU at 0x84000000 when a test runs one (guest=image).
+GRADER_GUESTS := $(patsubst grader/guests/%.S,$(BUILD)/grader/%.elf,$(wildcard grader/guests/*.S))
+$(BUILD)/grader/%.elf: grader/guests/%.S grader/guests/guest.ld include/hvlab/layout.h \
+  include/hvlab/sbi_ids.h $(BUILD)/rvflags | deps-build
+	@mkdir -p $(@D)
+	@echo "  AS+LD   $@"
+	$(Q)$(RVCC) $(RVARCH) -Iinclude -nostdlib -static -no-pie -Wl,--no-warn-rwx-segments \
+	  -T grader/guests/guest.ld $< -o $@
+
+.PHONY: guests
+guests: $(GRADER_GUESTS)
 
 STAGE_ELFS := $(foreach n,$(PRESENT),$(BUILD)/step$(n)/hv.elf)
 stages: $(STAGE_ELFS)
@@ -319,7 +332,7 @@ endif
 # removed, so the grader never runs an image older than its sources.
 GRADE_STEPS = $(if $(filter command line environment,$(origin STEP)),$(STEP),$(PRESENT))
 grade: deps-build deps-qemu deps-host
-	$(Q)$(MAKE) --no-print-directory $(BUILD)/host/grade
+	$(Q)$(MAKE) --no-print-directory $(BUILD)/host/grade guests
 	$(Q)for n in $(GRADE_STEPS); do \
 	  mkdir -p $(BUILD)/step$$n; \
 	  if ! $(MAKE) --no-print-directory $(BUILD)/step$$n/hv.elf \

@@ -63,7 +63,19 @@ struct gtest {
   // Gradescope visibility of this test's result: NULL means "visible";
   // also "hidden", "after_due_date", "after_published".
   const char *visibility;
+  // The grader's guest this test runs (grader/guests/NAME.S, built into
+  // BUILD/grader/NAME.elf), loaded by QEMU at GUEST_IMAGE with a nonce
+  // and a round count drawn for the run at GUEST_PARAMS (include/hvlab/
+  // layout.h); the probe finds them in probe_saved(): SAVED_NONCE and
+  // SAVED_ROUNDS. NULL: none.
+  const char *guest;
+  // The test of the same stage whose hardware evidence this one needs:
+  // a test whose gate failed scores nothing, whatever its console says
+  // (the console only corroborates). NULL: none.
+  const char *gate;
 };
+#define SAVED_NONCE 30
+#define SAVED_ROUNDS 31
 
 #define DEFAULT_TIMEOUT 10.0
 #define PROBE_TIMEOUT 15.0
@@ -195,10 +207,19 @@ uint64_t *probe_saved(struct probe *pr);  // 32 slots, zeroed at the start
 long console_count(const char *console, const char *regex);
 long console_sum(const char *console, const char *regex);
 
+// The grader's own guest (a test's .guest): its symbols, from its ELF.
+int probe_guest_sym(struct probe *pr, const char *name, uint64_t *addr);
+// x0..x31 at the current stop.
+int probe_gregs(struct probe *pr, uint64_t x[32]);
+// The hart as QEMU's `info registers` shows it: "V" (1 while a guest
+// runs), and the HS-level CSRs ("stvec", "hstatus", ...) even while V=1.
+int probe_hart(struct probe *pr, const char *name, uint64_t *v);
+
 // The probe side of run.c.
 struct probe *probe_new(const struct gctx *g, const char *elf_path,
                         struct sbuf *log);
 void probe_free(struct probe *pr);
+void probe_set_guest(struct probe *pr, const char *path);
 // Start QEMU halted with a gdbstub on a socket of its own (QEMU_GDB_AUTO)
 // and connect. Returns 0, or -1 with pr's reason set; *p is started either
 // way if QEMU could be.

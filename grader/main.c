@@ -237,6 +237,57 @@ static void print_result(const struct result *r) {
   fflush(stdout);
 }
 
+// ---- Gates -------------------------------------------------------------------------
+// A test with a gate scores only if the gate passed (grade.h): the
+// console is corroboration, the gate's hardware evidence is the proof.
+
+static const struct gtest *find_test(const struct gstage *st,
+                                     const char *name) {
+  for (int k = 0; k < st->ntests; k++)
+    if (strcmp(st->tests[k].name, name) == 0)
+      return &st->tests[k];
+  return NULL;
+}
+
+// A gate runs before the tests it guards (so their verdicts can be
+// printed in order): add any that the selection left out.
+static void add_gates(void) {
+  for (int i = 0; i < njobs && njobs < 255; i++) {
+    const struct gtest *g =
+        jobs[i].t->gate ? find_test(jobs[i].st, jobs[i].t->gate) : NULL;
+    int have = 0;
+    for (int k = 0; k < i && g; k++)
+      have |= jobs[k].t == g;
+    if (!g || have)
+      continue;
+    for (int k = i + 1; k < njobs; k++)  // a later copy moves up
+      if (jobs[k].t == g) {
+        memmove(&jobs[k], &jobs[k + 1], (size_t)(njobs - k - 1) * sizeof *jobs);
+        njobs--;
+        break;
+      }
+    memmove(&jobs[i + 1], &jobs[i], (size_t)(njobs - i) * sizeof *jobs);
+    jobs[i] = (struct job){jobs[i + 1].st, g};
+    njobs++;
+  }
+}
+
+static void apply_gate(int i) {
+  struct result *r = &results[i];
+  if (!r->passed || !r->test->gate)
+    return;
+  for (int k = 0; k < i; k++)
+    if (results[k].stage == r->stage &&
+        strcmp(results[k].test->name, r->test->gate) == 0 &&
+        !results[k].passed) {
+      r->passed = 0;
+      snprintf(r->reason, sizeof r->reason,
+               "not counted: step%d:%s found no hardware evidence (%.150s)",
+               r->stage->num, r->test->gate, results[k].reason);
+      return;
+    }
+}
+
 static void *worker(void *arg) {
   (void)arg;
   for (;;) {
@@ -247,8 +298,10 @@ static void *worker(void *arg) {
     // Print in table order: everything finished up to the first gap.
     pthread_mutex_lock(&print_mu);
     done[i] = 1;
-    while (next_print < njobs && done[next_print])
+    while (next_print < njobs && done[next_print]) {
+      apply_gate(next_print);
       print_result(&results[next_print++]);
+    }
     pthread_mutex_unlock(&print_mu);
   }
 }
@@ -518,6 +571,7 @@ static int choose_tests(const struct options *o, const struct gstage **graded,
         if (take)
           jobs[njobs++] = (struct job){graded[i], t};
       }
+  add_gates();  // the tests whose evidence the chosen ones need
   int kept = 0;
   for (int i = 0; i < *ngraded; i++)
     for (int k = 0; k < njobs; k++)

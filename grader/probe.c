@@ -48,6 +48,8 @@ struct probe {
   uint64_t pc;  // where the target stopped last
   int stopped;  // ... and it is stopped there now
   uint64_t saved[32];
+  const char *guest_path;    // the grader's guest ELF, or NULL
+  struct elfsym *guest_elf;  // NULL until needed
 };
 
 // libelf is not documented as safe to initialize from several threads.
@@ -73,6 +75,8 @@ void probe_free(struct probe *pr) {
   }
   if (pr->elf)
     elfsym_close(pr->elf);
+  if (pr->guest_elf)
+    elfsym_close(pr->guest_elf);
   free(pr);
 }
 
@@ -446,4 +450,68 @@ long console_count(const char *console, const char *regex) {
 
 long console_sum(const char *console, const char *regex) {
   return scan(console, regex, 1);
+}
+
+// ---- The grader's guest and the hart's own view --------------------------------
+
+void probe_set_guest(struct probe *pr, const char *path) {
+  pr->guest_path = path;
+}
+
+int probe_guest_sym(struct probe *pr, const char *name, uint64_t *addr) {
+  if (pr->broken)
+    return -1;
+  if (!pr->guest_path)
+    return probe_fail(pr, "no grader guest for this test");
+  if (!pr->guest_elf) {
+    char err[200];
+    pthread_mutex_lock(&elf_mu);
+    pr->guest_elf = elfsym_open(pr->guest_path, err, sizeof err);
+    pthread_mutex_unlock(&elf_mu);
+    if (!pr->guest_elf)
+      return probe_fail(pr, "the grader's guest %s: %s (run make guests)",
+                        pr->guest_path, err);
+  }
+  if (elfsym_lookup(pr->guest_elf, name, addr, NULL) < 0)
+    return probe_fail(pr, "the grader's guest has no symbol %s", name);
+  return 0;
+}
+
+int probe_gregs(struct probe *pr, uint64_t x[32]) {
+  if (pr->broken || !pr->c)
+    return -1;
+  uint64_t r[33];
+  if (rsp_read_gregs(pr->c, r, 33) < 32)
+    return probe_fail(pr, "reading the registers: %s", rsp_error(pr->c));
+  memcpy(x, r, 32 * sizeof x[0]);
+  return 0;
+}
+
+// QEMU's `info registers` shows the hart as it is: the V bit (which no
+// gdb register carries on 7.2) and the HS-level CSRs, which the gdb
+// names hide while V=1. Lines look like " V      =   1" and
+// " stvec    0000000080202c80".
+int probe_hart(struct probe *pr, const char *name, uint64_t *v) {
+  if (pr->broken || !pr->c)
+    return -1;
+  char out[16384];
+  if (rsp_monitor(pr->c, "info registers", out, sizeof out) < 0)
+    return probe_fail(pr, "monitor info registers: %s", rsp_error(pr->c));
+  size_t n = strlen(name);
+  for (const char *s = out; (s = strstr(s, name)); s++) {
+    if (s != out && s[-1] != ' ' && s[-1] != '\n')
+      continue;
+    const char *p = s + n;
+    if (*p != ' ')
+      continue;
+    while (*p == ' ' || *p == '=')
+      p++;
+    char *end;
+    unsigned long long x = strtoull(p, &end, 16);
+    if (end == p)
+      continue;
+    *v = (uint64_t)x;
+    return 0;
+  }
+  return probe_fail(pr, "QEMU's info registers shows no %s", name);
 }

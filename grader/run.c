@@ -29,11 +29,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "file.h"
 #include "grade.h"
+#include "hvlab/layout.h"
 #include "hvlab/status.h"
 #include "qemu.h"
 #include "tasks.h"
@@ -600,6 +602,41 @@ void run_test(const struct gctx *g, const struct gstage *st,
 
   if (t->probe || t->after)
     pr = probe_new(g, elf, &notes);
+  // The grader's guest: its image and this run's nonce and round count,
+  // put into the machine by QEMU itself.
+  char gpath[PATH_MAX], gfile[PATH_MAX + 64], gnonce[96], grounds[96];
+  const char *extra[8];
+  if (t->guest) {
+    uint64_t nonce = 0;
+    if (getrandom(&nonce, sizeof nonce, 0) != sizeof nonce)
+      nonce =
+          (uint64_t)now_seconds() * 0x9e3779b97f4a7c15u ^ (uint64_t)getpid();
+    nonce |= 1;  // never 0
+    uint64_t rounds = 2 + (nonce >> 60) % 3;
+    snprintf(gpath, sizeof gpath, "%s/grader/%s.elf", g->build, t->guest);
+    if (access(gpath, R_OK) != 0) {
+      fail(r, "the grader's guest %s is missing (make guests, or make grade)",
+           gpath);
+      if (pr)
+        probe_free(pr);
+      r->seconds = now_seconds() - t0;
+      return;
+    }
+    snprintf(gfile, sizeof gfile, "loader,file=%s", gpath);
+    snprintf(gnonce, sizeof gnonce, "loader,addr=%#lx,data=%#lx,data-len=8",
+             (unsigned long)GUEST_PARAMS, (unsigned long)nonce);
+    snprintf(grounds, sizeof grounds, "loader,addr=%#lx,data=%lu,data-len=8",
+             (unsigned long)GUEST_PARAMS + 8, (unsigned long)rounds);
+    const char *e[] = {"-device", gfile,   "-device", gnonce,
+                       "-device", grounds, NULL};
+    memcpy(extra, e, sizeof e);
+    cfg.extra = extra;
+    if (pr) {
+      probe_set_guest(pr, gpath);
+      probe_saved(pr)[SAVED_NONCE] = nonce;
+      probe_saved(pr)[SAVED_ROUNDS] = rounds;
+    }
+  }
   if (t->probe) {
     if (probe_attach(pr, &cfg, &p) == 0)
       t->probe(pr);

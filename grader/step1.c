@@ -32,9 +32,19 @@ static void csrs_at_pass(struct probe *pr) {
 }
 
 static const struct gtest tests[] = {
+    // The hardware evidence first: every other test needs it.
+    {
+        .name = "delegation_csrs_gdb",
+        .points = 4,
+        .about = "gdb: when it prints PASS, the hart's hedeleg, hideleg, "
+                 "hcounteren and henvcfg hold those values",
+        .probe = csrs_at_pass,
+        .expect = {"^step1: PASS"},
+    },
     {
         .name = "h_detected",
         .points = 4,
+        .gate = "delegation_csrs_gdb",
         .about = "finds the H extension by probe and in the device tree, "
                  "and reports VSXL, VMID bits and the writable delegation "
                  "bits",
@@ -49,6 +59,7 @@ static const struct gtest tests[] = {
     {
         .name = "delegation",
         .points = 4,
+        .gate = "delegation_csrs_gdb",
         .about = "reports the delegation and counter CSRs it set: hedeleg "
                  "b101, hideleg 444, hcounteren 7, henvcfg STCE",
         .expect = {"^setting the hypervisor CSRs",
@@ -59,16 +70,9 @@ static const struct gtest tests[] = {
         .reject = {"PANIC"},
     },
     {
-        .name = "delegation_csrs_gdb",
-        .points = 4,
-        .about = "gdb: when it prints PASS, the hart's hedeleg, hideleg, "
-                 "hcounteren and henvcfg hold those values",
-        .probe = csrs_at_pass,
-        .expect = {"^step1: PASS"},
-    },
-    {
         .name = "without_h",
         .points = 4,
+        .gate = "delegation_csrs_gdb",
         .about = "on a CPU without H: says so plainly and powers off with "
                  "status 2, no crash",
         .no_h = 1,
@@ -82,6 +86,7 @@ static const struct gtest tests[] = {
     {
         .name = "crash_dump",
         .points = 4,
+        .gate = "delegation_csrs_gdb",
         .about = "an unexpected trap (crash=hv) dumps scause, stval, sepc, "
                  "the H CSRs and all registers, then powers off with "
                  "status 3",

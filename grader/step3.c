@@ -5,6 +5,7 @@
 
 #include "exittrace.h"
 #include "grade.h"
+#include "guest3.h"
 #include "hvlab/causes.h"
 #include "hvlab/sbi_ids.h"
 #include "rvdecode.h"
@@ -196,9 +197,36 @@ static void trace_console_after(struct probe *pr, const char *console) {
 #define GUEST_PASS(what) "^guest\\| PASS " what "$"
 
 static const struct gtest tests[] = {
+    // The hardware evidence first: every other test needs the first.
+    {
+        .name = "guest_runs_gdb",
+        .points = 4,
+        .about = "gdb: the grader's own guest (loaded by QEMU at 0x84000000) "
+                 "starts with V=1, in VS-mode, hgatp Bare",
+        .append = "guest=image",
+        .guest = "g3",
+        .probe = g3_runs,
+        // Only the probe's verdict counts here: after the guest's first
+        // instruction the run may end any way (a task's stub, say).
+        .status = ST_OK | ST_FAIL | ST_NO_H | ST_PANIC | ST_GUEST | ST(5),
+    },
+    {
+        .name = "grader_guest_gdb",
+        .points = 16,
+        .about = "gdb: the grader's guest, with this run's nonce: at each of "
+                 "its exits V=1, then the trap CSRs at stvec, then every "
+                 "register and the SBI answer where it resumes",
+        .append = "guest=image",
+        .guest = "g3",
+        .probe = g3_exits,
+        .gate = "guest_runs_gdb",
+        .expect = {"^hv: guest 'image' shut down \\(status 0\\)",
+                   "^step3: PASS"},
+    },
     {
         .name = "seed_hypercalls",
-        .points = 6,
+        .points = 4,
+        .gate = "guest_runs_gdb",
         .about = "the seed guest (guest=seed seed=7) makes 7 hypercalls "
                  "with args 2 3 3 3, counting 0..6 in a0, and stops",
         .append = "guest=seed seed=7",
@@ -217,7 +245,8 @@ static const struct gtest tests[] = {
     },
     {
         .name = "guest_tests",
-        .points = 8,
+        .points = 6,
+        .gate = "guest_runs_gdb",
         .about = "both guests run; every in-guest test of the C guest "
                  "prints PASS and the stage passes",
         .expect = {"^hv: entering guest 'seed'", "^hv: entering guest 'hello'",
@@ -241,7 +270,8 @@ static const struct gtest tests[] = {
     },
     {
         .name = "sbi_not_supported",
-        .points = 6,
+        .points = 4,
+        .gate = "guest_runs_gdb",
         .about = "unknown SBI extensions and functions get "
                  "SBI_ERR_NOT_SUPPORTED; BASE probes say what exists",
         .append = "guest=hello",
@@ -255,7 +285,8 @@ static const struct gtest tests[] = {
     },
     {
         .name = "regs_survive",
-        .points = 8,
+        .points = 4,
+        .gate = "guest_runs_gdb",
         .about = "all 31 guest registers survive an ebreak exit and a "
                  "hypercall (the world switch saves and restores each one)",
         .append = "guest=hello",
@@ -266,7 +297,8 @@ static const struct gtest tests[] = {
     },
     {
         .name = "sepc_advance",
-        .points = 6,
+        .points = 4,
+        .gate = "guest_runs_gdb",
         .about = "after an exit the guest resumes past the instruction: 2 "
                  "bytes for c.ebreak, 4 for ebreak",
         .append = "guest=hello",
@@ -283,6 +315,7 @@ static const struct gtest tests[] = {
     {
         .name = "unhandled_exit",
         .points = 4,
+        .gate = "guest_runs_gdb",
         .about = "an exit nobody handles (guest=fault: a virtual "
                  "instruction) dumps the vCPU and powers off with status 4",
         .append = "guest=fault",
@@ -300,6 +333,7 @@ static const struct gtest tests[] = {
     {
         .name = "wfi_is_an_exit",
         .points = 2,
+        .gate = "guest_runs_gdb",
         .about = "a guest wfi exits (hstatus.VTW) instead of hanging the "
                  "machine: guest=wfi ends with a dump and status 4",
         .append = "guest=wfi",
@@ -311,7 +345,8 @@ static const struct gtest tests[] = {
     },
     {
         .name = "first_exit_gdb",
-        .points = 8,
+        .points = 4,
+        .gate = "guest_runs_gdb",
         .about = "gdb at guest_exit, the first exit: scause 10, "
                  "hstatus.SPV 1, sepc at the seed guest's ecall",
         .append = "guest=seed seed=3",
@@ -320,7 +355,8 @@ static const struct gtest tests[] = {
     },
     {
         .name = "trace_seed_gdb",
-        .points = 6,
+        .points = 4,
+        .gate = "guest_runs_gdb",
         .about = "gdb: at each of the seed guest's hypercalls exit_trace "
                  "holds as many exits as the guest made (its a0), and 5 "
                  "after seed=5",
@@ -330,7 +366,8 @@ static const struct gtest tests[] = {
     },
     {
         .name = "trace_console_gdb",
-        .points = 6,
+        .points = 4,
+        .gate = "guest_runs_gdb",
         .about = "gdb: exit_trace's total and per-cause counters agree with "
                  "the exits the console shows for both guests",
         .status = ST_OK | ST_FAIL,

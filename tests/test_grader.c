@@ -102,8 +102,8 @@ TEST(grader_command_line) {
   CHECK(count_lines(c.out, "^Total: [0-9]+ points$") == 1, "--list: no total");
   CHECK(count_lines(c.out, "^step[0-9]+ \\(step") >= 3,
         "--list: not all stages");
-  CHECK(count_lines(c.out, "^  first_exit_gdb +8 ") == 1,
-        "--list: first_exit_gdb is not listed with its 8 points");
+  CHECK(count_lines(c.out, "^  first_exit_gdb +4 ") == 1,
+        "--list: first_exit_gdb is not listed with its 4 points");
   CHECK(count_lines(c.out, "^  wfi_is_an_exit +2 ") == 1 &&
             count_lines(c.out, "^  unhandled_exit +4 ") == 1,
         "--list: not wfi_is_an_exit 2 and unhandled_exit 4 points");
@@ -150,14 +150,16 @@ TEST(grader_selects_tests) {
     SKIP("stages 1-3 are not all built (make all)");
   char *dir = make_tmpdir("grade");
   struct proc c;
-  // One test by exact name: exactly that one, its points the maximum.
+  // One test by exact name: exactly that one, its points the maximum,
+  // and the test whose hardware evidence it needs (its gate) before it.
   int got, max;
   run_grade(&c,
             (const char *const[]){"--build", build_dir(), "--results", dir,
                                   "--test", "first_exit_gdb", NULL},
             NULL, 30);
   CHECK(c.status == 0 && grade_score(c.out, &got, &max) == 0 && got == max &&
-            count_lines(c.out, "\\.\\.\\. OK") == 1 &&
+            count_lines(c.out, "\\.\\.\\. OK") == 2 &&
+            count_lines(c.out, "^step3: guest_runs_gdb \\.\\.\\. OK") == 1 &&
             count_lines(c.out, "^step3: first_exit_gdb \\.\\.\\. OK") == 1,
         "--test first_exit_gdb: status %d", c.status);
   proc_free(&c);
@@ -166,7 +168,7 @@ TEST(grader_selects_tests) {
             (const char *const[]){"--build", build_dir(), "--results", dir,
                                   "--test", "step2:without_h", NULL},
             NULL, 30);
-  CHECK(count_lines(c.out, "\\.\\.\\. OK") == 1 &&
+  CHECK(count_lines(c.out, "\\.\\.\\. OK") == 2 &&
             count_lines(c.out, "^step2: without_h \\.\\.\\. OK") == 1,
         "--test step2:without_h");
   proc_free(&c);
@@ -175,8 +177,19 @@ TEST(grader_selects_tests) {
                                   "--test", "trace_", "-j1", NULL},
             NULL, 30);
   CHECK(count_lines(c.out, "^step3: trace_[a-z_]+ \\.\\.\\. OK") == 2 &&
-            count_lines(c.out, "\\.\\.\\. (OK|FAIL)") == 2,
-        "--test trace_: expected the two trace tests");
+            count_lines(c.out, "\\.\\.\\. (OK|FAIL)") == 3,
+        "--test trace_: expected the two trace tests and their gate");
+  proc_free(&c);
+  // A task's id: the tests of its own stage that check it, and the gate.
+  run_grade(&c,
+            (const char *const[]){"--build", build_dir(), "--results", dir,
+                                  "--test", "lab3.6", NULL},
+            NULL, 30);
+  CHECK(count_lines(c.out, "^step3: (unhandled_exit|wfi_is_an_exit|"
+                           "guest_runs_gdb) \\.\\.\\. OK") == 3 &&
+            count_lines(c.out, "\\.\\.\\. (OK|FAIL)") == 3,
+        "--test lab3.6: expected unhandled_exit, wfi_is_an_exit and the "
+        "gate");
   proc_free(&c);
   // One stage.
   run_grade(&c,

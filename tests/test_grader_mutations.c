@@ -76,13 +76,14 @@ static char *build_mutant(const struct mutation *m, char *build, size_t n) {
     SKIP("not run from the repository's top directory");
   char *dir = make_tmpdir("mutant");
   char cmd[2048];
-  snprintf(cmd, sizeof cmd, "cp -r include runtime step* mk Makefile '%s/'",
-           dir);
+  snprintf(cmd, sizeof cmd,
+           "cp -r include runtime step* mk Makefile grader '%s/'", dir);
   CHECK(system(cmd) == 0, "copying the sources failed: %s", cmd);
   if (mutate(dir, m) < 0)
     goto fail;
   snprintf(build, n, "%s/build", dir);
-  char *make[] = {"make", "-s", "-j2", "-C", dir, NULL, "stages", NULL};
+  char *make[] = {"make", "-s",     "-j2",    "-C", dir,
+                  NULL,   "stages", "guests", NULL};
   char bv[800];
   snprintf(bv, sizeof bv, "BUILD=%s", build);
   make[5] = bv;

@@ -211,9 +211,9 @@ TEST(grader_compile_error_scores_zero) {
         "make grade did not say stage 3 does not build");
   CHECK(count_lines(mk.out,
                     "^step3: [a-z_]+ \\.\\.\\. FAIL \\([0-9.]+s\\): "
-                    "does not compile: .*exits\\.c:[0-9]+.*error") == 10,
+                    "does not compile: .*exits\\.c:[0-9]+.*error") == 12,
         "not every stage 3 test failed with the compiler's error");
-  CHECK(count_lines(mk.out, "^step[12]: [a-z_]+ \\.\\.\\. OK") == 9,
+  CHECK(count_lines(mk.out, "^step[12]: [a-z_]+ \\.\\.\\. OK") == 10,
         "stages 1 and 2 did not all pass");
   CHECK(count_lines(mk.out, "hvlab_broken = ;") >= 1,
         "the offending line is not shown");
@@ -253,7 +253,7 @@ TEST(grader_refuses_stale_image) {
   CHECK(grade_score(c.out, &got, &max) == 0 && got == 20 && max == 100,
         "Score %d/%d; expected 20/100 (stages 2 and 3 stale)", got, max);
   CHECK(count_lines(c.out, "^step[23]: [a-z_]+ \\.\\.\\. FAIL \\([0-9.]+s\\): "
-                           "stale image: .*step2-vmcs/vcpu\\.c is newer") == 14,
+                           "stale image: .*step2-vmcs/vcpu\\.c is newer") == 17,
         "not every stage 2 and 3 test was refused as stale");
   CHECK(count_lines(c.out, "^step1: [a-z_]+ \\.\\.\\. OK") == 5,
         "stage 1 did not pass");
@@ -300,7 +300,9 @@ TEST(grader_ctrl_a_x_is_no_pass) {
                         "\\([0-9.]+s\\): QEMU was quit \\(Ctrl-A X\\)") == 1,
             "a QEMU quit by its user was not reported as such");
     else
-      CHECK(count_lines(c.out, "^step1: h_detected \\.\\.\\. OK") == 1,
+      // (It passes on its own; its gate, a gdb probe, cannot here.)
+      CHECK(count_lines(c.out, "^step1: h_detected \\.\\.\\. FAIL "
+                               "\\([0-9.]+s\\): not counted: ") == 1,
             "the fake QEMU's console does not pass (the test proves "
             "nothing)");
     if (getenv("HVTEST_VERBOSE"))

@@ -8,6 +8,8 @@
 //               it with PMP, so touching it from HS-mode is an access fault.
 //   0x80200000  this image: OpenSBI jumps here in HS-mode with
 //               a0 = hart id and a1 = address of the device tree blob.
+//   0x84000000  free: where the grader has QEMU load its guests
+//               (include/hvlab/layout.h).
 //
 // Addresses come from QEMU's hw/riscv/virt.c and the device tree it builds
 // (dump it with: qemu-system-riscv64 -M virt -machine dumpdtb=virt.dtb).
