@@ -51,7 +51,7 @@ PRESENT := $(foreach n,1 2 3 4 5,$(if $(wildcard $(word $(n),$(STAGES))/main.c),
 sdir = $(word $(1),$(STAGES))
 
 .PHONY: all help stages host deps deps-build deps-qemu deps-host deps-gdb \
-        qemu qemu-gdb gdb test grade monitor demo bench clean compdb handout \
+        qemu qemu-gdb gdb test grade monitor demo bench clean compdb handout gradescope \
         step1 step2 step3 step4 step5
 .DEFAULT_GOAL := help
 
@@ -69,6 +69,7 @@ help:
 	@echo "  make monitor STEP=N   boot stage N with the live VM-exit monitor"
 	@echo "  make demo             the lecture demo: a guest with changing exits, in the monitor"
 	@echo "  make handout          write the student edition (STEP=N: stages 1..N, N to do)"
+	@echo "  make gradescope       a Gradescope autograder zip of the student edition"
 	@echo "  make bench            benchmarks: instructions per exit, grader, monitor"
 	@echo "  make all              build every stage and the host tools"
 	@echo "  make compdb           write compile_commands.json for clangd"
@@ -344,6 +345,18 @@ grade: deps-build deps-qemu deps-host
 	$(Q)HVLAB_BUILD=$(BUILD) $(BUILD)/host/grade \
 	  $(if $(filter command line environment,$(origin STEP)),--step $(STEP)) \
 	  $(if $(T),--test $(T)) $(GRADEFLAGS)
+
+# `make gradescope [STEP=N]`: a Gradescope autograder zip: setup.sh,
+# run_autograder and the student edition (tools/handout.c --gradescope).
+GRADESCOPE := $(BUILD)/gradescope
+.PHONY: gradescope
+gradescope: deps-host $(BUILD)/host/handout
+	$(Q)mk/deps.sh zip
+	$(Q)rm -f $(GRADESCOPE)/autograder.zip
+	$(Q)$(BUILD)/host/handout --gradescope $(GRADESCOPE)/autograder \
+	  $(if $(filter command line environment,$(origin STEP)),--step $(STEP))
+	$(Q)cd $(GRADESCOPE)/autograder && zip -qr ../autograder.zip .
+	@echo "hvlab: upload $(GRADESCOPE)/autograder.zip to Gradescope (Configure Autograder, zip file upload)"
 
 # `make handout [STEP=N] [HANDOUT=dir]`: the student edition (tools/handout.c):
 # every task's solution replaced by a stub that stops the run naming the task.

@@ -32,7 +32,7 @@
 
 #define EDITION_MARK ".hvlab-edition"
 
-static const char *src = ".", *out = "build/handout", *only;
+static const char *src = ".", *out = "build/handout", *only, *gradescope;
 static int step;       // stages 1..step are handed out
 static int stub_from;  // tasks of stages >= stub_from are stubbed
 static int errors;
@@ -460,6 +460,81 @@ static const char *const workflow =
     "            junit.xml\n"
     "            grade-results/\n";
 
+// ---- The Gradescope autograder (--gradescope DIR) -------------------------------
+// DIR/setup.sh and DIR/run_autograder, with the edition in DIR/hvlab and
+// the paths a submission may bring in DIR/owned.txt (from grader/tasks.c:
+// declared once). `make gradescope` zips DIR.
+
+static const char *const setup_sh =
+    "#!/bin/sh\n"
+    "# Gradescope runs this once, as root, to build the autograder's image:\n"
+    "# the Debian packages hvlab needs, through hvlab's own installer.\n"
+    "set -eu\n"
+    "apt-get update\n"
+    "DEBIAN_FRONTEND=noninteractive apt-get install -y make\n"
+    "make -C /autograder/source/hvlab deps-build deps-qemu deps-host\n";
+
+static const char *const run_autograder =
+    "#!/bin/sh\n"
+    "# hvlab's Gradescope autograder (written by make gradescope).\n"
+    "# The submission's own files -- only the paths in owned.txt -- go over\n"
+    "# a fresh copy of the student edition; everything else, the grader\n"
+    "# and the Makefile included, is the instructor's. Then make grade.\n"
+    "set -u\n"
+    "A=${AUTOGRADER_ROOT:-/autograder}\n"
+    "SUB=$A/submission\n"
+    "# A submission holding one folder (a zipped repository): that folder.\n"
+    "if [ ! -d \"$SUB/step1-vmxon\" ] && [ \"$(ls -A \"$SUB\" | wc -l)\" = 1 "
+    "]; then\n"
+    "  for d in \"$SUB\"/*/; do SUB=${d%/}; done\n"
+    "fi\n"
+    "WORK=$(mktemp -d \"${TMPDIR:-/tmp}/hvlab-grade-XXXXXX\")\n"
+    "cp -R \"$A/source/hvlab/.\" \"$WORK/\"\n"
+    "while read -r path; do\n"
+    "  [ -n \"$path\" ] && [ -e \"$SUB/$path\" ] || continue\n"
+    "  rm -rf \"${WORK:?}/$path\"\n"
+    "  cp -R \"$SUB/$path\" \"$WORK/$path\"\n"
+    "  find \"$WORK/$path\" -type l -exec rm -f {} +  # no links out\n"
+    "  echo \"hvlab: graded your $path\"\n"
+    "done < \"$A/source/owned.txt\"\n"
+    "mkdir -p \"$A/results\"\n"
+    "rm -f \"$A/results/results.json\"\n"
+    "make -C \"$WORK\" -j\"$(nproc 2>/dev/null || echo 2)\" "
+    "--no-print-directory grade T= \\\n"
+    "  GRADEFLAGS=\"--json $A/results/results.json\"\n"
+    "# The grader writes results.json whatever happens to the stages; if it\n"
+    "# could not even be built, say so rather than leave nothing.\n"
+    "if [ ! -s \"$A/results/results.json\" ]; then\n"
+    "  printf '{\"score\": 0, \"output\": \"hvlab: the grader could not "
+    "run; see the log\"}\\n' \\\n"
+    "    > \"$A/results/results.json\"\n"
+    "fi\n"
+    "rm -rf \"$WORK\"\n"
+    "exit 0\n";
+
+static void write_file(const char *dir, const char *name, const char *text,
+                       int mode) {
+  char p[PATH_MAX + 64];
+  snprintf(p, sizeof p, "%s/%s", dir, name);
+  FILE *f = fopen(p, "w");
+  if (!f || fputs(text, f) < 0 || fclose(f) != 0)
+    err("cannot write %s", p);
+  else
+    chmod(p, (mode_t)mode);
+}
+
+static void write_gradescope(void) {
+  write_file(gradescope, "setup.sh", setup_sh, 0755);
+  write_file(gradescope, "run_autograder", run_autograder, 0755);
+  char list[4096] = "";
+  for (int i = 0; i < grade_nowned; i++)
+    if (grade_owned[i].stage <= step) {
+      strncat(list, grade_owned[i].path, sizeof list - strlen(list) - 2);
+      strcat(list, "\n");
+    }
+  write_file(gradescope, "owned.txt", list, 0644);
+}
+
 static void usage(FILE *f) {
   fprintf(f,
           "usage: handout [--src DIR] [--out DIR] [--step N] [--only TASK]\n"
@@ -472,7 +547,10 @@ static void usage(FILE *f) {
           "refused\n"
           "  --step N    hand out stages 1..N, with stages before N solved\n"
           "              (default: every stage there is, every task a stub)\n"
-          "  --only TASK stub only TASK (e.g. lab3.2), solve the others\n");
+          "  --only TASK stub only TASK (e.g. lab3.2), solve the others\n"
+          "  --gradescope DIR  a Gradescope autograder in DIR: setup.sh,\n"
+          "              run_autograder, owned.txt and the edition in "
+          "DIR/hvlab\n");
 }
 
 int main(int argc, char **argv) {
@@ -492,6 +570,8 @@ int main(int argc, char **argv) {
       src = v;
     else if (strcmp(a, "--out") == 0)
       out = v;
+    else if (strcmp(a, "--gradescope") == 0)
+      gradescope = v;
     else if (strcmp(a, "--step") == 0) {
       char *end;
       long n = strtol(v, &end, 10);
@@ -537,6 +617,11 @@ int main(int argc, char **argv) {
   if (only && task_stage(task_find(only)) > step) {
     fprintf(stderr, "handout: %s belongs to a stage not handed out\n", only);
     return 2;
+  }
+  static char gs_out[PATH_MAX];
+  if (gradescope) {
+    snprintf(gs_out, sizeof gs_out, "%s/hvlab", gradescope);
+    out = gs_out;
   }
   if (prepare_out() < 0)
     return 2;
@@ -589,6 +674,8 @@ int main(int argc, char **argv) {
     fclose(f);
   }
 
+  if (gradescope)
+    write_gradescope();
   distinctive();
   nftw(out, scan_one, 16, FTW_PHYS);
   if (leaks)
