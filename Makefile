@@ -204,7 +204,14 @@ qemu: deps-qemu
 	$(call check-step)
 	$(Q)$(MAKE) --no-print-directory $(BUILD)/step$(STEP)/hv.elf
 	@echo "hvlab: booting stage $(STEP) in QEMU (Ctrl-A X quits)"
-	$(Q)$(QEMU) $(QEMUOPTS); st=$$?; echo "hvlab: QEMU exited with status $$st"; exit $$st
+	@# QEMU quit with Ctrl-A X exits with status 0 too, after printing
+	@# "QEMU: Terminated": the console goes through tee to tell them apart.
+	$(Q)log=$(BUILD)/step$(STEP)/console.log; \
+	  { $(QEMU) $(QEMUOPTS); echo $$? > $$log.status; } | tee $$log; \
+	  st=$$(cat $$log.status); rm -f $$log.status; \
+	  if [ "$$st" = 0 ] && tail -c 24 $$log | grep -q 'QEMU: Terminated'; then \
+	    echo "hvlab: QEMU was quit (Ctrl-A X) before the stage powered off: no verdict"; exit 130; fi; \
+	  echo "hvlab: QEMU exited with status $$st"; exit $$st
 
 step1 step2 step3 step4 step5:
 	$(Q)$(MAKE) --no-print-directory qemu STEP=$(subst step,,$@)
