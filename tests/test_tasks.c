@@ -291,8 +291,21 @@ TEST(handout_task_by_task) {
   free(tmp);
 }
 
-// A handout quoting a line of a solution is refused, and the edition is
-// not left looking usable.
+// A line of a solution quoted anywhere but in the handouts (which say
+// "[your code: task ...]" there instead) makes the builder refuse the
+// edition, and not leave it looking usable.
+static void plant(const char *path, const char *line) {
+  char *text = read_text(path, NULL);
+  CHECK(text != NULL, "no %s", path);
+  if (!text)
+    return;
+  char *more = malloc(strlen(text) + strlen(line) + 2);
+  sprintf(more, "%s%s\n", text, line);
+  write_text(path, more, 0644);
+  free(more);
+  free(text);
+}
+
 TEST(handout_refuses_solution_text) {
   handout_bin();
   if (access("Makefile", R_OK) != 0 || access("grader/tasks.c", R_OK) != 0)
@@ -304,21 +317,14 @@ TEST(handout_refuses_solution_text) {
            "step1-vmxon mk hostlib grader labs '%s/src/'",
            tmp, tmp);
   CHECK(system(cmd) == 0, "copying failed: %s", cmd);
+  // A line of lab1.3's solution, quoted in a handout and in README.md.
+  static const char quote[] =
+      "    h_hcounteren = HCOUNTEREN_CY | HCOUNTEREN_TM | HCOUNTEREN_IR;";
   char path[700];
   snprintf(path, sizeof path, "%s/src/labs/README.md", tmp);
-  char *text = read_text(path, NULL);
-  CHECK(text != NULL, "no %s", path);
-  if (!text)
-    goto out;
-  // A line of lab1.3's solution, quoted in a handout.
-  char *more = malloc(strlen(text) + 200);
-  sprintf(more,
-          "%s\n    h_hcounteren = HCOUNTEREN_CY | HCOUNTEREN_TM | "
-          "HCOUNTEREN_IR;\n",
-          text);
-  write_text(path, more, 0644);
-  free(more);
-  free(text);
+  plant(path, quote);
+  snprintf(path, sizeof path, "%s/src/README.md", tmp);
+  plant(path, quote);
   char src[700], out[700];
   snprintf(src, sizeof src, "%s/src", tmp);
   snprintf(out, sizeof out, "%s/out", tmp);
@@ -327,14 +333,21 @@ TEST(handout_refuses_solution_text) {
   CHECK(cmd_start(&c, argv, NULL, -1, 60) == 0, "cannot run handout");
   proc_wait(&c);
   CHECK(c.exited && c.status == 1, "handout exited %d, expected 1", c.status);
-  CHECK(count_lines(c.out, "labs/README\\.md:[0-9]+ holds solution text: "
+  CHECK(count_lines(c.out, "out/README\\.md:[0-9]+ holds solution text: "
                            "h_hcounteren = HCOUNTEREN_CY") == 1,
-        "the quoted solution line was not reported");
+        "the solution line quoted in README.md was not reported");
+  CHECK(count_lines(c.out, "labs/README\\.md:[0-9]+ holds") == 0,
+        "the quote in a handout was not replaced");
   CHECK(count_lines(c.out, "is not usable") == 1, "no final refusal");
+  snprintf(path, sizeof path, "%s/out/labs/README.md", tmp);
+  char *doc = read_text(path, NULL);
+  CHECK(doc && count_lines(doc, "^    \\[your code: task lab1\\.3\\]$") == 1,
+        "the handout does not say \"[your code: task lab1.3]\" where it "
+        "quoted the solution");
+  free(doc);
   if (getenv("HVTEST_VERBOSE"))
     show_output(&c);
   proc_free(&c);
-out:
   remove_tree(tmp);
   free(tmp);
 }

@@ -96,17 +96,21 @@ static void squeeze(const char *s, size_t n, char *o, size_t on) {
 // lines of the sources outside any region (common code).
 struct lines {
   char **v;
+  const char **tag;  // the task a solution line belongs to
   int n, cap;
 };
 static struct lines solution, common;
 
-static void add_line(struct lines *l, const char *s, size_t n) {
+static void add_line(struct lines *l, const char *s, size_t n,
+                     const char *tag) {
   char buf[512];
   squeeze(s, n, buf, sizeof buf);
   if (l->n == l->cap) {
     l->cap = l->cap ? 2 * l->cap : 256;
     l->v = realloc(l->v, (size_t)l->cap * sizeof *l->v);
+    l->tag = realloc(l->tag, (size_t)l->cap * sizeof *l->tag);
   }
+  l->tag[l->n] = tag;
   l->v[l->n++] = strdup(buf);
 }
 
@@ -172,6 +176,7 @@ static int stubbed(const struct gtask *t) {
 }
 
 static int region_count[64];
+static int docs_ready;  // the solution lines are known: handouts filter them
 
 // The call that stops a run at a task's stub. In assembly it takes a few
 // lines; the ones after the first are indented by `indent` columns.
@@ -253,12 +258,12 @@ static void process(const char *rel, const char *from, const char *to) {
     } else if (in) {
       if (!stub) {
         fprintf(f, "%.*s\n", (int)n, s);
-        add_line(&common, s, n);  // in the edition, rightly
+        add_line(&common, s, n, NULL);  // in the edition, rightly
       } else
-        add_line(&solution, s, n);
+        add_line(&solution, s, n, in->id);
     } else {
       fprintf(f, "%.*s\n", (int)n, s);
-      add_line(&common, s, n);
+      add_line(&common, s, n, NULL);
     }
     s += n + (e != NULL);
   }
@@ -291,6 +296,8 @@ static int copy_file(const char *from, const char *to, mode_t mode) {
     chmod(to, mode & 0777);
   return ok ? 0 : -1;
 }
+
+static void copy_doc(const char *from, const char *to);
 
 static void copy_tree(const char *rel) {
   if (strcmp(rel, "tools/freeport.c") == 0) {
@@ -330,6 +337,8 @@ static void copy_tree(const char *rel) {
   } else if (S_ISREG(st.st_mode)) {
     if (is_source(rel) && path_owned(rel, 5))
       process(rel, from, to);
+    else if (strncmp(rel, "labs/", 5) == 0 && docs_ready)
+      copy_doc(from, to);
     else if (copy_file(from, to, st.st_mode) < 0)
       err("cannot copy %s to %s", from, to);
   }
@@ -421,12 +430,53 @@ static void distinctive(void) {
     char *s = solution.v[i];
     int trivial = strlen(s) < 12 || strncmp(s, "//", 2) == 0 ||
                   (s[0] == '#' && s[1] == ' ') || in_some_line(&common, s);
-    if (trivial || has_line(&(struct lines){solution.v, k, 0}, s))
+    if (trivial || has_line(&(struct lines){solution.v, NULL, k, 0}, s))
       free(s);
-    else
+    else {
+      solution.tag[k] = solution.tag[i];
       solution.v[k++] = s;
+    }
   }
   solution.n = k;
+}
+
+// A handout in the edition: a line that quotes a solution (a gdb
+// transcript shows the source line it stopped at, say) keeps what comes
+// before the quote, and says whose code goes there instead.
+static void copy_doc(const char *from, const char *to) {
+  size_t len;
+  char *text = slurp(from, &len);
+  FILE *f = text ? fopen(to, "w") : NULL;
+  if (!f) {
+    err("cannot copy %s to %s", from, to);
+    free(text);
+    return;
+  }
+  for (const char *s = text; *s;) {
+    const char *e = strchr(s, '\n');
+    size_t n = e ? (size_t)(e - s) : strlen(s);
+    char buf[512];
+    squeeze(s, n, buf, sizeof buf);
+    int hit = -1;
+    for (int i = 0; buf[0] && i < solution.n && hit < 0; i++)
+      if (strstr(buf, solution.v[i]))
+        hit = i;
+    if (hit < 0)
+      fprintf(f, "%.*s\n", (int)n, s);
+    else {
+      // Keep the text before the quote's first word (a line number, "(gdb)").
+      char word[64];
+      snprintf(word, sizeof word, "%.*s", (int)strcspn(solution.v[hit], " "),
+               solution.v[hit]);
+      const char *at = memmem(s, n, word, strlen(word));
+      size_t keep = at ? (size_t)(at - s) : 0;
+      fprintf(f, "%.*s[your code: task %s]\n", (int)keep, s, solution.tag[hit]);
+    }
+    s += n + (e != NULL);
+  }
+  if (fclose(f) != 0)
+    err("writing %s", to);
+  free(text);
 }
 
 // ---- main ---------------------------------------------------------------------
@@ -636,7 +686,10 @@ int main(int argc, char **argv) {
   for (int i = 0; i < grade_nowned; i++)
     if (grade_owned[i].stage <= step)
       copy_tree(grade_owned[i].path);
-  // The handouts of the stages handed out, and the general ones.
+  // The handouts of the stages handed out, and the general ones, once
+  // every solution line is known.
+  distinctive();
+  docs_ready = 1;
   char labs[PATH_MAX];
   snprintf(labs, sizeof labs, "%s/labs", out);
   mkdir(labs, 0777);
@@ -676,7 +729,6 @@ int main(int argc, char **argv) {
 
   if (gradescope)
     write_gradescope();
-  distinctive();
   nftw(out, scan_one, 16, FTW_PHYS);
   if (leaks)
     err("%d line%s of solution text in the edition (see above)", leaks,
