@@ -389,6 +389,24 @@ TEST(handout_edition_contents) {
     snprintf(p, sizeof p, "%s/.git", out);
     CHECK(access(p, F_OK) != 0, "the edition has a git history");
   }
+  // STEP=2: stages 1 and 2 only, stage 1 solved, stage 2 to do.
+  snprintf(out, sizeof out, "%s/ed2", tmp);
+  char *argv[] = {(char *)handout_bin(), "--out", out, "--step", "2", NULL};
+  struct proc c;
+  CHECK(cmd_start(&c, argv, NULL, -1, 60) == 0, "cannot run handout");
+  proc_wait(&c);
+  CHECK(c.exited && c.status == 0 &&
+            count_lines(c.out, "stages 1\\.\\.2 \\(3 tasks to write\\)") == 1,
+        "handout --step 2 failed or did not hand out 3 tasks");
+  proc_free(&c);
+  char cmd[3000];
+  snprintf(cmd, sizeof cmd,
+           "test ! -e '%s/step3-guest' && test ! -e '%s/labs/step3-guest.md' "
+           "&& ! grep -rq hv_todo '%s/step1-vmxon' && grep -q "
+           "'hv_todo(\"lab2.2 (' '%s/step2-vmcs/vcpu.c'",
+           out, out, out, out);
+  CHECK(system(cmd) == 0, "the STEP=2 edition is not stages 1-2 with stage 1 "
+                          "solved and stage 2 to do");
   remove_tree(tmp);
   free(tmp);
 }
