@@ -407,6 +407,19 @@ TEST(handout_edition_contents) {
            out, out, out, out);
   CHECK(system(cmd) == 0, "the STEP=2 edition is not stages 1-2 with stage 1 "
                           "solved and stage 2 to do");
+  // Every edition's Makefile finds a rule for everything `make all` needs.
+  for (int step = 1; step <= 3; step++) {
+    char st[8];
+    snprintf(st, sizeof st, "%d", step);
+    snprintf(out, sizeof out, "%s/ed-step%d", tmp, step);
+    char *a[] = {(char *)handout_bin(), "--out", out, "--step", st, NULL};
+    CHECK(cmd_start(&c, a, NULL, -1, 60) == 0, "cannot run handout");
+    proc_wait(&c);
+    proc_free(&c);
+    snprintf(cmd, sizeof cmd,
+             "MAKEFLAGS= make -s -n -C '%s' all >/dev/null 2>&1", out);
+    CHECK(system(cmd) == 0, "make -n all fails in the STEP=%d edition", step);
+  }
   remove_tree(tmp);
   free(tmp);
 }

@@ -300,7 +300,7 @@ static int copy_file(const char *from, const char *to, mode_t mode) {
 static void copy_doc(const char *from, const char *to);
 
 static void copy_tree(const char *rel) {
-  if (strcmp(rel, "tools/freeport.c") == 0) {
+  if (strncmp(rel, "tools/", 6) == 0) {
     char d[PATH_MAX];
     snprintf(d, sizeof d, "%s/tools", out);
     mkdir(d, 0777);
@@ -677,10 +677,10 @@ int main(int argc, char **argv) {
     return 2;
 
   static const char *const top[] = {
-      "Makefile",         "README.md", ".clang-format",
-      ".gitignore",       "include",   "mk",
-      "hostlib",          "grader",    "monitor",
-      "tools/freeport.c", NULL};
+      "Makefile",         "README.md",      ".clang-format",
+      ".gitignore",       "include",        "mk",
+      "hostlib",          "grader",         "monitor",
+      "tools/freeport.c", "tools/gdbxml.c", NULL};
   for (int i = 0; top[i]; i++)
     // (The monitor still reads struct vcpu from step2-vmcs/vcpu.h: without
     // stage 2 it cannot be built, so it is not handed out.)
