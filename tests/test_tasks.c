@@ -94,6 +94,18 @@ TEST(tasks_points_add_up) {
           "stage %d: tasks %d + tests no task touches %d != %d points", s,
           task_pts, free_pts, total);
   }
+  // Every task has its section in its handout, with the same title and
+  // points: "### Task lab3.2: save the guest's registers at an exit (14
+  // points)".
+  for (int k = 0; k < grade_ntasks; k++) {
+    const struct gtask *g = &grade_tasks[k];
+    char *doc = read_text(g->handout, NULL), head[200];
+    snprintf(head, sizeof head, "\n### Task %s: %s (%d points)\n", g->id,
+             g->title, g->points);
+    CHECK(doc && strstr(doc, head), "%s has no section \"%.*s\"", g->handout,
+          (int)strlen(head) - 2, head + 1);
+    free(doc);
+  }
   // Every test a task names exists.
   for (int k = 0; k < grade_ntasks; k++)
     for (int j = 0; j < 24 && grade_tasks[k].tests[j]; j++) {
