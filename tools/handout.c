@@ -19,6 +19,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -196,6 +197,17 @@ static void todo(FILE *f, const struct gtask *t, size_t indent, int asm_file) {
   fprintf(f, "%*s.popsection", in, "");
 }
 
+// A file copied unchanged keeps its modification time, so that a build
+// of one edition can be reused for another (make rebuilds only what
+// differs: tests/test_tasks.c builds 13 editions that way).
+static void keep_time(const char *from, const char *to) {
+  struct stat st;
+  if (stat(from, &st) == 0) {
+    struct timespec t[2] = {st.st_atim, st.st_mtim};
+    utimensat(AT_FDCWD, to, t, 0);
+  }
+}
+
 // Copy one source file, cutting out or keeping its task regions.
 static void process(const char *rel, const char *from, const char *to) {
   size_t len;
@@ -213,7 +225,7 @@ static void process(const char *rel, const char *from, const char *to) {
   size_t rl = strlen(rel);
   int asm_file = rl > 2 && strcmp(rel + rl - 2, ".S") == 0;
   const struct gtask *in = NULL;
-  int stub = 0, lineno = 0;
+  int stub = 0, lineno = 0, marked = 0;
   const char *s = text;
   while (*s) {
     const char *e = strchr(s, '\n');
@@ -223,6 +235,7 @@ static void process(const char *rel, const char *from, const char *to) {
     size_t argn;
     enum mark m = marker(s, n, asm_file, &arg, &argn);
     size_t ind = strspn(s, " \t");
+    marked |= m != M_NONE;
     if (m == M_BAD) {
       err("%s:%d: a malformed task marker", rel, lineno);
     } else if (m == M_BEGIN) {
@@ -271,6 +284,8 @@ static void process(const char *rel, const char *from, const char *to) {
     err("%s: task %s has no END TASK", rel, in->id);
   if (fclose(f) != 0)
     err("writing %s: %s", to, strerror(errno));
+  else if (!marked && text[len ? len - 1 : 0] == '\n')
+    keep_time(from, to);  // written exactly as read
   free(text);
 }
 
@@ -292,8 +307,10 @@ static int copy_file(const char *from, const char *to, mode_t mode) {
   if (f && fclose(f) != 0)
     ok = 0;
   free(text);
-  if (ok)
+  if (ok) {
     chmod(to, mode & 0777);
+    keep_time(from, to);
+  }
   return ok ? 0 : -1;
 }
 
