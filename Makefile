@@ -353,11 +353,15 @@ grade: deps-build deps-qemu deps-host
 	  $(if $(filter command line environment,$(origin STEP)),--step $(STEP)) \
 	  $(if $(T),--test $(T)) $(GRADEFLAGS)
 
+.PHONY: no-edition
+no-edition:
+	@test -f tools/handout.c || { echo "hvlab: this is a student edition; make handout and make gradescope run in the reference tree" >&2; exit 2; }
+
 # `make gradescope [STEP=N]`: a Gradescope autograder zip: setup.sh,
 # run_autograder and the student edition (tools/handout.c --gradescope).
 GRADESCOPE := $(BUILD)/gradescope
 .PHONY: gradescope
-gradescope: deps-host $(BUILD)/host/handout
+gradescope: deps-host no-edition $(BUILD)/host/handout
 	$(Q)mk/deps.sh zip
 	$(Q)rm -f $(GRADESCOPE)/autograder.zip
 	$(Q)$(BUILD)/host/handout --gradescope $(GRADESCOPE)/autograder \
@@ -369,7 +373,7 @@ gradescope: deps-host $(BUILD)/host/handout
 # every task's solution replaced by a stub that stops the run naming the task.
 HANDOUT ?= $(BUILD)/handout
 .PHONY: handout
-handout: deps-host $(BUILD)/host/handout
+handout: deps-host no-edition $(BUILD)/host/handout
 	$(Q)$(BUILD)/host/handout --out $(HANDOUT) \
 	  $(if $(filter command line environment,$(origin STEP)),--step $(STEP))
 
