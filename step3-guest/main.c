@@ -15,8 +15,8 @@
 static struct vcpu vcpu;
 static const char *why;  // for the final FAIL line
 
-static const char *const guest_names[] = {
-    "seed", "hello", "fault", "wfi", "bench", "hostile", "image", NULL};
+static const char *const guest_names[] = {"seed",  "hello",   "fault", "wfi",
+                                          "bench", "hostile", "image", NULL};
 static const char *const crash_words[] = {"hv",     "sp",   "stack",
                                           "status", "exit", NULL};
 static char guests[64] = "seed,hello";
