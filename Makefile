@@ -273,8 +273,9 @@ $(BUILD)/gdb/target.xml: $(BUILD)/host/gdbxml
 	$(Q)$< > $@
 
 # The student edition's builder reads the task table the grader uses.
-$(BUILD)/host/handout: $(BUILD)/host/obj/tools/handout.o $(BUILD)/host/obj/grader/tasks.o
-	$(Q)$(HOSTCC) $(HOSTLDFLAGS) -o $@ $^
+$(BUILD)/host/handout: $(BUILD)/host/obj/tools/handout.o $(BUILD)/host/obj/grader/tasks.o \
+  $(BUILD)/host/libhvhost.a
+	$(Q)$(HOSTCC) $(HOSTLDFLAGS) -o $@ $^ $(HOSTLIBS)
 
 TEST_OBJS := $(patsubst %.c,$(BUILD)/host/obj/%.o,$(wildcard tests/*.c))
 # (The tests read the task table, grader/tasks.c, like the grader.)

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -49,4 +50,37 @@ int open_regular(const char *path, int flags, char *err, size_t n) {
   // libelf and libdw from ever seeing EAGAIN.
   fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
   return fd;
+}
+
+char *read_stream(FILE *f, size_t *len) {
+  size_t cap = 4096, n = 0, got;
+  char *s = malloc(cap);
+  while (s && (got = fread(s + n, 1, cap - n - 1, f)) > 0) {
+    n += got;
+    if (cap - n < 2) {
+      char *t = realloc(s, cap *= 2);
+      if (!t)
+        free(s);
+      s = t;
+    }
+  }
+  if (s)
+    s[n] = 0;
+  if (len)
+    *len = s ? n : 0;
+  return s;
+}
+
+char *read_file(const char *path, size_t *len) {
+  char err[128];
+  int fd = open_regular(path, 0, err, sizeof err);
+  FILE *f = fd >= 0 ? fdopen(fd, "rb") : NULL;
+  if (!f) {
+    if (fd >= 0)
+      close(fd);
+    return NULL;
+  }
+  char *s = read_stream(f, len);
+  fclose(f);
+  return s;
 }

@@ -6,31 +6,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "gdbrun.h"
 #include "qemu.h"
 
 int gdb_available(void) {
   return system("command -v gdb-multiarch >/dev/null 2>&1") == 0;
-}
-
-static char *slurp(FILE *f) {
-  size_t len = 0, cap = 8192;
-  char *out = malloc(cap);
-  size_t got;
-  while (out && (got = fread(out + len, 1, cap - len - 1, f)) > 0) {
-    len += got;
-    if (cap - len < 1024) {
-      char *p = realloc(out, cap *= 2);
-      if (!p) {
-        free(out);
-        return NULL;
-      }
-      out = p;
-    }
-  }
-  if (out)
-    out[len] = 0;
-  return out;
 }
 
 char *gdb_run(const struct gdb_run *cfg, const char *script, char *err,
@@ -78,7 +59,7 @@ char *gdb_run(const struct gdb_run *cfg, const char *script, char *err,
            "timeout %.0f gdb-multiarch -q -nx -batch -x %s 2>&1 </dev/null",
            timeout, cmdfile);
   FILE *p = popen(cmd, "r");
-  char *out = p ? slurp(p) : NULL;
+  char *out = p ? read_stream(p, NULL) : NULL;
   if (p)
     pclose(p);
   unlink(cmdfile);

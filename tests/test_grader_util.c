@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "test_grader.h"
 
 #define MAX_CAPTURE (4u << 20)
@@ -120,24 +121,7 @@ int write_text(const char *path, const char *text, int mode) {
   return close(fd) == 0 && ok ? 0 : -1;
 }
 
-char *read_text(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return NULL;
-  size_t cap = 4096, n = 0;
-  char *b = malloc(cap);
-  size_t k;
-  while ((k = fread(b + n, 1, cap - n - 1, f)) > 0) {
-    n += k;
-    if (cap - n < 2)
-      b = realloc(b, cap *= 2);
-  }
-  fclose(f);
-  b[n] = 0;
-  if (len)
-    *len = n;
-  return b;
-}
+char *read_text(const char *path, size_t *len) { return read_file(path, len); }
 
 int grade_score(const char *out, int *got, int *max) {
   const char *s = out ? strstr(out, "\nScore: ") : NULL;

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "../grader/tasks.h"
+#include "file.h"
 
 #define EDITION_MARK ".hvlab-edition"
 
@@ -49,32 +50,6 @@ __attribute__((format(printf, 1, 2))) static void err(const char *fmt, ...) {
 }
 
 // ---- Text -------------------------------------------------------------------
-
-static char *slurp(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return NULL;
-  size_t cap = 4096, n = 0;
-  char *s = malloc(cap);
-  size_t r;
-  while (s && (r = fread(s + n, 1, cap - n - 1, f)) > 0) {
-    n += r;
-    if (cap - n < 2) {
-      char *t = realloc(s, cap *= 2);
-      if (!t) {
-        free(s);
-        s = NULL;
-      } else
-        s = t;
-    }
-  }
-  fclose(f);
-  if (s)
-    s[n] = 0;
-  if (len)
-    *len = n;
-  return s;
-}
 
 // Whitespace collapsed to single blanks, none at the ends.
 static void squeeze(const char *s, size_t n, char *o, size_t on) {
@@ -211,7 +186,7 @@ static void keep_time(const char *from, const char *to) {
 // Copy one source file, cutting out or keeping its task regions.
 static void process(const char *rel, const char *from, const char *to) {
   size_t len;
-  char *text = slurp(from, &len);
+  char *text = read_file(from, &len);
   if (!text) {
     err("cannot read %s: %s", from, strerror(errno));
     return;
@@ -299,7 +274,7 @@ static int is_source(const char *name) {
 
 static int copy_file(const char *from, const char *to, mode_t mode) {
   size_t len;
-  char *text = slurp(from, &len);
+  char *text = read_file(from, &len);
   if (!text)
     return -1;
   FILE *f = fopen(to, "wb");
@@ -419,7 +394,7 @@ static int scan_one(const char *p, const struct stat *sb, int flag,
   if (flag != FTW_F)
     return 0;
   size_t len;
-  char *text = slurp(p, &len);
+  char *text = read_file(p, &len);
   if (!text)
     return 0;
   int lineno = 0;
@@ -462,7 +437,7 @@ static void distinctive(void) {
 // before the quote, and says whose code goes there instead.
 static void copy_doc(const char *from, const char *to) {
   size_t len;
-  char *text = slurp(from, &len);
+  char *text = read_file(from, &len);
   FILE *f = text ? fopen(to, "w") : NULL;
   if (!f) {
     err("cannot copy %s to %s", from, to);

@@ -39,6 +39,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "file.h"
 #include "gdbrun.h"
 #include "qemu.h"
 
@@ -55,23 +56,6 @@ static void problem(const char *md, int line, const char *fmt, ...) {
   fputc('\n', stderr);
   va_end(ap);
   problems++;
-}
-
-static char *read_file(const char *path) {
-  FILE *f = fopen(path, "r");
-  if (!f)
-    return NULL;
-  struct stat st;
-  if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
-    fclose(f);
-    return NULL;
-  }
-  char *s = malloc((size_t)st.st_size + 1);
-  size_t n = s ? fread(s, 1, (size_t)st.st_size, f) : 0;
-  fclose(f);
-  if (s)
-    s[n] = 0;
-  return s;
 }
 
 // A growing string.
@@ -144,7 +128,7 @@ static int resolve(const char *name, char *out, size_t n) {
 // The line of file `path` that contains `text`: its number, 0 if none,
 // -1 if several do.
 static int find_line(const char *path, const char *text) {
-  char *s = read_file(path);
+  char *s = read_file(path, NULL);
   if (!s)
     return 0;
   char **l;
@@ -492,7 +476,7 @@ static void check_console(const char *md, char **l, int first, int last,
 // ---- One handout --------------------------------------------------------------
 
 static void do_file(const char *md) {
-  char *text = read_file(md);
+  char *text = read_file(md, NULL);
   if (!text) {
     problem(md, 0, "cannot read it");
     return;
