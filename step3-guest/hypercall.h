@@ -44,3 +44,5 @@ struct hvlab_state {
 };
 extern struct hvlab_state hvlab;
 struct sbiret hvlab_ext(struct vcpu *v, u64 fid);
+// Later stages answer more of hvlab's functions (HVLAB_NFUNCS) here.
+void hvlab_register(u64 fid, sbi_handler_t fn);

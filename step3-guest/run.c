@@ -80,20 +80,22 @@ __attribute__((noipa)) int vcpu_loop(struct vcpu *v) {
 // guest's own translation (vsatp) and the G-stage (hgatp), as the guest
 // would fetch it. HLVX.HU ("hypervisor load virtual, execute permission")
 // reads 16 bits at a time, so a compressed instruction at the end of a page
-// is never over-read. Sets *len to 2 or 4.
-u64 guest_read_insn(u64 pc, int *len) {
-  u64 lo, hi;
-  // hlvx.hu rd, (rs1): the assembler knows it only with the H extension
-  // enabled, so spell out its encoding.
-#define HLVX_HU(rd, addr)                                                      \
-  asm volatile(".insn r 0x73, 0x4, 0x32, %0, %1, x3" : "=r"(rd) : "r"(addr))
-  HLVX_HU(lo, pc);
+// is never over-read. The loads go through guestmem.S's accessors: a pc
+// that cannot be read gives an error here, not a hypervisor panic.
+// Returns 0 and sets *insn and *len (2 or 4), or returns the scause of the
+// fault the read met.
+u64 guest_read_insn(u64 pc, u64 *insn, int *len) {
+  u64 lo, hi, err;
+  if ((err = guest_hlvx_hu(pc, &lo)) != 0)
+    return err;
   if ((lo & 3) != 3) {  // low bits != 11: a 16-bit compressed instruction
+    *insn = lo;
     *len = 2;
-    return lo;
+    return 0;
   }
-  HLVX_HU(hi, pc + 2);
+  if ((err = guest_hlvx_hu(pc + 2, &hi)) != 0)
+    return err;
+  *insn = lo | (hi << 16);
   *len = 4;
-  return lo | (hi << 16);
-#undef HLVX_HU
+  return 0;
 }

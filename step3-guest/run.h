@@ -16,7 +16,12 @@ typedef int (*exit_handler_t)(struct vcpu *v, struct vm_exit *e);
 
 // run.c
 int vcpu_loop(struct vcpu *v);
-u64 guest_read_insn(u64 pc, int *len);
+u64 guest_read_insn(u64 pc, u64 *insn, int *len);  // 0 or a fault's scause
+
+// guestmem.S: loads from guest virtual addresses that survive a fault.
+// Each returns 0 and stores *val, or returns the fault's scause.
+u64 guest_hlvx_hu(u64 gva, u64 *val);  // 16 bits, as an instruction fetch
+u64 guest_hlv_bu(u64 gva, u64 *val);   // 8 bits, as a load
 
 // exits.c
 void exits_register(u64 cause, exit_handler_t h);

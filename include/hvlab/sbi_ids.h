@@ -52,3 +52,12 @@
 #define HVLAB_TEST 1   // a0 = test id, a1 = 1 pass / 0 fail: a test result
 #define HVLAB_COUNT 2  // a0 = how many exits the guest thinks it caused
 #define HVLAB_NOP 3    // does nothing: the null hypercall, for benchmarks
+// Stage 4 (guest memory):
+// a0 = guest-physical address, a1 = bytes, a2 = seed: the hypervisor checks
+// the test pattern (step4-mem/pattern.h) at the host addresses behind them.
+#define HVLAB_MEMCHECK 4
+// a0 = guest virtual address, a1 = bytes: the hypervisor reads them as the
+// guest would (both stages) and returns their byte sum, or
+// SBI_ERR_INVALID_ADDRESS if any byte cannot be read.
+#define HVLAB_READ 5
+#define HVLAB_NFUNCS 6  // function ids are below this
