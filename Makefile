@@ -190,13 +190,40 @@ $(BUILD)/grader/%.elf: grader/guests/%.S grader/guests/guest.ld include/hvlab/la
 .PHONY: guests
 guests: $(GRADER_GUESTS)
 
+# Stage 4's built-in guest is a program of its own: step4-mem/guest/ and
+# stage 3's guest library, linked at 0x80200000 like a kernel for virt.
+# Its bytes ride in the hypervisor's image (step4-mem/guest_image.S), which
+# copies them into guest RAM.
+G4_SRCS := $(wildcard step4-mem/guest/*.c step4-mem/guest/*.S) step3-guest/guest_lib.c
+G4_OBJS := $(patsubst %,$(BUILD)/g4/%.o,$(basename $(G4_SRCS)))
+G4_INCS := -Iinclude -I$(RT_DIR) -Istep3-guest -Istep4-mem
+$(BUILD)/g4/%.o: %.c $(BUILD)/rvflags | deps-build
+	@mkdir -p $(@D)
+	@echo "  CC      $< (guest)"
+	$(Q)$(RVCC) $(RVCFLAGS) $(G4_INCS) -c $< -o $@
+$(BUILD)/g4/%.o: %.S $(BUILD)/rvflags | deps-build
+	@mkdir -p $(@D)
+	@echo "  AS      $< (guest)"
+	$(Q)$(RVCC) $(RVASFLAGS) $(G4_INCS) -c $< -o $@
+$(BUILD)/gen/guest4.elf: $(G4_OBJS) step4-mem/guest/guest.ld
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	$(Q)$(RVCC) $(filter-out -T $(RT_DIR)/kernel.ld,$(RVLDFLAGS)) \
+	  -T step4-mem/guest/guest.ld $(G4_OBJS) -o $@
+$(BUILD)/gen/guest4.bin: $(BUILD)/gen/guest4.elf
+	$(Q)$(CROSS)objcopy -O binary $< $@
+$(BUILD)/obj/step4-mem/guest_image.o: $(BUILD)/gen/guest4.bin
+
 STAGE_ELFS := $(foreach n,$(PRESENT),$(BUILD)/step$(n)/hv.elf)
 stages: $(STAGE_ELFS)
 
 # ---- Running a stage in QEMU -------------------------------------------------
 QEMU := qemu-system-riscv64
+# 256 MiB: stage 4 backs its guest's 128 MiB of RAM with host memory (the
+# test harness, grader and monitor use the same size: hostlib/qemu.c).
+QEMU_MEM := 256M
 QEMU_CPU = rv64,h=$(if $(filter off,$(H)),false,true)
-QEMUOPTS = -M virt -cpu $(QEMU_CPU) -m 128M -smp 1 -nographic -bios default \
+QEMUOPTS = -M virt -cpu $(QEMU_CPU) -m $(QEMU_MEM) -smp 1 -nographic -bios default \
   -kernel $(BUILD)/step$(STEP)/hv.elf $(if $(HVLAB_ARGS),-append "$$HVLAB_ARGS")
 check-step = $(if $(filter $(STEP),$(PRESENT)),,$(error stage $(STEP) does not exist yet (present: $(PRESENT))))
 

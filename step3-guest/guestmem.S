@@ -64,5 +64,12 @@ guest_access_trap:
         csrr    t0, sepc
         addi    t0, t0, 4
         csrw    sepc, t0
-        sret                    # back to HS (the trap set SPV=0, SPP=S)
+        # Return to HS-mode: SPP = S and hstatus.SPV = 0. A fault that the
+        # CPU delegates to us sets both so; an access fault is not
+        # delegated, and OpenSBI, which forwards it, leaves SPP = U.
+        li      t0, 1 << 8      # SSTATUS_SPP
+        csrs    sstatus, t0
+        li      t0, 1 << 7      # HSTATUS_SPV
+        csrc    hstatus, t0
+        sret
 .size guest_access_trap, . - guest_access_trap

@@ -53,7 +53,7 @@
 #define HVLAB_COUNT 2  // a0 = how many exits the guest thinks it caused
 #define HVLAB_NOP 3    // does nothing: the null hypercall, for benchmarks
 // Stage 4 (guest memory):
-// a0 = guest-physical address, a1 = bytes, a2 = seed: the hypervisor checks
+// a0 = guest-physical address, a1 = bytes: the hypervisor checks
 // the test pattern (step4-mem/pattern.h) at the host addresses behind them.
 #define HVLAB_MEMCHECK 4
 // a0 = guest virtual address, a1 = bytes: the hypervisor reads them as the

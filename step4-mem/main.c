@@ -1,0 +1,224 @@
+// Stage 4 driver: give a guest memory of its own, run tests inside it,
+// and show that it cannot reach anything else.
+//
+// Boot arguments (make step4 ARGS="..."):
+//   guest=paging,hvimage,...  which tests, in order (default: all but
+//                  demand; see `tests` below)
+//   gram=SIZE      guest RAM at 0x80000000: bytes, or with K, M or G (128M)
+//   demand         map guest RAM page by page on first touch (adds the
+//                  demand test to the default list)
+
+#include "defs.h"
+#include "guest4.h"
+#include "hext.h"
+#include "hypercall.h"
+#include "palloc.h"
+#include "run.h"
+#include "vm.h"
+
+#define GUEST_RAM_GPA 0x80000000UL  // where virt's RAM is: guests expect it
+#define GUEST_VMID 1
+
+static struct vm vm;
+static struct vcpu vcpu;
+
+// What each test of the built-in guest must end in: a clean shutdown
+// (cause 0), or a guest-page fault with that cause at the address the
+// test aimed at, decoded as explicit or implicit.
+static const struct test {
+  const char *name;
+  enum g4_test id;
+  u64 cause;
+  int implicit;
+  const char *shows;
+} tests[] = {
+    {"paging", G4_PAGING, 0, 0, "its own Sv39 table over our Sv39x4"},
+    {"hvimage", G4_HVIMAGE, 0, 0, "the hypervisor's addresses are its own RAM"},
+    {"beyond", G4_BEYOND, EXC_STORE_GUEST_PAGE_FAULT, 0,
+     "a store past the end of its RAM"},
+    {"rom", G4_ROM, EXC_STORE_GUEST_PAGE_FAULT, 0, "a store to its ROM"},
+    {"load", G4_LOAD, EXC_LOAD_GUEST_PAGE_FAULT, 0, "a load from a hole"},
+    {"fetch", G4_FETCH, EXC_INST_GUEST_PAGE_FAULT, 0, "a jump into a hole"},
+    {"ptwalk", G4_PTWALK, EXC_LOAD_GUEST_PAGE_FAULT, 1,
+     "its own page table in a hole"},
+    {"demand", G4_DEMAND, 0, 0, "RAM mapped on first touch"},
+};
+
+// A page of the hypervisor's data that guests aim at (G4_HVIMAGE).
+static u64 hv_canary[PAGE_SIZE / 8];
+
+// A checksum of the hypervisor's code and constants, and of hv_canary.
+static u64 checksum(void) {
+  extern char _start[], __rodata_end[];
+  u64 h = 0xcbf29ce484222325UL;  // FNV-1a, a word at a time
+  for (const u64 *p = (const u64 *)_start; p < (const u64 *)__rodata_end; p++)
+    h = (h ^ *p) * 0x100000001b3UL;
+  for (size_t i = 0; i < ARRAY_SIZE(hv_canary); i++)
+    h = (h ^ hv_canary[i]) * 0x100000001b3UL;
+  return h;
+}
+
+// A size boot argument: decimal, with an optional K, M or G. 0 if bad.
+static u64 arg_size(const char *key, u64 dflt) {
+  char buf[24];
+  if (!bootarg(key, buf, sizeof buf))
+    return dflt;
+  u64 v = 0;
+  char *p = buf;
+  if (*p < '0' || *p > '9')
+    return 0;
+  for (; *p >= '0' && *p <= '9'; p++) {
+    if (v > (~0UL - 9) / 10)
+      return 0;
+    v = v * 10 + (u64)(*p - '0');
+  }
+  int shift = *p == 'K' ? 10 : *p == 'M' ? 20 : *p == 'G' ? 30 : 0;
+  if (shift)
+    p++;
+  if (*p || v > (~0UL >> shift))
+    return 0;
+  return v << shift;
+}
+
+// The guest's memory: RAM where virt has it, and a page of ROM.
+static int make_vm(u64 ram_size, int demand) {
+  if (vm_init(&vm, "guest4", GUEST_VMID) < 0)
+    return -1;
+  u64 magic = G4_ROM_MAGIC;
+  if (!vm_add_ram(&vm, "ram", GUEST_RAM_GPA, ram_size, demand) ||
+      !vm_add_rom(&vm, "rom", G4_ROM_GPA, PAGE_SIZE, &magic, sizeof magic))
+    return -1;
+  vm_current = &vm;
+  gstage_current = &vm.g;
+  return 0;
+}
+
+// Run one test; returns 1 if it ended as it must.
+static int run_test(const struct test *t, u64 ram_size) {
+  extern char guest4_image[], guest4_image_end[];
+  extern char hv_vector[];
+  u64 a3 = 0, a4 = 0;
+  switch (t->id) {
+  case G4_HVIMAGE: a3 = (u64)hv_vector, a4 = (u64)&hv_canary[100]; break;
+  case G4_BEYOND: a3 = GUEST_RAM_GPA + ram_size; break;
+  case G4_ROM: a3 = G4_ROM_GPA; break;
+  case G4_DEMAND:
+    a3 = GUEST_RAM_GPA + ram_size / 2;
+    a4 = (ram_size / 2 / G4_DEMAND_PAGES) & ~(PAGE_SIZE - 1);
+    break;
+  default: a3 = G4_HOLE_GPA;
+  }
+  // A fresh copy of the guest for every test, entered like a kernel.
+  if (vm_write(&vm, G4_LOAD_GPA, guest4_image,
+               (u64)(guest4_image_end - guest4_image)) < 0) {
+    printf("hv: cannot load the guest at %lx\n", G4_LOAD_GPA);
+    return 0;
+  }
+  vcpu_init(&vcpu, t->name, G4_LOAD_GPA, 0);
+  vcpu.ctl.hgatp = vm.g.hgatp;  // the G-stage: vcpu_load writes it
+  vcpu.x[11] = 0;               // a1: no device tree for this guest
+  vcpu.x[12] = t->id;           // a2..a4: the test (guest4.h)
+  vcpu.x[13] = a3;
+  vcpu.x[14] = a4;
+  printf("hv: test '%s' (%s)\n", t->name, t->shows);
+  u64 stops = gpf_stops;
+  int st = vcpu_loop(&vcpu);
+  if (t->cause == 0) {
+    int ok = st == EXIT_OK;
+    printf("hv: test '%s': %s\n", t->name,
+           ok ? "ok, the guest shut down cleanly" : "FAILED");
+    return ok;
+  }
+  const struct gpf *f = &gpf_last;
+  int ok = st == EXIT_GUEST_ERROR && gpf_stops == stops + 1 &&
+           f->cause == t->cause && f->gpa == a3 && f->implicit == t->implicit;
+  if (ok)
+    printf("hv: test '%s': stopped as it must be: %s at GPA %lx%s\n", t->name,
+           hv_cause_name(f->cause), f->gpa, f->implicit ? " (implicit)" : "");
+  else
+    printf("hv: test '%s': FAILED: expected %s at GPA %lx\n", t->name,
+           hv_cause_name(t->cause), a3);
+  return ok;
+}
+
+int stage_main(void) {
+  printf("step4: guest memory -- G-stage translation and isolation\n");
+  h_enable(0);
+  exits_init();
+  gpf_init();
+  memcalls_init();
+  palloc_init();
+
+  for (size_t i = 0; i < ARRAY_SIZE(hv_canary); i++)
+    hv_canary[i] = 0xca9a4e0000000000UL | i;
+  u64 sum_before = checksum();
+
+  u64 ram_size = arg_size("gram", 128UL << 20);
+  char buf[96];
+  int demand = bootarg("demand", buf, sizeof buf) != NULL;
+  if (ram_size == 0 || ram_size & (PAGE_SIZE - 1) || ram_size > (1UL << 32)) {
+    printf("hv: gram= wants a size in 4 KiB pages up to 4G, e.g. gram=64M\n");
+    printf("step4: FAIL: bad boot argument gram= (status %d)\n", EXIT_FAIL);
+    return EXIT_FAIL;
+  }
+  if (make_vm(ram_size, demand) < 0) {
+    printf("step4: FAIL: cannot build the guest's memory (status %d)\n",
+           EXIT_FAIL);
+    return EXIT_FAIL;
+  }
+  vm_print_regions(&vm);
+  gstage_dump();
+  palloc_report();
+
+  if (!bootarg("guest", buf, sizeof buf))
+    memcpy(buf,
+           demand ? "paging,hvimage,beyond,rom,load,fetch,ptwalk,demand"
+                  : "paging,hvimage,beyond,rom,load,fetch,ptwalk",
+           sizeof "paging,hvimage,beyond,rom,load,fetch,ptwalk,demand");
+  int ran = 0, bad = 0;
+  for (char *p = buf; *p;) {
+    char *name = p;
+    while (*p && *p != ',')
+      p++;
+    if (*p)
+      *p++ = 0;
+    const struct test *t = NULL;
+    for (size_t i = 0; i < ARRAY_SIZE(tests); i++)
+      if (strcmp(tests[i].name, name) == 0)
+        t = &tests[i];
+    if (t == NULL) {
+      printf("hv: no test called '%s' (try paging, hvimage, beyond, rom, "
+             "load, fetch, ptwalk, demand)\n",
+             name);
+      printf("step4: FAIL: unknown test in guest= (status %d)\n", EXIT_FAIL);
+      return EXIT_FAIL;
+    }
+    hvlab.trace_base = exit_trace.total;
+    bad += !run_test(t, ram_size);
+    ran++;
+  }
+
+  trace_summary();
+  if (demand)
+    printf("hv: %lu guest pages mapped on demand\n", vm.demand_maps);
+  u64 sum_after = checksum();
+  printf("hv: hypervisor image and data checksum %016lx before, %016lx "
+         "after: %s\n",
+         sum_before, sum_after,
+         sum_before == sum_after ? "unchanged" : "CHANGED");
+  if (hvlab.tests_passed || hvlab.tests_failed)
+    printf("hv: guest tests: %ld passed, %ld failed\n", hvlab.tests_passed,
+           hvlab.tests_failed);
+  const char *why = bad                       ? "a test did not end as it must"
+                    : sum_before != sum_after ? "the hypervisor was changed"
+                    : hvlab.tests_failed      ? "a guest test failed"
+                                              : NULL;
+  if (why) {
+    printf("step4: FAIL: %s (status %d)\n", why, EXIT_FAIL);
+    return EXIT_FAIL;
+  }
+  printf("step4: PASS: %d tests ran in guest memory of %lu MiB, %lu faults "
+         "stopped guests, hypervisor unchanged\n",
+         ran, ram_size >> 20, gpf_stops);
+  return EXIT_OK;
+}
