@@ -36,8 +36,9 @@ static uint64_t at_first_exit(struct probe *pr, uint64_t *sepc) {
               "(Sv39x4)",
               (unsigned long)hgatp, (unsigned long)mode);
   probe_check(pr, vmid != 0,
-              "hgatp.VMID = 0; expected a VMID of the guest's own (not 0, "
-              "which the hypervisor's own state uses)");
+              "hgatp.VMID = %lu; expected a VMID of the guest's own (not 0, "
+              "which the hypervisor's own state uses)",
+              (unsigned long)vmid);
   probe_check(pr, root % SV39X4_ROOT_SIZE == 0 && root != 0,
               "the G-stage root is at %#lx; expected a 16 KiB aligned "
               "address (Sv39x4's root has 2048 entries)",
@@ -76,19 +77,19 @@ static void hgatp_walk(struct probe *pr) {
     table = PTE_PPN(pte) << PAGE_SHIFT;
   }
   if (!probe_check(pr, (pte & PTE_V) && PTE_IS_LEAF(pte),
-                   "the G-stage table has no valid leaf for the guest's pc "
-                   "(GPA %#lx)",
+                   "the G-stage walk of the guest's pc (GPA %#lx) ends in a "
+                   "valid leaf",
                    (unsigned long)gpa))
     return;
   probe_check(pr, (pte & (PTE_R | PTE_X | PTE_U)) == (PTE_R | PTE_X | PTE_U),
-              "the leaf for the guest's code is %#lx; it needs R, X and U "
+              "the leaf for the guest's code is %#lx: it needs R, X and U "
               "(G-stage leaves are user pages)",
               (unsigned long)pte);
   uint64_t size = 1UL << (PAGE_SHIFT + 9 * (level < 0 ? 0 : level));
   uint64_t hpa = (PTE_PPN(pte) << PAGE_SHIFT) + (gpa & (size - 1));
   probe_check(pr, hpa != gpa,
-              "GPA %#lx maps to the same host address: the guest would run "
-              "in the hypervisor's own memory",
+              "GPA %#lx maps to another host address (the same would be "
+              "the hypervisor's own memory)",
               (unsigned long)gpa);
   uint8_t b[4];
   if (probe_mem(pr, hpa, b, 4) < 0)
@@ -171,8 +172,9 @@ static void gstage_tables(struct probe *pr) {
               "the G-stage maps %lu KiB of guest RAM read/write/execute at "
               "0x80000000; expected 131072 KiB",
               (unsigned long)(ram >> 10));
-  probe_check(pr, rom_ok, "no read-only leaf for the ROM at GPA 0x1000");
-  probe_check(pr, bad == 0, "%lu leaves that should not be there (see notes)",
+  probe_check(pr, rom_ok, "a read-only leaf maps the ROM at GPA 0x1000");
+  probe_check(pr, bad == 0,
+              "%lu leaves that should not be there (notes say which)",
               (unsigned long)bad);
 }
 
