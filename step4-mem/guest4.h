@@ -18,6 +18,7 @@ enum g4_test {
   G4_FETCH,       // jump to a3, where nothing is
   G4_PTWALK,      // its own page table points into a3, where nothing is
   G4_DEMAND,      // touch pages at a3, a3 + a4, ... (RAM mapped on demand)
+  G4_FAULTBENCH,  // count the instructions of one on-demand fault at a3
 };
 
 #define G4_HOLE_GPA 0x1000000000UL  // 64 GiB: never guest memory

@@ -1,16 +1,18 @@
 // The few C library string functions we need. GCC may also emit calls to
-// memset/memcpy for struct copies, so these must exist even if unused.
+// memset/memcpy for struct copies, so these must exist even if unused --
+// also under link-time optimisation, which would otherwise drop them before
+// it emits those calls: hence `used`.
 
 #include "defs.h"
 
-void *memset(void *d, int c, size_t n) {
+__attribute__((used)) void *memset(void *d, int c, size_t n) {
   u8 *p = d;
   while (n--)
     *p++ = (u8)c;
   return d;
 }
 
-void *memcpy(void *d, const void *s, size_t n) {
+__attribute__((used)) void *memcpy(void *d, const void *s, size_t n) {
   u8 *p = d;
   const u8 *q = s;
   while (n--)
