@@ -51,14 +51,16 @@ PRESENT := $(foreach n,1 2 3 4 5,$(if $(wildcard $(word $(n),$(STAGES))/main.c),
 sdir = $(word $(1),$(STAGES))
 
 .PHONY: all help stages host deps deps-build deps-qemu deps-host deps-gdb \
-        qemu qemu-gdb gdb test grade monitor demo bench clean compdb handout gradescope \
+        qemu run qemu-gdb gdb test grade monitor demo bench clean compdb handout gradescope \
         step1 step2 step3 step4 step5
 .DEFAULT_GOAL := help
 
 help:
 	@echo "hvlab make targets:"
 	@echo "  make stepN            build stage N (1-5) and boot it in QEMU; N present: $(PRESENT)"
-	@echo "  make qemu STEP=N      the same"
+	@echo "  make qemu STEP=N      the same (make run STEP=N too)"
+	@echo "      GUEST=image       stage 4+: boot a guest from a file (raw or ELF)"
+	@echo "      GUEST_ARGS='...'  its /chosen bootargs; GUEST_INITRD=file its initrd"
 	@echo "      H=off             run on a CPU without the H extension"
 	@echo "      ARGS='k=v ...'    boot arguments for the stage (QEMU -append)"
 	@echo "  make qemu-gdb STEP=N  boot stage N halted, with a gdbstub on a free port"
@@ -217,19 +219,53 @@ $(BUILD)/obj/step4-mem/guest_image.o: $(BUILD)/gen/guest4.bin
 STAGE_ELFS := $(foreach n,$(PRESENT),$(BUILD)/step$(n)/hv.elf)
 stages: $(STAGE_ELFS)
 
+# A guest built independently of the hypervisor, for stage 4's GUEST= tests:
+# an S-mode program for virt (tests/guests/), as an ELF and as a raw image.
+$(BUILD)/guests/sbi_hello.elf: tests/guests/sbi_hello.S tests/guests/sbi_hello.c \
+    tests/guests/sbi_hello.ld $(BUILD)/rvflags | deps-build
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)$(RVCC) -O1 -g $(RVARCH) -ffreestanding -nostdlib -static -no-pie \
+	  -Wall -Wextra -Wl,--no-warn-rwx-segments -T tests/guests/sbi_hello.ld \
+	  tests/guests/sbi_hello.S tests/guests/sbi_hello.c -o $@
+$(BUILD)/guests/sbi_hello.bin: $(BUILD)/guests/sbi_hello.elf
+	$(Q)$(CROSS)objcopy -O binary $< $@
+# (Only where tests/ is: the student edition has none.)
+TEST_GUESTS := $(if $(wildcard tests/guests/sbi_hello.c),$(BUILD)/guests/sbi_hello.elf \
+  $(BUILD)/guests/sbi_hello.bin)
+all: $(TEST_GUESTS)
+
+
 # ---- Running a stage in QEMU -------------------------------------------------
 QEMU := qemu-system-riscv64
 # 256 MiB: stage 4 backs its guest's 128 MiB of RAM with host memory (the
 # test harness, grader and monitor use the same size: hostlib/qemu.c).
 QEMU_MEM := 256M
 QEMU_CPU = rv64,h=$(if $(filter off,$(H)),false,true)
+# GUEST=image (stage 4 on): a guest from a file. tools/guestpack checks it
+# (raw binary or ELF) and packages it with GUEST_ARGS and GUEST_INITRD;
+# QEMU loads the package with -initrd, and the hypervisor finds it there.
+GUEST ?=
+GUEST_ARGS ?=
+GUEST_INITRD ?=
+GUEST_PKG := $(BUILD)/guest.pkg
 QEMUOPTS = -M virt -cpu $(QEMU_CPU) -m $(QEMU_MEM) -smp 1 -nographic -bios default \
-  -kernel $(BUILD)/step$(STEP)/hv.elf $(if $(HVLAB_ARGS),-append "$$HVLAB_ARGS")
+  -kernel $(BUILD)/step$(STEP)/hv.elf $(if $(HVLAB_ARGS),-append "$$HVLAB_ARGS") \
+  $(if $(GUEST),-initrd $(GUEST_PKG))
+check-guest = $(if $(GUEST),$(if $(filter 4 5,$(STEP)),,$(error GUEST= needs STEP=4 or later)))
+# Package the guest (an error stops make before QEMU starts). GUEST_ARGS
+# goes the way ARGS goes: raw, through the environment, one quoted word.
+export HVLAB_GUEST_ARGS := $(value GUEST_ARGS)
+unexport GUEST_ARGS
+pack-guest = $(if $(GUEST),$(BUILD)/host/guestpack --args "$$HVLAB_GUEST_ARGS" \
+  $(if $(GUEST_INITRD),--initrd '$(GUEST_INITRD)') '$(GUEST)' $(GUEST_PKG) &&)
 check-step = $(if $(filter $(STEP),$(PRESENT)),,$(error stage $(STEP) does not exist yet (present: $(PRESENT))))
 
-qemu: deps-qemu
+qemu run: deps-qemu
 	$(call check-step)
-	$(Q)$(MAKE) --no-print-directory $(BUILD)/step$(STEP)/hv.elf
+	$(call check-guest)
+	$(Q)$(MAKE) --no-print-directory $(BUILD)/step$(STEP)/hv.elf $(if $(GUEST),$(BUILD)/host/guestpack)
+	$(Q)$(pack-guest) true
 	@echo "hvlab: booting stage $(STEP) in QEMU (Ctrl-A X quits)"
 	@# QEMU quit with Ctrl-A X exits with status 0 too, after printing
 	@# "QEMU: Terminated": the console goes through tee to tell them apart.
@@ -247,8 +283,9 @@ step1 step2 step3 step4 step5:
 # starts QEMU halted at its first instruction (-S) with a gdbstub there.
 qemu-gdb: deps-qemu $(BUILD)/host/freeport $(BUILD)/gdb/target.xml
 	$(call check-step)
-	$(Q)$(MAKE) --no-print-directory $(BUILD)/step$(STEP)/hv.elf
-	$(Q)port=$$($(BUILD)/host/freeport) && \
+	$(call check-guest)
+	$(Q)$(MAKE) --no-print-directory $(BUILD)/step$(STEP)/hv.elf $(if $(GUEST),$(BUILD)/host/guestpack)
+	$(Q)$(pack-guest) port=$$($(BUILD)/host/freeport) && \
 	  sed -e "s|@ELF@|$(BUILD)/step$(STEP)/hv.elf|" -e "s|@PORT@|$$port|" \
 	      -e "s|@STEP@|$(STEP)|" -e "s|@TDESC@|$(BUILD)/gdb/target.xml|" \
 	      mk/gdbinit.in > .gdbinit && \
@@ -294,6 +331,8 @@ $(BUILD)/host/gdbxml: $(BUILD)/host/obj/tools/gdbxml.o $(BUILD)/host/libhvhost.a
 	$(Q)$(HOSTCC) $(HOSTLDFLAGS) -o $@ $^ $(HOSTLIBS)
 $(BUILD)/host/labcheck: $(BUILD)/host/obj/tools/labcheck.o $(BUILD)/host/libhvhost.a
 	$(Q)$(HOSTCC) $(HOSTLDFLAGS) -o $@ $^ $(HOSTLIBS)
+$(BUILD)/host/guestpack: $(BUILD)/host/obj/tools/guestpack.o
+	$(Q)$(HOSTCC) $(HOSTLDFLAGS) -o $@ $^ -lelf
 # The target description .gdbinit loads (see tools/gdbxml.c for why).
 $(BUILD)/gdb/target.xml: $(BUILD)/host/gdbxml
 	@mkdir -p $(@D)
@@ -330,6 +369,7 @@ HOST_PROGS := $(BUILD)/host/freeport $(if $(TEST_OBJS),$(BUILD)/host/run-tests) 
   $(if $(BENCH_OBJS),$(BUILD)/host/bench) $(BUILD)/gdb/target.xml \
   $(if $(wildcard tools/labcheck.c),$(BUILD)/host/labcheck) \
   $(if $(wildcard tools/handout.c),$(BUILD)/host/handout) \
+  $(if $(wildcard tools/guestpack.c),$(BUILD)/host/guestpack) \
   $(if $(GRADER_OBJS),$(BUILD)/host/grade) $(if $(MONITOR_OBJS),$(BUILD)/host/monitor)
 host: $(HOST_PROGS)
 

@@ -13,6 +13,7 @@
 #include "guest4.h"
 #include "hext.h"
 #include "hypercall.h"
+#include "loader.h"
 #include "palloc.h"
 #include "run.h"
 #include "vm.h"
@@ -82,13 +83,15 @@ static u64 arg_size(const char *key, u64 dflt) {
   return v << shift;
 }
 
-// The guest's memory: RAM where virt has it, and a page of ROM.
-static int make_vm(u64 ram_size, int demand) {
-  if (vm_init(&vm, "guest4", GUEST_VMID) < 0)
+// The guest's memory: RAM where virt has it, and for the built-in guest a
+// page of ROM.
+static int make_vm(const char *name, u64 ram_size, int demand, int rom) {
+  if (vm_init(&vm, name, GUEST_VMID) < 0)
     return -1;
   u64 magic = G4_ROM_MAGIC;
   if (!vm_add_ram(&vm, "ram", GUEST_RAM_GPA, ram_size, demand) ||
-      !vm_add_rom(&vm, "rom", G4_ROM_GPA, PAGE_SIZE, &magic, sizeof magic))
+      (rom &&
+       !vm_add_rom(&vm, "rom", G4_ROM_GPA, PAGE_SIZE, &magic, sizeof magic)))
     return -1;
   vm_current = &vm;
   gstage_current = &vm.g;
@@ -146,6 +149,37 @@ static int run_test(const struct test *t, u64 ram_size) {
   return ok;
 }
 
+// A guest from a file (make run STEP=4 GUEST=...): load it, run it, report.
+static int run_file_guest(const struct gpkg_header *h, u64 len, u64 ram_size,
+                          int demand) {
+  const char *bad = gpkg_check(h, len, GUEST_RAM_GPA, ram_size);
+  if (bad) {
+    printf("hv: the guest package at %p: %s\n", (void *)h, bad);
+    printf("step4: FAIL: cannot load the guest (status %d)\n", EXIT_FAIL);
+    return EXIT_FAIL;
+  }
+  if (make_vm(h->name, ram_size, demand, 0) < 0 ||
+      gpkg_load(&vm, &vcpu, h, GUEST_RAM_GPA, ram_size) < 0) {
+    printf("step4: FAIL: cannot load guest '%s' (status %d)\n", h->name,
+           EXIT_FAIL);
+    return EXIT_FAIL;
+  }
+  vm_print_regions(&vm);
+  vcpu.ctl.hgatp = vm.g.hgatp;
+  printf("hv: entering guest '%s' at %016lx\n", h->name, vcpu.pc);
+  int st = vcpu_loop(&vcpu);
+  trace_summary();
+  if (st == EXIT_OK) {
+    printf("step4: PASS: guest '%s' ran and shut down\n", h->name);
+    return EXIT_OK;
+  }
+  if (st != EXIT_GUEST_ERROR)
+    st = EXIT_FAIL;
+  printf("step4: FAIL: guest '%s' %s (status %d)\n", h->name,
+         st == EXIT_FAIL ? "shut down reporting failure" : "failed", st);
+  return st;
+}
+
 int stage_main(void) {
   printf("step4: guest memory -- G-stage translation and isolation\n");
   h_enable(0);
@@ -166,7 +200,11 @@ int stage_main(void) {
     printf("step4: FAIL: bad boot argument gram= (status %d)\n", EXIT_FAIL);
     return EXIT_FAIL;
   }
-  if (make_vm(ram_size, demand) < 0) {
+  u64 pkg_len;
+  const struct gpkg_header *pkg = gpkg_find(&pkg_len);
+  if (pkg)
+    return run_file_guest(pkg, pkg_len, ram_size, demand);
+  if (make_vm("guest4", ram_size, demand, 1) < 0) {
     printf("step4: FAIL: cannot build the guest's memory (status %d)\n",
            EXIT_FAIL);
     return EXIT_FAIL;

@@ -39,16 +39,23 @@ struct region *vm_add_ram(struct vm *vm, const char *name, u64 gpa, u64 size,
   struct region *r = add(vm, name, REGION_RAM, gpa, size);
   if (r == NULL || demand)
     return r;
-  // 2 MiB aligned, so that the G-stage can use 2 MiB leaves throughout.
-  void *host = palloc(size, MEGAPAGE_SIZE);
-  if (host == NULL ||
-      gstage_map(&vm->g, gpa, (u64)host, size, PTE_R | PTE_W | PTE_X) < 0) {
-    printf("hv: cannot back %lu KiB of guest RAM ('%s'): %lu KiB free\n",
-           size >> 10, name, palloc_free_bytes() >> 10);
-    vm->nregions--;
-    return NULL;
+  // In 2 MiB pieces, 2 MiB aligned: the G-stage maps each with one leaf,
+  // and the pieces need not be next to each other in host memory.
+  u64 first = 0;
+  for (u64 off = 0; off < size; off += MEGAPAGE_SIZE) {
+    u64 n = size - off < MEGAPAGE_SIZE ? size - off : MEGAPAGE_SIZE;
+    void *host = palloc(n, MEGAPAGE_SIZE);
+    if (host == NULL || gstage_map(&vm->g, gpa + off, (u64)host, n,
+                                   PTE_R | PTE_W | PTE_X) < 0) {
+      printf("hv: cannot back %lu KiB of guest RAM ('%s'): %lu KiB free\n",
+             size >> 10, name, palloc_free_bytes() >> 10);
+      vm->nregions--;
+      return NULL;
+    }
+    if (off == 0)
+      first = (u64)host;
   }
-  r->hpa = (u64)host;
+  r->hpa = first;  // (where it starts; gstage_translate knows the rest)
   return r;
 }
 

@@ -21,7 +21,8 @@ struct region {
   const char *name;
   enum region_kind kind;
   u64 gpa, size;
-  u64 hpa;  // RAM/ROM: host address of the first byte; 0 = mapped on demand
+  u64 hpa;  // RAM/ROM: host address of its first page (RAM comes in 2 MiB
+            // pieces: gstage_translate finds the rest); 0 = on demand
   mmio_handler_t mmio;
   void *dev;
 };
