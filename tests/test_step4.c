@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -158,4 +160,142 @@ TEST(step4_bad_memory_arguments) {
   p = boot_stage(4, "guest=nosuch", 0);
   EXPECT_STATUS(p, 1);
   EXPECT_OUT(p, "^hv: no test called 'nosuch'");
+}
+
+// ---- Guests from a file (GUEST=) ---------------------------------------------
+
+// Run build/host/guestpack with args; returns its exit status, its output
+// in out.
+static int guestpack(const char *args, char *out, size_t n) {
+  char cmd[1024];
+  snprintf(cmd, sizeof cmd, "%s/host/guestpack %s 2>&1", build_dir(), args);
+  FILE *f = popen(cmd, "r");
+  size_t len = f ? fread(out, 1, n - 1, f) : 0;
+  out[len] = 0;
+  int st = f ? pclose(f) : -1;
+  return st >= 0 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+// A temporary file name of this test's own.
+static void tmpname(char *buf, size_t n, const char *what) {
+  snprintf(buf, n, "%s/tmp-%s-%d", build_dir(), what, (int)getpid());
+}
+
+// The "sbi_hello:" lines of a console, with hvlab's "guest| " prefix gone.
+static void hello_lines(const char *out, char *buf, size_t n) {
+  size_t len = 0;
+  buf[0] = 0;
+  for (const char *s = out; (s = strstr(s, "sbi_hello:")) != NULL;) {
+    const char *e = strchr(s, '\n');
+    size_t k = e ? (size_t)(e - s + 1) : strlen(s);
+    if (len + k < n) {
+      memcpy(buf + len, s, k);
+      len += k;
+      buf[len] = 0;
+    }
+    s += k;
+  }
+}
+
+static void run_pkg(const char *pkg, const char *append, struct qemu_proc *p) {
+  char kernel[256];
+  snprintf(kernel, sizeof kernel, "%s/step4/hv.elf", build_dir());
+  const char *extra[] = {"-initrd", pkg, NULL};
+  struct qemu_cfg cfg = {
+      .kernel = kernel, .append = append, .extra = extra, .timeout = 60};
+  memset(p, 0, sizeof *p);
+  CHECK(qemu_run(&cfg, p) == 0, "could not start QEMU");
+}
+
+// The same program, natively under OpenSBI and under stage 4, as an ELF
+// and as a raw binary: the same lines.
+TEST(step4_guest_file_runs_as_under_plain_qemu) {
+  char elf[256], bin[256], pkg[256], out[4096];
+  snprintf(elf, sizeof elf, "%s/guests/sbi_hello.elf", build_dir());
+  snprintf(bin, sizeof bin, "%s/guests/sbi_hello.bin", build_dir());
+  tmpname(pkg, sizeof pkg, "pkg");
+  struct qemu_cfg native = {
+      .kernel = elf, .append = "console=hvc0 x=1", .timeout = 60};
+  struct qemu_proc n;
+  memset(&n, 0, sizeof n);
+  CHECK(qemu_run(&native, &n) == 0, "could not start QEMU");
+  static char want[4096], got[4096];
+  hello_lines(n.out ? n.out : "", want, sizeof want);
+  CHECK(n.status == 0 && strstr(want, "bootargs \"console=hvc0 x=1\""),
+        "natively: status %d, lines:\n%s", n.status, want);
+  qemu_free(&n);
+  for (int raw = 0; raw < 2; raw++) {
+    char args[1024];
+    snprintf(args, sizeof args, "--args 'console=hvc0 x=1' %s %s",
+             raw ? bin : elf, pkg);
+    CHECK(guestpack(args, out, sizeof out) == 0, "guestpack: %s", out);
+    CHECK(strstr(out, raw ? "raw binary" : "ELF") != NULL, "guestpack: %s",
+          out);
+    struct qemu_proc p;
+    run_pkg(pkg, NULL, &p);
+    hello_lines(p.out ? p.out : "", got, sizeof got);
+    CHECK(p.status == 0, "stage 4 with the %s: status %d", raw ? "raw" : "ELF",
+          p.status);
+    CHECK(strcmp(want, got) == 0, "natively:\n%sunder stage 4 (%s):\n%s", want,
+          raw ? "raw" : "ELF", got);
+    CHECK(p.out && strstr(p.out, "step4: PASS: guest 'sbi_hello."),
+          "no PASS line");
+    qemu_free(&p);
+  }
+  unlink(pkg);
+}
+
+TEST(step4_guest_file_missing_is_an_error_before_qemu) {
+  char out[4096];
+  CHECK(guestpack("/nonexistent/guest.elf /dev/null", out, sizeof out) == 1,
+        "guestpack accepted a missing file: %s", out);
+  CHECK(strstr(out, "/nonexistent/guest.elf: No such file") != NULL, "%s", out);
+  // Through make: it stops before QEMU starts.
+  FILE *f = popen("make -s --no-print-directory run STEP=4 "
+                  "GUEST=/nonexistent/guest.elf 2>&1",
+                  "r");
+  size_t len = f ? fread(out, 1, sizeof out - 1, f) : 0;
+  out[len] = 0;
+  int st = f ? pclose(f) : -1;
+  CHECK(st != 0 && strstr(out, "No such file") && !strstr(out, "booting"),
+        "make run with a missing GUEST: status %d, output:\n%s", st, out);
+}
+
+TEST(step4_guest_file_truncated_elf_is_an_error) {
+  char elf[256], cut[256], pkg[256], out[4096], args[1024];
+  snprintf(elf, sizeof elf, "%s/guests/sbi_hello.elf", build_dir());
+  tmpname(cut, sizeof cut, "cut.elf");
+  tmpname(pkg, sizeof pkg, "cutpkg");
+  // Keep the ELF and program headers, lose the segments' bytes.
+  snprintf(args, sizeof args, "head -c 200 %s > %s", elf, cut);
+  CHECK(system(args) == 0, "could not make a truncated ELF");
+  snprintf(args, sizeof args, "%s %s", cut, pkg);
+  CHECK(guestpack(args, out, sizeof out) == 1, "guestpack accepted it: %s",
+        out);
+  CHECK(strstr(out, "truncated") != NULL, "%s", out);
+  snprintf(args, sizeof args, "head -c 40 %s > %s", elf, cut);
+  CHECK(system(args) == 0, "could not make a truncated ELF");
+  snprintf(args, sizeof args, "%s %s", cut, pkg);
+  CHECK(guestpack(args, out, sizeof out) == 1 && strstr(out, "truncated"),
+        "a 40-byte ELF: %s", out);
+  unlink(cut);
+  unlink(pkg);
+}
+
+// The hypervisor checks the package itself too: garbage gets an error.
+TEST(step4_guest_package_checked_by_hypervisor) {
+  char bad[256];
+  tmpname(bad, sizeof bad, "badpkg");
+  FILE *f = fopen(bad, "w");
+  CHECK(f != NULL, "cannot write %s", bad);
+  if (!f)
+    return;
+  fputs("this is not a guest package, it is a sentence.\n", f);
+  fclose(f);
+  struct qemu_proc p;
+  run_pkg(bad, NULL, &p);
+  CHECK(p.status == 1, "status %d", p.status);
+  CHECK(p.out && strstr(p.out, "not a guest package"), "no error line");
+  qemu_free(&p);
+  unlink(bad);
 }
