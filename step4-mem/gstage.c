@@ -61,6 +61,13 @@ static u64 *entry_at(struct gstage *g, u64 gpa, int level) {
   return &table[vpn(gpa, level)];
 }
 
+int gstage_prepare(struct gstage *g, u64 gpa, u64 size) {
+  for (u64 a = gpa & ~(GIGAPAGE_SIZE - 1); a < gpa + size; a += GIGAPAGE_SIZE)
+    if (entry_at(g, a, 1) == NULL)
+      return -1;
+  return 0;
+}
+
 int gstage_map(struct gstage *g, u64 gpa, u64 hpa, u64 size, u64 perm) {
   if (gpa >> SV39X4_GPA_BITS || (gpa | hpa | size) & (PAGE_SIZE - 1))
     return -1;

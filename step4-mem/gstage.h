@@ -26,6 +26,9 @@ int gstage_init(struct gstage *g, u64 vmid);
 // aligned, 4 KiB leaves elsewhere. Returns 0, or -1 if out of memory or
 // a page is already mapped.
 int gstage_map(struct gstage *g, u64 gpa, u64 hpa, u64 size, u64 perm);
+// Create the tables that 2 MiB leaves for [gpa, gpa + size) need, now
+// (so that memory allocated next lies in one piece). 0, or -1 if out.
+int gstage_prepare(struct gstage *g, u64 gpa, u64 size);
 // Walk gpa; returns 1 and fills *w if a valid leaf maps it, else 0.
 int gstage_walk(const struct gstage *g, u64 gpa, struct gwalk *w);
 // The host address behind gpa if the mapping allows every PTE_R/W/X bit in

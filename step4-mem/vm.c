@@ -41,7 +41,12 @@ struct region *vm_add_ram(struct vm *vm, const char *name, u64 gpa, u64 size,
     return r;
   // In 2 MiB pieces, 2 MiB aligned: the G-stage maps each with one leaf,
   // and the pieces need not be next to each other in host memory.
+  // The tables first, so that the pieces lie next to each other.
   u64 first = 0;
+  if (gstage_prepare(&vm->g, gpa, size) < 0) {
+    vm->nregions--;
+    return NULL;
+  }
   for (u64 off = 0; off < size; off += MEGAPAGE_SIZE) {
     u64 n = size - off < MEGAPAGE_SIZE ? size - off : MEGAPAGE_SIZE;
     void *host = palloc(n, MEGAPAGE_SIZE);
