@@ -231,7 +231,7 @@ static const struct gtest tests[] = {
     },
     {
         .name = "fault_rom",
-        .points = 4,
+        .points = 6,
         .about = "the guest reads its ROM; its store there stops it",
         .append = "guest=rom",
         .expect = {GUEST_PASS("the ROM reads"), "^hv:   region: 'rom' ",

@@ -216,6 +216,10 @@ void gstage_dump(void) {
     printf("no guest has a G-stage table yet\n");
 }
 
+u64 gstage_hpa(u64 gpa) {
+  return gstage_current ? gstage_translate(gstage_current, gpa, 0) : 0;
+}
+
 void gstage_walk_print(u64 gpa) {
   if (gstage_current)
     gstage_walk_print_of(gstage_current, gpa);

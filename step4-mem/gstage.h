@@ -40,7 +40,10 @@ void gstage_flush(const struct gstage *g, u64 gpa);
 // For people and gdb: print the walk of one GPA, or every mapping, of the
 // current guest (`call gstage_dump()` / `call gstage_walk_print(0x80200000)`
 // in gdb), or of a given table.
+// (They print on the console, QEMU's terminal; gstage_hpa answers in gdb:
+// `p/x gstage_hpa(0x80200000)`, 0 if unmapped.)
 void gstage_dump(void);
+u64 gstage_hpa(u64 gpa);
 void gstage_walk_print(u64 gpa);
 void gstage_dump_of(const struct gstage *g);
 void gstage_walk_print_of(const struct gstage *g, u64 gpa);
