@@ -17,7 +17,7 @@ static long measure(const char *label, const char *build) {
   char elf[256];
   snprintf(elf, sizeof elf, "%s/step4/hv.elf", build);
   struct qemu_cfg cfg = {.kernel = elf,
-                         .append = "demand guest=faultbench",
+                         .append = "demand=on guest=faultbench",
                          .icount = 1,
                          .timeout = 120};
   struct qemu_proc p;

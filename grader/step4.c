@@ -216,9 +216,9 @@ static const struct gtest tests[] = {
     {
         .name = "fault_beyond_ram",
         .points = 6,
-        .about = "a store just past the guest's RAM (gram=64M) is a store "
+        .about = "a store just past the guest's RAM (gram=64) is a store "
                  "guest-page fault, decoded, and stops the guest",
-        .append = "guest=beyond gram=64M",
+        .append = "guest=beyond gram=64",
         .expect = {"guest 'beyond': store guest-page fault \\(scause 23\\)$",
                    "^hv:   guest virtual address  0000000084000000$",
                    "^hv:   guest physical address 0000000084000000 \\(htval "
@@ -282,9 +282,9 @@ static const struct gtest tests[] = {
     {
         .name = "ram_on_demand",
         .points = 4,
-        .about = "with demand, guest RAM is mapped page by page on first "
+        .about = "with demand=on, guest RAM is mapped page by page on first "
                  "touch, and the pages hold what the guest wrote",
-        .append = "demand guest=demand,paging",
+        .append = "demand=on guest=demand,paging",
         .expect = {"\\(mapped page by page on first touch\\)$",
                    GUEST_PASS("pages touched for the first time hold what we "
                               "wrote"),

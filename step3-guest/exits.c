@@ -108,14 +108,15 @@ static const char *insn_words(u32 insn, char *buf, size_t n) {
 static int exit_unhandled(struct vcpu *v, struct vm_exit *e) {
   char why[96], words[48];
   // Name the instruction first. It is read from the guest (the CPU fetched
-  // it from there a moment ago, so the read cannot fault) rather than
+  // it from there a moment ago, so the read should not fault) rather than
   // taken from stval: QEMU 7.2 leaves stval stale for some virtual-
   // instruction exits (hlv.d showed a CSR access of OpenSBI's).
   if (e->cause == EXC_ILLEGAL_INST || e->cause == EXC_VIRTUAL_INST) {
     int len;
-    u32 insn = (u32)guest_read_insn(e->pc, &len);
-    printf("hv: the instruction at pc %016lx is %s\n", e->pc,
-           insn_words(insn, words, sizeof words));
+    u64 insn;
+    if (guest_read_insn(e->pc, &insn, &len) == 0)
+      printf("hv: the instruction at pc %016lx is %s\n", e->pc,
+             insn_words((u32)insn, words, sizeof words));
   }
   // BEGIN TASK lab3.6
   snprintf(why, sizeof why, "unhandled exit: scause %lu (%s) at pc %016lx",
