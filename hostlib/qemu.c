@@ -37,7 +37,7 @@ static int build_argv(const struct qemu_cfg *cfg, int gdb_fd, char **argv,
   ARG("-cpu");
   ARG(cfg->no_h ? "rv64,h=false" : "rv64,h=true");
   ARG("-m");
-  ARG("256M");  // as the Makefile's QEMU_MEM: room for stage 4's guest RAM
+  ARG(QEMU_RAM);
   ARG("-smp");
   ARG("1");
   ARG("-bios");

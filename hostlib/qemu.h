@@ -27,6 +27,10 @@ struct qemu_cfg {
   const char *qemu;          // binary; NULL: qemu-system-riscv64
 };
 #define QEMU_DEFAULT_MAX_OUTPUT (1u << 20)
+// The machine's RAM (-m): room for stage 4's 128 MiB of guest RAM beside
+// the hypervisor. The Makefile's QEMU_MEM says the same for `make stepN`.
+#define QEMU_RAM "256M"
+#define QEMU_RAM_BYTES (256ULL << 20)
 #define QEMU_GDB_AUTO (-1)
 
 // A running QEMU: proc.h's fields, by the same names (p->fd, p->out,

@@ -50,7 +50,7 @@
 #include "rvscan.h"
 
 #define RAM_BASE 0x80000000ULL   // QEMU virt: where RAM starts
-#define RAM_SIZE (128ULL << 20)  // qemu.c starts QEMU with -m 128M
+#define RAM_SIZE QEMU_RAM_BYTES  // what qemu.c starts QEMU with (-m)
 #define SIFIVE_TEST 0x100000     // the power-off device (memlayout.h)
 #define MAX_POWEROFF 8
 #define PC_REG 32  // QEMU's gdbstub: x0-x31, then pc

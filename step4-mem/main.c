@@ -19,6 +19,7 @@
 
 static struct vm vm;
 static struct vcpu vcpu;
+static int damaged;  // integrity_check() found hypervisor memory damaged
 
 // What each test of the built-in guest must end in: a clean shutdown
 // (cause 0), or a guest-page fault with that cause at the address the
@@ -64,6 +65,7 @@ static const char *const test_names[] = {
     "paging", "hvimage", "beyond", "rom",        "load",
     "fetch",  "ptwalk",  "demand", "faultbench", NULL};
 static const char *const on_off[] = {"on", "off", NULL};
+static const char *const crash_words[] = {"hv", "sp", "stack", "status", NULL};
 static char test_list[96];  // empty: DEFAULT_TESTS (and demand if on)
 static long gram_mib = 128;
 static const char *demand_word;
@@ -75,6 +77,8 @@ static const struct bootarg args[] = {
                 "guest RAM at 0x80000000, in MiB (default 128)"),
     BOOTARG_WORD("demand", &demand_word, on_off,
                  "on: map guest RAM page by page on first touch (default off)"),
+    BOOTARG_WORD("crash", &boot_crash, crash_words,
+                 "traps (hv, sp), stack overflow, poweroff(256)"),
 };
 const struct stage_info stage = {
     .name = "step4",
@@ -135,6 +139,7 @@ static int run_test(const struct test *t, u64 ram_size) {
   int st = vcpu_loop(&vcpu);
   if (integrity_check()) {  // (runtime/riscv/guard.c says what)
     printf("hv: test '%s': FAILED: hypervisor memory damaged\n", t->name);
+    damaged = 1;
     return 0;
   }
   if (t->cause == 0) {
@@ -215,6 +220,13 @@ int stage_main(void) {
   gstage_dump();
   palloc_report();
 
+  // Damage found now is the hypervisor's own, not a guest's.
+  if (integrity_check()) {
+    printf("step4: FAIL: hypervisor memory was damaged before a guest ran "
+           "(status %d)\n",
+           EXIT_HV_PANIC);
+    return EXIT_HV_PANIC;
+  }
   if (test_list[0] == 0)
     memcpy(test_list, demand ? DEFAULT_TESTS ",demand" : DEFAULT_TESTS,
            sizeof DEFAULT_TESTS ",demand");
@@ -244,6 +256,11 @@ int stage_main(void) {
   if (hvlab.tests_passed || hvlab.tests_failed)
     printf("hv: guest tests: %ld passed, %ld failed\n", hvlab.tests_passed,
            hvlab.tests_failed);
+  if (damaged) {
+    printf("step4: FAIL: hypervisor memory was damaged (status %d)\n",
+           EXIT_HV_PANIC);
+    return EXIT_HV_PANIC;
+  }
   const char *why = bad                       ? "a test did not end as it must"
                     : sum_before != sum_after ? "the hypervisor was changed"
                     : hvlab.tests_failed      ? "a guest test failed"
