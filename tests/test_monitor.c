@@ -182,7 +182,11 @@ static char tsock[64], tscript[80];
 // Start a detached 80x24 tmux session running a shell script, so that the
 // monitor has a real terminal (and the script can look at it afterwards).
 static int tmux_start(const char *script) {
-  snprintf(tsock, sizeof tsock, "hvtest%d", (int)getpid());
+  // A server of its own for every session: one test's server may still be
+  // exiting after kill-server when the next test starts, and a new session
+  // on the same socket then fails with "server exited unexpectedly".
+  static int sessions;
+  snprintf(tsock, sizeof tsock, "hvtest%d-%d", (int)getpid(), ++sessions);
   snprintf(tscript, sizeof tscript, "/tmp/hvtest-tmux-%d.sh", (int)getpid());
   FILE *f = fopen(tscript, "w");
   if (!f) {
