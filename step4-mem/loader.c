@@ -17,6 +17,7 @@
 //   RAM end - 64 KiB         the device tree
 
 #include "loader.h"
+#include "bootargs.h"
 #include "defs.h"
 #include "fdt.h"
 #include "hvlab/guestpkg.h"
@@ -64,8 +65,12 @@ const char *gpkg_check(const struct gpkg_header *h, u64 len, u64 ram_gpa,
     return "bad boot arguments in the package";
   if (h->initrd_len && !inside(h->initrd_off, h->initrd_len, h->size))
     return "the initrd lies outside the package";
-  if (h->name[GPKG_NAME_LEN - 1] != 0)
+  // The name is printed in every report: plain characters only.
+  if (h->name[GPKG_NAME_LEN - 1] != 0 || h->name[0] == 0)
     return "a bad image name";
+  for (const char *c = h->name; *c; c++)
+    if (*c <= ' ' || *c > '~' || *c == '\'' || *c == '"' || *c == '\\')
+      return "a bad image name";
   const struct gpkg_seg *sg = (const struct gpkg_seg *)(h + 1);
   int entry_ok = 0;
   for (u32 i = 0; i < h->nseg; i++) {
@@ -178,8 +183,9 @@ int gpkg_load(struct vm *vm, struct vcpu *v, const struct gpkg_header *h,
   u64 dtb = write_dtb(vm, ram_gpa, ram_size, args, initrd, h->initrd_len);
   if (dtb == 0)
     return -1;
-  printf("hv: device tree for the guest at GPA %lx, bootargs \"%s\"\n", dtb,
-         args);
+  printf("hv: device tree for the guest at GPA %lx, bootargs \"", dtb);
+  print_escaped(args, strlen(args));  // (whatever bytes they are)
+  printf("\"\n");
   vcpu_init(v, h->name, h->entry, 0);
   v->x[11] = dtb;  // a1 (a0, the hart id, is vcpu_init's)
   // The FPU on, in the guest's sstatus (vsstatus) and in ours, which

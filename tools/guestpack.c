@@ -216,6 +216,12 @@ int main(int argc, char **argv) {
                           .entry = entry};
   const char *base = strrchr(image_name, '/');
   snprintf(h.name, sizeof h.name, "%s", base ? base + 1 : image_name);
+  // The hypervisor prints the name in its reports: plain characters only.
+  for (char *c = h.name; *c; c++)
+    if (*c <= ' ' || *c > '~' || *c == '\'' || *c == '"' || *c == '\\')
+      *c = '_';
+  if (h.name[0] == 0)
+    snprintf(h.name, sizeof h.name, "guest");
   unsigned long long off =
       sizeof h + (unsigned long long)nseg * sizeof(struct gpkg_seg);
   h.args_off = off;
