@@ -19,13 +19,16 @@ enum g4_test {
   G4_PTWALK,      // its own page table points into a3, where nothing is
   G4_DEMAND,      // touch pages at a3, a3 + a4, ... (RAM mapped on demand)
   G4_FAULTBENCH,  // count the instructions of one on-demand fault at a3
+  G4_MMIO,        // loads and stores to the test device at a3 (testdev.c)
 };
 
 #define G4_HOLE_GPA 0x1000000000UL  // 64 GiB: never guest memory
 #define G4_ROM_GPA 0x1000UL
 #define G4_ROM_MAGIC 0x2e4d4f5220346768UL
-#define G4_WINDOW_VA 0x40000000UL    // the guest maps its pattern here
-#define G4_UNMAPPED_VA 0x50000000UL  // and nothing here
+#define G4_WINDOW_VA 0x40000000UL          // the guest maps its pattern here
+#define G4_UNMAPPED_VA 0x50000000UL        // and nothing here
+#define G4_TESTDEV_GPA 0x00200000UL        // the test device's registers
+#define G4_TESTDEV_ID 0x7665646261c2768UL  // what its ID register reads
 #define G4_PAT_PAGES 4
 #define G4_DEMAND_PAGES 16
 

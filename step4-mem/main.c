@@ -42,6 +42,7 @@ static const struct test {
      "its own page table in a hole"},
     {"demand", G4_DEMAND, 0, 0, "RAM mapped on first touch"},
     {"faultbench", G4_FAULTBENCH, 0, 0, "the cost of one on-demand fault"},
+    {"mmio", G4_MMIO, 0, 0, "loads and stores to a device, decoded"},
 };
 
 // A page of the hypervisor's data that guests aim at (G4_HVIMAGE).
@@ -60,9 +61,9 @@ static u64 checksum(void) {
 }
 
 // The boot arguments (bootargs.h).
-#define DEFAULT_TESTS "paging,hvimage,beyond,rom,load,fetch,ptwalk"
+#define DEFAULT_TESTS "paging,hvimage,mmio,beyond,rom,load,fetch,ptwalk"
 static const char *const test_names[] = {
-    "paging", "hvimage", "beyond", "rom",        "load",
+    "paging", "hvimage", "mmio",   "beyond",     "rom", "load",
     "fetch",  "ptwalk",  "demand", "faultbench", NULL};
 static const char *const on_off[] = {"on", "off", NULL};
 static const char *const crash_words[] = {"hv", "sp", "stack", "status", NULL};
@@ -90,14 +91,15 @@ const struct stage_info stage = {
 };
 
 // The guest's memory: RAM where virt has it, and for the built-in guest a
-// page of ROM.
+// page of ROM and the test device.
 static int make_vm(const char *name, u64 ram_size, int demand, int rom) {
   if (vm_init(&vm, name, GUEST_VMID) < 0)
     return -1;
   u64 magic = G4_ROM_MAGIC;
   if (!vm_add_ram(&vm, "ram", GUEST_RAM_GPA, ram_size, demand) ||
       (rom &&
-       !vm_add_rom(&vm, "rom", G4_ROM_GPA, PAGE_SIZE, &magic, sizeof magic)))
+       (!vm_add_rom(&vm, "rom", G4_ROM_GPA, PAGE_SIZE, &magic, sizeof magic) ||
+        !testdev_register(&vm))))
     return -1;
   vm_current = &vm;
   gstage_current = &vm.g;
@@ -113,6 +115,7 @@ static int run_test(const struct test *t, u64 ram_size) {
   case G4_HVIMAGE: a3 = (u64)hv_vector, a4 = (u64)&hv_canary[100]; break;
   case G4_BEYOND: a3 = GUEST_RAM_GPA + ram_size; break;
   case G4_ROM: a3 = G4_ROM_GPA; break;
+  case G4_MMIO: a3 = G4_TESTDEV_GPA; break;
   case G4_DEMAND:
     a3 = GUEST_RAM_GPA + ram_size / 2;
     a4 = (ram_size / 2 / G4_DEMAND_PAGES) & ~(PAGE_SIZE - 1);

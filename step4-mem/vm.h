@@ -72,4 +72,6 @@ extern u64 gpf_stops;        // how many guests a fault stopped
 void gpf_init(void);  // registers the handlers for scause 20, 21, 23
 int guest_page_fault(struct vcpu *v, struct vm_exit *e);  // their handler
 void gpf_decode(const struct vcpu *v, const struct vm_exit *e, struct gpf *f);
-void memcalls_init(void);  // memcalls.c: HVLAB_MEMCHECK, HVLAB_READ
+void memcalls_init(void);
+struct region *testdev_register(
+    struct vm *vm);  // testdev.c  // memcalls.c: HVLAB_MEMCHECK, HVLAB_READ

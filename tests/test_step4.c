@@ -23,6 +23,8 @@ TEST(step4_default_runs_and_isolates) {
                 "VMID 1, root [0-9a-f]+, 7 table pages\\):$");
   EXPECT_OUT(p, "^  GPA 0080000000-0087ffffff  rwxu  -> HPA [0-9a-f]{10}-"
                 "[0-9a-f]{10}  131072 KiB in 64 leaves$");
+  EXPECT_OUT(p, "^hv:   0000200000-0000200fff  MMIO testdev  \\(unmapped: "
+                "faults go to its handler\\)$");
   EXPECT_OUT(p, "^  GPA 0000001000-0000001fff  r-xu  -> HPA [0-9a-f]{10}-"
                 "[0-9a-f]{10}       4 KiB in 1 leaves$");
   unsigned long before = 0, after = 1;
@@ -30,9 +32,24 @@ TEST(step4_default_runs_and_isolates) {
               &after) == 2 &&
             before == after,
         "checksum %lx before, %lx after", before, after);
-  EXPECT_OUT(p, "^hv: guest tests: 9 passed, 0 failed$");
-  EXPECT_OUT(p, "step4: PASS: 7 tests ran in guest memory of 128 MiB, 5 "
+  EXPECT_OUT(p, "^hv: guest tests: 13 passed, 0 failed$");
+  EXPECT_OUT(p, "step4: PASS: 8 tests ran in guest memory of 128 MiB, 5 "
                 "faults stopped guests, hypervisor unchanged\n*$");
+}
+
+// A device region registered with mmio_register: its guest-page faults
+// go to the device, which decodes each load and store (htinst is 0).
+TEST(step4_mmio_test_device) {
+  struct qemu_proc *p = boot_stage(4, "guest=mmio", 0);
+  EXPECT_STATUS(p, 0);
+  EXPECT_OUT(p, "^guest\\| PASS the test device's ID reads \\(ld\\)$");
+  EXPECT_OUT(p, "^guest\\| PASS its ID, 32 bits at a time");
+  EXPECT_OUT(p, "^guest\\| PASS a store to SCRATCH reads back");
+  EXPECT_OUT(p, "^guest\\| PASS the device counted 7 accesses, this one "
+                "included$");
+  // 5 loads and 2 stores, each one exit
+  EXPECT_OUT(p, "load guest-page fault 5, store guest-page fault 2$");
+  CHECK(!output_has(p, "guest-page fault in guest"), "a fault was reported");
 }
 
 // The guest writes a pattern through its own Sv39 mapping (pages in

@@ -134,6 +134,26 @@ static int faultbench(u64 base) {
   return 0;
 }
 
+// G4_MMIO: the test device answers loads and stores of every width, and
+// counts them. Each access is an exit: the hypervisor decodes it.
+static int mmio(u64 base) {
+  volatile u64 *r64 = (u64 *)base;
+  volatile u32 *r32 = (u32 *)base;
+  volatile u8 *r8 = (u8 *)base;
+  int failed = 0;
+  failed += !gtest("the test device's ID reads (ld)", r64[0] == G4_TESTDEV_ID);
+  failed += !gtest("its ID, 32 bits at a time (lw, sign-extended)",
+                   (u64)(long)(int)r32[0] == (u64)(long)(int)G4_TESTDEV_ID &&
+                       r32[1] == (u32)(G4_TESTDEV_ID >> 32));
+  r64[1] = 0x1122334455667788UL;
+  r8[8] = 0x99;
+  failed += !gtest("a store to SCRATCH reads back (sd, sb, ld)",
+                   r64[1] == 0x1122334455667799UL);
+  failed +=
+      !gtest("the device counted 7 accesses, this one included", r64[2] == 7);
+  return failed;
+}
+
 void guest4_main(u64 hartid, u64 dtb, u64 test, u64 a3, u64 a4) {
   (void)hartid, (void)dtb;
   int failed = 0;
@@ -160,6 +180,7 @@ void guest4_main(u64 hartid, u64 dtb, u64 test, u64 a3, u64 a4) {
     break;
   case G4_DEMAND: failed = demand(a3, a4); break;
   case G4_FAULTBENCH: failed = faultbench(a3); break;
+  case G4_MMIO: failed = mmio(a3); break;
   default: gputs("guest4: unknown test\n"); failed = 1;
   }
   if (test >= G4_BEYOND && test <= G4_PTWALK) {
