@@ -1,7 +1,7 @@
-// The tasks of stages 1-3 and the files students own (see tasks.h).
-// Stage 4 has no tasks of its own yet; every stage 4 test runs the code of
-// the stage 1-3 tasks it lists below (not BASE, ebreak or unhandled exits:
-// its guest makes none of those).
+// The tasks of stages 1-4 and the files students own (see tasks.h).
+// Every stage 4 test also runs the code of the stage 1-3 tasks that list
+// "step4:*" below (not BASE, ebreak or unhandled exits: its guests make
+// none of those).
 
 #include "tasks.h"
 
@@ -23,6 +23,12 @@
 #define HELLO                                                                  \
   "step3:grader_guest_gdb", "step3:guest_tests", "step3:sbi_not_supported",    \
       "step3:regs_survive", "step3:sepc_advance", "step3:trace_console_gdb"
+// The stage 4 tests whose guests make guest-page faults (the default run
+// makes several; the paging guest makes none).
+#define FAULTS4                                                                \
+  "step4:fault_beyond_ram", "step4:fault_rom", "step4:fault_load_fetch",       \
+      "step4:fault_implicit", "step4:isolation_checksum", "step4:mmio_device", \
+      "step4:ram_on_demand"
 
 const struct gtask grade_tasks[] = {
     // ---- Stage 1 ----------------------------------------------------------
@@ -88,6 +94,33 @@ const struct gtask grade_tasks[] = {
      6,
      "labs/step3-guest.md",
      {"step3:unhandled_exit", "step3:wfi_is_an_exit"}},
+    // ---- Stage 4 ----------------------------------------------------------
+    // The first three build the G-stage table before any guest runs.
+    {"lab4.1",
+     "set hgatp: Sv39x4, a VMID and the root",
+     8,
+     "labs/step4-mem.md",
+     {"step4:*"}},
+    {"lab4.2",
+     "a G-stage leaf: PPN, RWX and U",
+     10,
+     "labs/step4-mem.md",
+     {"step4:*"}},
+    {"lab4.3",
+     "walk down the Sv39x4 table, making tables",
+     22,
+     "labs/step4-mem.md",
+     {"step4:*"}},
+    {"lab4.4",
+     "decode a guest-page fault: GPA, GVA, access",
+     16,
+     "labs/step4-mem.md",
+     {FAULTS4}},
+    {"lab4.5",
+     "map a guest RAM page on first touch",
+     14,
+     "labs/step4-mem.md",
+     {"step4:ram_on_demand"}},
 };
 const int grade_ntasks = (int)(sizeof grade_tasks / sizeof grade_tasks[0]);
 

@@ -72,6 +72,7 @@ static void walk_vs(const struct vm *vm, u64 vsatp, struct gpf *f) {
 void gpf_decode(const struct vcpu *v, const struct vm_exit *e, struct gpf *f) {
   (void)v;
   memset(f, 0, sizeof *f);
+  // BEGIN TASK lab4.4
   f->cause = e->cause;
   f->access = e->cause == EXC_INST_GUEST_PAGE_FAULT   ? "fetch"
               : e->cause == EXC_LOAD_GUEST_PAGE_FAULT ? "load"
@@ -80,6 +81,9 @@ void gpf_decode(const struct vcpu *v, const struct vm_exit *e, struct gpf *f) {
   f->gva_valid = (csr_read(hstatus) & HSTATUS_GVA) != 0;
   f->gpa = e->htval << 2 | (e->tval & 3);
   f->region = vm_current ? vm_region_of(vm_current, f->gpa) : NULL;
+  // STUB: (void)e;
+  // STUB: @TODO@;
+  // END TASK
 
   u64 vsatp = csr_read(vsatp);
   if (e->htinst != 0) {  // hardware that reports it: believe it
@@ -143,6 +147,7 @@ static int gpf_stop(struct vcpu *v, struct vm_exit *e, const struct gpf *f,
 // and let the guest run its instruction again.
 static int map_on_demand(struct vcpu *v, struct vm_exit *e,
                          const struct gpf *f) {
+  // BEGIN TASK lab4.5
   struct vm *vm = vm_current;
   u64 page = f->gpa & ~(PAGE_SIZE - 1);
   void *host = palloc(PAGE_SIZE, PAGE_SIZE);
@@ -155,6 +160,11 @@ static int map_on_demand(struct vcpu *v, struct vm_exit *e,
   gstage_flush(&vm->g, page);
   vm->demand_maps++;
   return 0;  // run the faulting instruction again
+  // STUB: (void)v;
+  // STUB: (void)e;
+  // STUB: (void)f;
+  // STUB: @TODO@;
+  // END TASK
 }
 
 // The exit handler for scause 20, 21 and 23.

@@ -23,8 +23,13 @@ struct gstage *gstage_current;
 
 // The index into the level-`level` table for gpa (level 2 is the root).
 static u64 vpn(u64 gpa, int level) {
+  // BEGIN TASK lab4.3
   u64 mask = level == 2 ? SV39X4_ROOT_ENTRIES - 1 : SV39_ENTRIES - 1;
   return (gpa >> (PAGE_SHIFT + 9 * level)) & mask;
+  // STUB: (void)gpa;
+  // STUB: (void)level;
+  // STUB: @TODO@;
+  // END TASK
 }
 
 static u64 *table_of(u64 pte) { return (u64 *)(PTE_PPN(pte) << PAGE_SHIFT); }
@@ -35,14 +40,18 @@ int gstage_init(struct gstage *g, u64 vmid) {
     return -1;
   g->tables = SV39X4_ROOT_SIZE / PAGE_SIZE;
   g->vmid = vmid;
+  // BEGIN TASK lab4.1
   g->hgatp = HGATP_MODE_SV39X4 << HGATP_MODE_SHIFT |
              (vmid << HGATP_VMID_SHIFT & HGATP_VMID) |
              (u64)g->root >> PAGE_SHIFT;
+  // STUB: @TODO@;
+  // END TASK
   return 0;
 }
 
 // The entry for gpa at `level` (1 or 0), creating tables on the way down.
 static u64 *entry_at(struct gstage *g, u64 gpa, int level) {
+  // BEGIN TASK lab4.3
   u64 *table = g->root;
   for (int l = 2; l > level; l--) {
     u64 *pte = &table[vpn(gpa, l)];
@@ -59,6 +68,11 @@ static u64 *entry_at(struct gstage *g, u64 gpa, int level) {
     table = table_of(*pte);
   }
   return &table[vpn(gpa, level)];
+  // STUB: (void)g;
+  // STUB: (void)gpa;
+  // STUB: (void)level;
+  // STUB: @TODO@;
+  // END TASK
 }
 
 int gstage_prepare(struct gstage *g, u64 gpa, u64 size) {
@@ -76,8 +90,12 @@ int gstage_map(struct gstage *g, u64 gpa, u64 hpa, u64 size, u64 perm) {
     u64 *pte = entry_at(g, gpa, big ? 1 : 0);
     if (pte == NULL || (*pte & PTE_V))
       return -1;
+    // BEGIN TASK lab4.2
     *pte = (hpa >> PAGE_SHIFT) << PTE_PPN_SHIFT |
            (perm & (PTE_R | PTE_W | PTE_X)) | PTE_V | PTE_U | PTE_A | PTE_D;
+    // STUB: (void)perm;
+    // STUB: @TODO@;
+    // END TASK
     u64 step = big ? MEGAPAGE_SIZE : PAGE_SIZE;
     gpa += step, hpa += step, size -= step;
   }
