@@ -179,8 +179,20 @@ static void gstage_tables(struct probe *pr) {
 }
 
 static const struct gtest tests[] = {
+    // The hardware evidence first: every other test needs it.
+    {
+        .name = "hgatp_gdb",
+        .points = 8,
+        .about = "gdb at the paging guest's first exit: hgatp is Sv39x4 with "
+                 "a VMID, vsatp is on, and the G-stage walk of its pc finds "
+                 "its ecall in host memory",
+        .append = "guest=paging",
+        .probe = hgatp_walk,
+        .expect = {"^step4: PASS"},
+    },
     {
         .name = "two_stage_translation",
+        .gate = "hgatp_gdb",
         .points = 8,
         .about = "the guest's pattern, written through its own Sv39 "
                  "mapping, is at the host addresses the hypervisor mapped",
@@ -198,6 +210,7 @@ static const struct gtest tests[] = {
     },
     {
         .name = "safe_guest_reads",
+        .gate = "hgatp_gdb",
         .points = 8,
         .about = "hypercalls that point at memory the guest does not own "
                  "get SBI_ERR_INVALID_ADDRESS, not a hypervisor panic",
@@ -215,6 +228,7 @@ static const struct gtest tests[] = {
     },
     {
         .name = "fault_beyond_ram",
+        .gate = "hgatp_gdb",
         .points = 6,
         .about = "a store just past the guest's RAM (gram=64) is a store "
                  "guest-page fault, decoded, and stops the guest",
@@ -231,6 +245,7 @@ static const struct gtest tests[] = {
     },
     {
         .name = "fault_rom",
+        .gate = "hgatp_gdb",
         .points = 4,
         .about = "the guest reads its ROM; its store there stops it",
         .append = "guest=rom",
@@ -241,6 +256,7 @@ static const struct gtest tests[] = {
     },
     {
         .name = "fault_load_fetch",
+        .gate = "hgatp_gdb",
         .points = 6,
         .about = "a load from and a jump into a hole: scause 21 and 20, the "
                  "unreadable instruction reported, not a panic",
@@ -255,6 +271,7 @@ static const struct gtest tests[] = {
     },
     {
         .name = "fault_implicit",
+        .gate = "hgatp_gdb",
         .points = 6,
         .about = "a fault in the guest's own page-table walk is decoded as "
                  "implicit, at the table's GPA, for the GVA it loaded",
@@ -267,6 +284,7 @@ static const struct gtest tests[] = {
     },
     {
         .name = "isolation_checksum",
+        .gate = "hgatp_gdb",
         .points = 6,
         .about = "every test of the default run ends as it must, and the "
                  "hypervisor's image and data are unchanged afterwards",
@@ -281,6 +299,7 @@ static const struct gtest tests[] = {
     },
     {
         .name = "mmio_device",
+        .gate = "hgatp_gdb",
         .points = 6,
         .about = "guest-page faults in a registered device region go to the "
                  "device, which decodes loads and stores of every width",
@@ -296,6 +315,7 @@ static const struct gtest tests[] = {
     },
     {
         .name = "ram_on_demand",
+        .gate = "hgatp_gdb",
         .points = 4,
         .about = "with demand=on, guest RAM is mapped page by page on first "
                  "touch, and the pages hold what the guest wrote",
@@ -308,17 +328,8 @@ static const struct gtest tests[] = {
         .reject = {"PANIC"},
     },
     {
-        .name = "hgatp_gdb",
-        .points = 8,
-        .about = "gdb at the paging guest's first exit: hgatp is Sv39x4 with "
-                 "a VMID, vsatp is on, and the G-stage walk of its pc finds "
-                 "its ecall in host memory",
-        .append = "guest=paging",
-        .probe = hgatp_walk,
-        .expect = {"^step4: PASS"},
-    },
-    {
         .name = "gstage_tables_gdb",
+        .gate = "hgatp_gdb",
         .points = 8,
         .about = "gdb: the G-stage table maps exactly 128 MiB of RAM and a "
                  "read-only ROM page, all leaves U, none onto the hypervisor",
