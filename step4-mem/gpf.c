@@ -6,7 +6,9 @@
 //   stval   the guest *virtual* address (hstatus.GVA = 1 says so)
 //   htval   the guest *physical* address, shifted right by 2 (so that 41+
 //           bit GPAs fit an XLEN register on RV32); its low 2 bits are
-//           those of stval: GPA = htval << 2 | (stval & 3)
+//           those of stval: GPA = htval << 2 | (stval & 3) -- except for
+//           an implicit access, whose GPA is a PTE's (8-byte aligned) and
+//           has nothing to do with the GVA in stval
 //   htinst  the faulting instruction, transformed -- or a pseudo-
 //           instruction when the fault came from an *implicit* access, the
 //           guest's own page-table walk -- or 0, "no information". QEMU 7.2
@@ -99,6 +101,10 @@ void gpf_decode(const struct vcpu *v, const struct vm_exit *e, struct gpf *f) {
     walk_vs(vm_current, vsatp, f);
   } else {
     f->implicit = -1;
+  }
+  if (f->implicit == 1) {  // the address of a PTE: stval's bits are the GVA's
+    f->gpa = e->htval << 2;
+    f->region = vm_current ? vm_region_of(vm_current, f->gpa) : NULL;
   }
 }
 
