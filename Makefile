@@ -353,9 +353,6 @@ $(BUILD)/host/grade: $(GRADER_OBJS) $(BUILD)/host/libhvhost.a
 	$(Q)$(HOSTCC) $(HOSTLDFLAGS) -o $@ $^ $(HOSTLIBS) -lpthread
 
 MONITOR_OBJS := $(patsubst %.c,$(BUILD)/host/obj/%.o,$(wildcard monitor/*.c))
-# (The monitor still reads struct vcpu through step2-vmcs/vcpu.h, which
-# needs the runtime's types.h; issue: read the layout from DWARF instead.)
-$(MONITOR_OBJS): HOSTCFLAGS += -iquote runtime/riscv
 $(BUILD)/host/monitor: $(MONITOR_OBJS) $(BUILD)/host/libhvhost.a
 	$(Q)$(HOSTCC) $(HOSTLDFLAGS) -o $@ $^ $(HOSTLIBS) -lncurses -lpthread
 

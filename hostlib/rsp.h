@@ -13,6 +13,7 @@
 // RSP_E* codes; rsp_error() then says what went wrong in words.
 #pragma once
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -137,8 +138,17 @@ enum {
   RSP_ESTATE = -5,    // wrong state: e.g. a register read while running
 };
 
+// Limits on a whole session, beyond each request's own timeout: a stub
+// that answers slowly but steadily (a byte at a time) would otherwise keep
+// a program in request after request. Both are optional (0 / NULL).
+struct rsp_limits {
+  const volatile sig_atomic_t *cancel;  // non-zero (a signal came): give up
+  double give_up_at;  // now_seconds() after which every wait fails at once
+};
+
 // About 50 KB, mostly buffers: allocate it statically or with malloc.
 struct rsp_client {
+  struct rsp_limits lim;  // set by rsp_connect_limited
   int fd;
   int noack;             // QStartNoAckMode accepted: no '+' / '-'
   int running;           // resumed, and no stop reply seen since
@@ -164,6 +174,10 @@ struct rsp_client {
 // description (QEMU's `p` answers nothing until target.xml has been read).
 int rsp_connect(struct rsp_client *c, const char *host, int port,
                 int timeout_ms);
+// The same, with limits that hold for every later wait on this client too
+// (RSP_EIO "cancelled" or RSP_ETIMEOUT "out of time" once they are hit).
+int rsp_connect_limited(struct rsp_client *c, const char *host, int port,
+                        int timeout_ms, const struct rsp_limits *lim);
 void rsp_close(struct rsp_client *c);
 const char *rsp_error(const struct rsp_client *c);
 

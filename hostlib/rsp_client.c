@@ -51,6 +51,8 @@ int rsp_write_(struct rsp_client *c, const void *p, size_t n) {
   while (n > 0) {
     // MSG_NOSIGNAL: a QEMU that went away is an error, not a SIGPIPE
     ssize_t k = send(c->fd, b, n, MSG_NOSIGNAL);
+    if (k < 0 && errno == EINTR && c->lim.cancel && *c->lim.cancel)
+      return rsp_fail_(c, RSP_EIO, "cancelled");
     if (k < 0 && errno == EINTR)
       continue;
     if (k <= 0 && (errno == EPIPE || errno == ECONNRESET))
@@ -76,11 +78,20 @@ static int next_event(struct rsp_client *c, double deadline,
     }
     if (c->fd < 0)
       return rsp_fail_(c, RSP_EIO, "not connected");
+    // The session's limits: checked between reads, however slowly (a
+    // byte at a time) the stub keeps its replies coming.
+    if (c->lim.cancel && *c->lim.cancel)
+      return rsp_fail_(c, RSP_EIO, "cancelled");
+    double now = now_seconds();
+    if (c->lim.give_up_at > 0 && now >= c->lim.give_up_at)
+      return rsp_fail_(c, RSP_ETIMEOUT, "out of time");
+    if (c->lim.give_up_at > 0 && (deadline < 0 || deadline > c->lim.give_up_at))
+      deadline = c->lim.give_up_at;
     // Past the deadline, still take what has already arrived (poll with
     // 0 ms): a zero timeout means "anything there now?", not "give up".
     int ms = -1;
     if (deadline >= 0) {
-      double left = deadline - now_seconds();
+      double left = deadline - now;
       ms = left <= 0 ? 0 : (int)(left * 1000) + 1;
     }
     struct pollfd pf = {.fd = c->fd, .events = POLLIN};
@@ -328,8 +339,15 @@ static int parse_doc(struct xml_ctx *x, const char *annex) {
 
 int rsp_connect(struct rsp_client *c, const char *host, int port,
                 int timeout_ms) {
+  return rsp_connect_limited(c, host, port, timeout_ms, NULL);
+}
+
+int rsp_connect_limited(struct rsp_client *c, const char *host, int port,
+                        int timeout_ms, const struct rsp_limits *lim) {
   // Everything but the buffers starts at zero.
   memset(c, 0, offsetof(struct rsp_client, in));
+  if (lim)
+    c->lim = *lim;
   c->in_pos = c->in_len = 0;
   c->timeout_ms = 2000;
   c->packet_size = 256;  // until the stub says otherwise

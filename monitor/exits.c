@@ -6,6 +6,7 @@
 // monitor never counts exits itself, it only subtracts a baseline (`r`).
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,8 +19,35 @@
 
 void exits_init(struct exits *e) { memset(e, 0, sizeof *e); }
 
+// A header that says something impossible: the guest can write anywhere
+// in stage 3 (no G-stage isolation), the trace included. Say so rather
+// than show nonsense. `exact`: total and counters are one snapshot (the
+// target was stopped); while it runs the hypervisor may count an exit
+// between our reads of total and the counters, so only a large gap
+// counts then.
+static void check_header(struct exits *e, uint64_t total, const uint64_t *count,
+                         int exact) {
+  uint64_t sum = 0;
+  int wrapped = 0;
+  for (int i = 0; i < TRACE_NCOUNT; i++) {
+    wrapped |= sum + count[i] < sum;
+    sum += count[i];
+  }
+  uint64_t gap = sum > total ? sum - total : total - sum;
+  if (e->valid && total < e->total)
+    snprintf(e->corrupt, sizeof e->corrupt,
+             "the trace's total went back from %llu to %llu",
+             (unsigned long long)e->total, (unsigned long long)total);
+  else if (wrapped || gap > (exact ? 0 : 1u << 20))
+    snprintf(e->corrupt, sizeof e->corrupt,
+             "the trace's counters add up to %llu%s, its total says %llu",
+             (unsigned long long)sum, wrapped ? " (overflowing)" : "",
+             (unsigned long long)total);
+}
+
 void exits_counts(struct exits *e, uint64_t total, const uint64_t *count,
-                  double now) {
+                  double now, int exact) {
+  check_header(e, total, count, exact);
   e->total = total;
   memcpy(e->count, count, sizeof e->count);
   if (!e->valid) {
@@ -30,6 +58,8 @@ void exits_counts(struct exits *e, uint64_t total, const uint64_t *count,
     memcpy(e->rate_prev, count, sizeof e->rate_prev);
     return;
   }
+  if (e->paused)
+    return;  // nothing runs: the rates stay 0 (exits_resume starts again)
   // Rates over about a second: a 10 Hz refresh sees too few exits of a
   // rare cause for a per-refresh rate to mean anything.
   double dt = now - e->rate_t;
@@ -45,7 +75,36 @@ void exits_counts(struct exits *e, uint64_t total, const uint64_t *count,
   memcpy(e->rate_prev, count, sizeof e->rate_prev);
 }
 
+void exits_pause(struct exits *e) {
+  memset(e->rate, 0, sizeof e->rate);
+  e->rate_total = 0;
+  e->paused = 1;
+}
+
+void exits_resume(struct exits *e, double now) {
+  // Rates start again from here, not from before the pause.
+  e->paused = 0;
+  e->rate_t = now;
+  memcpy(e->rate_prev, e->count, sizeof e->rate_prev);
+}
+
+// Per-SBI-call counts under "ecall from VS-mode", from the records read.
+static void count_sbi(struct exits *e, uint64_t eid, uint64_t fid) {
+  for (int i = 0; i < e->nsbi; i++)
+    if (e->sbi[i].eid == eid && e->sbi[i].fid == fid) {
+      e->sbi[i].n++;
+      return;
+    }
+  if (e->nsbi < SBI_ROWS) {
+    e->sbi[e->nsbi++] = (struct sbi_count){eid, fid, 1};
+    return;
+  }
+  e->sbi_other++;
+}
+
 void exits_add(struct exits *e, const struct exit_record *r, double now) {
+  if (r->cause == EXC_ECALL_VS)
+    count_sbi(e, r->arg[0], r->arg[1]);
   int at;
   if (e->log_len < LOG_MAX) {
     at = (e->log_head + e->log_len++) % LOG_MAX;
@@ -65,6 +124,8 @@ void exits_reset(struct exits *e) {
   e->base_missed = e->missed;
   e->log_len = 0;
   e->log_head = 0;
+  e->nsbi = 0;
+  e->sbi_other = 0;
 }
 
 uint64_t exits_shown(const struct exits *e, int idx) {
@@ -73,6 +134,15 @@ uint64_t exits_shown(const struct exits *e, int idx) {
 
 uint64_t exits_shown_total(const struct exits *e) {
   return e->total - e->base_total;
+}
+
+double exits_percent(const struct exits *e, int idx) {
+  // Of the counters' sum, not of `total`: the same when the trace is
+  // sane, and never over 100 % when it is not.
+  double sum = 0;
+  for (int i = 0; i < TRACE_NCOUNT; i++)
+    sum += (double)exits_shown(e, i);
+  return sum > 0 ? 100.0 * (double)exits_shown(e, idx) / sum : 0;
 }
 
 // ---- Names ------------------------------------------------------------------------
@@ -94,25 +164,44 @@ const char *cause_short(uint64_t cause) {
   return cause == ~0ULL ? "other" : hv_cause_brief(cause);
 }
 
-int cause_parse(const char *s) {
-  while (isspace((unsigned char)*s))
-    s++;
+int cause_parse(const char *in, int *cand, int max, int *ncand) {
+  char s[64];
+  while (isspace((unsigned char)*in))
+    in++;
+  snprintf(s, sizeof s, "%s", in);
+  for (size_t n = strlen(s); n && isspace((unsigned char)s[n - 1]);)
+    s[--n] = 0;
+  *ncand = 0;
   if (!*s)
     return -1;
   if (isdigit((unsigned char)*s)) {
     char *end;
+    errno = 0;
     unsigned long long v = strtoull(s, &end, 0);
-    if (*end && !isspace((unsigned char)*end))
+    if (*end || errno)
       return -1;
     return (int)trace_index(v);
   }
-  // A name: the first counter whose long or short name contains it.
+  // A name: exactly one of the spec's or the brief names wins outright;
+  // otherwise every cause whose name contains the words is a candidate,
+  // and more than one is for the user to choose from, never for us.
+  int found = -1;
   for (int i = 0; i < TRACE_NCOUNT; i++) {
     const struct hv_cause_name *n = hv_cause(cause_of_index(i));
-    if (n && (strcasestr(n->name, s) || strcasestr(n->brief, s)))
+    if (!n)
+      continue;
+    if (!strcasecmp(n->name, s) || !strcasecmp(n->brief, s))
       return i;
+    if (strcasestr(n->name, s) || strcasestr(n->brief, s)) {
+      if (*ncand < max)
+        cand[*ncand] = i;
+      ++*ncand;
+      found = i;
+    }
   }
-  return -1;
+  if (*ncand == 1)
+    return found;
+  return *ncand > 1 ? -2 : -1;
 }
 
 // SBI calls by name (ids from the shared include/hvlab/sbi_ids.h).
@@ -207,11 +296,16 @@ static int row_cmp(const void *a, const void *b) {
   return x - y;
 }
 
-int exits_rows(const struct exits *e, enum sort_by by, int filter, int *idx,
-               int max) {
+int cause_matches(const regex_t *re, uint64_t cause) {
+  return !re || regexec(re, cause_long(cause), 0, NULL, 0) == 0 ||
+         regexec(re, cause_short(cause), 0, NULL, 0) == 0;
+}
+
+int exits_rows(const struct exits *e, enum sort_by by, const regex_t *filter,
+               int *idx, int max) {
   int n = 0;
   for (int i = 0; i < TRACE_NCOUNT && n < max; i++)
-    if (filter >= 0 ? i == filter : exits_shown(e, i) != 0)
+    if (exits_shown(e, i) != 0 && cause_matches(filter, cause_of_index(i)))
       idx[n++] = i;
   sort_e = e;
   sort_how = by;

@@ -12,6 +12,7 @@
 // async-signal-safe calls (tui_emergency_exit) and dies of the signal.
 
 #include <errno.h>
+#include <getopt.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -60,30 +61,45 @@ static void restore_terminal(void) {
 }
 
 static void usage(FILE *f) {
-  fprintf(
-      f, "usage: monitor --elf IMAGE [options]\n"
-         "  --elf IMAGE        the stage's ELF (symbols: exit_trace, vcpu, "
-         "guest_exit)\n"
-         "  --append ARGS      boot arguments, e.g. \"guest=bench "
-         "iterations=1000000\"\n"
-         "  --no-h             a CPU without the H extension\n"
-         "  --connect H:P      attach to a QEMU already running with -gdb "
-         "tcp::P\n"
-         "  --mem-path FILE    with --connect: the file QEMU's RAM is in "
-         "(memory-backend-file)\n"
-         "  --trace-via shm|gdb  read the trace from shared RAM (default when "
-         "we start\n"
-         "                     QEMU) or by stopping QEMU through its gdbstub\n"
-         "  --final-break      gdbstub mode: stop before power-off for exact "
-         "final counts\n"
-         "                     (slow: breakpoints slow QEMU's whole page)\n"
-         "  --gdb-port N       our gdbstub for gdb-multiarch (default: a free "
-         "port)\n"
-         "  --hz N             refreshes per second (default 10)\n"
-         "  --batch            no screen: print the exit table at the end\n"
-         "  --seconds N        batch: stop after N seconds (default: when QEMU "
-         "exits)\n"
-         "  --csv              batch: the table as CSV rows\n");
+  fputs(
+      "usage: monitor --elf IMAGE [options]\n"
+      "  --elf IMAGE         the stage's ELF (symbols: exit_trace, vcpu, "
+      "guest_exit)\n"
+      "  --append ARGS       boot arguments, e.g. \"guest=demo\"\n"
+      "  --no-h              a CPU without the H extension\n"
+      "  --connect HOST:PORT attach to a QEMU already running with -gdb\n"
+      "  --mem-path FILE     with --connect: the file QEMU's RAM is in\n"
+      "  --trace-via shm|gdb read the trace from shared RAM (default when we\n"
+      "                      start QEMU) or by stopping QEMU through its "
+      "gdbstub\n"
+      "  --final-break       gdbstub mode: stop before power-off for exact\n"
+      "                      final counts (slow)\n"
+      "  --gdb-port N        our gdbstub for gdb-multiarch, 1-65535 (default:\n"
+      "                      a free port)\n"
+      "  --hz N              refreshes per second, 0.1-100 (default 10)\n"
+      "  -l, --log FILE      append the counts to FILE as CSV once a second\n"
+      "  --batch             no screen: print the exit table at the end\n"
+      "  --seconds N         stop after N seconds (default: when QEMU exits)\n"
+      "  --csv               batch: the table as CSV rows\n"
+      "The exit status is the stage's when it ended (0 pass, 1 fail, ...),\n"
+      "0 when the monitor was stopped first, and 1 for the monitor's own "
+      "errors.\n",
+      f);
+}
+
+// A number for option `name` in [lo, hi], all of `s` used; else a message.
+static int num_opt(const char *name, const char *s, double lo, double hi,
+                   double *out) {
+  char *end;
+  errno = 0;
+  double v = strtod(s, &end);
+  if (end == s || *end || errno || !(v >= lo && v <= hi)) {
+    fprintf(stderr, "monitor: %s wants a number from %g to %g, not '%s'\n",
+            name, lo, hi, s);
+    return -1;
+  }
+  *out = v;
+  return 0;
 }
 
 // ---- Batch output ---------------------------------------------------------------
@@ -97,30 +113,44 @@ static double rate(uint64_t n, double secs) {
 static void print_table(struct target *t, int csv, double secs) {
   struct exits *e = &t->ex;
   int idx[TRACE_NCOUNT];
-  int n = exits_rows(e, SORT_TOTAL, -1, idx, TRACE_NCOUNT);
+  int n = exits_rows(e, SORT_TOTAL, NULL, idx, TRACE_NCOUNT);
   uint64_t total = exits_shown_total(e);
-  if (csv) {
+  if (csv)
     printf("reason,code,total,percent,rate\n");
-    for (int i = 0; i < n; i++) {
-      uint64_t c = exits_shown(e, idx[i]);
-      printf("%s,%d,%llu,%.2f,%.1f\n", cause_long(cause_of_index(idx[i])),
-             idx[i], (unsigned long long)c,
-             total ? 100.0 * (double)c / (double)total : 0,
-             rate(e->count[idx[i]] - e->first[idx[i]], secs));
-    }
-    printf("total,-1,%llu,100.00,%.1f\n", (unsigned long long)total,
-           rate(e->total - e->first_total, secs));
-    return;
-  }
-  printf("%-32s %12s %7s %12s\n", "reason", "total", "%", "rate/s");
+  else
+    printf("%-32s %12s %7s %12s\n", "reason", "total", "%", "rate/s");
   for (int i = 0; i < n; i++) {
-    uint64_t c = exits_shown(e, idx[i]);
-    printf("%-32s %12llu %7.2f %12.1f\n", cause_long(cause_of_index(idx[i])),
-           (unsigned long long)c, total ? 100.0 * (double)c / (double)total : 0,
-           rate(e->count[idx[i]] - e->first[idx[i]], secs));
+    const char *name = cause_long(cause_of_index(idx[i]));
+    unsigned long long c = exits_shown(e, idx[i]);
+    double pct = exits_percent(e, idx[i]);
+    double r = rate(e->count[idx[i]] - e->first[idx[i]], secs);
+    if (csv)
+      printf("%s,%d,%llu,%.2f,%.1f\n", name, idx[i], c, pct, r);
+    else
+      printf("%-32s %12llu %7.2f %12.1f\n", name, c, pct, r);
   }
-  printf("%-32s %12llu %7.2f %12.1f\n", "total", (unsigned long long)total,
-         100.0, rate(e->total - e->first_total, secs));
+  double r = rate(e->total - e->first_total, secs);
+  if (csv)
+    printf("total,-1,%llu,100.00,%.1f\n", (unsigned long long)total, r);
+  else
+    printf("%-32s %12llu %7.2f %12.1f\n", "total", (unsigned long long)total,
+           100.0, r);
+}
+
+// ---- -l/--log: the counts as a time series ------------------------------------
+// One row per cause with exits, once a second: tidy CSV, so a plot or a
+// spreadsheet needs no knowledge of which causes will appear.
+static void log_rows(FILE *f, struct target *t, double secs) {
+  struct exits *e = &t->ex;
+  int idx[TRACE_NCOUNT];
+  int n = exits_rows(e, SORT_NAME, NULL, idx, TRACE_NCOUNT);
+  for (int i = 0; i < n; i++)
+    fprintf(f, "%.3f,%s,%d,%llu,%.1f\n", secs,
+            cause_long(cause_of_index(idx[i])), idx[i],
+            (unsigned long long)exits_shown(e, idx[i]), e->rate[idx[i]]);
+  fprintf(f, "%.3f,total,-1,%llu,%.1f\n", secs,
+          (unsigned long long)exits_shown_total(e), e->rate_total);
+  fflush(f);
 }
 
 // ---- The loop ---------------------------------------------------------------------
@@ -128,10 +158,12 @@ static void print_table(struct target *t, int csv, double secs) {
 struct opts {
   int batch, csv, gdb_port;
   double seconds, hz;
+  const char *via, *log_path;
+  FILE *log;
 };
 
 static int run(struct target *t, struct opts *o, struct ui *u) {
-  double start = now_seconds(), next = start;
+  double start = now_seconds(), next = start, next_log = start;
   double last_draw = 0;
   int final_done = 0, dirty = 1;
   for (;;) {
@@ -140,8 +172,12 @@ static int run(struct target *t, struct opts *o, struct ui *u) {
     if (u->quit)
       return 0;
     double now = now_seconds();
-    if (o->batch && o->seconds > 0 && now - start >= o->seconds)
+    if (o->seconds > 0 && now - start >= o->seconds)
       return 0;
+    if (o->log && now >= next_log) {
+      log_rows(o->log, t, now - start);
+      next_log += 1;
+    }
     if (t->state == ST_ENDED) {
       stub_target_ended(the_stub);
       if (!final_done) {
@@ -171,8 +207,8 @@ static int run(struct target *t, struct opts *o, struct ui *u) {
                   t->state == ST_WAIT_CAUSE ||
                   (t->state == ST_GDB_RUNNING && !stub_stepping(the_stub));
     double wait = polling ? next - now : 0.25;
-    if (tui_active && wait > 0.25)
-      wait = 0.25;
+    if (wait > 0.25)
+      wait = 0.25;  // keys, --seconds and the log come round at least 4/s
     if (wait < 0)
       wait = 0;
     int r = poll(pf, (nfds_t)n, (int)(wait * 1000));
@@ -228,84 +264,109 @@ static int run(struct target *t, struct opts *o, struct ui *u) {
   }
 }
 
-int main(int argc, char **argv) {
-  static struct target t;
-  struct opts o = {.hz = 10};
-  struct ui u = {.sort = SORT_TOTAL, .filter = -1};
-  const char *via = NULL;
-  setvbuf(stdout, NULL, _IOLBF, 0);
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-    // Options with a value: where it goes.
-    static const char *const valued[] = {
-        "--elf",       "--append",   "--connect", "--mem-path",
-        "--trace-via", "--gdb-port", "--hz",      "--seconds"};
-    int has_value = 0;
-    for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++)
-      has_value |= !strcmp(a, valued[k]);
-    if (has_value) {
-      if (!v) {
-        fprintf(stderr, "monitor: %s needs a value\n", a);
-        return 2;
-      }
-      i++;
-    }
-    if (!strcmp(a, "--elf"))
-      t.elf_path = v;
-    else if (!strcmp(a, "--append"))
-      t.append = v;
-    else if (!strcmp(a, "--connect"))
-      t.connect = v;
-    else if (!strcmp(a, "--mem-path"))
-      t.mem_path = v;
-    else if (!strcmp(a, "--trace-via"))
-      via = v;
-    else if (!strcmp(a, "--gdb-port"))
-      o.gdb_port = atoi(v);
-    else if (!strcmp(a, "--hz"))
-      o.hz = atof(v);
-    else if (!strcmp(a, "--seconds"))
-      o.seconds = atof(v);
-    else if (!strcmp(a, "--batch"))
-      o.batch = 1;
-    else if (!strcmp(a, "--csv"))
-      o.csv = 1;
-    else if (!strcmp(a, "--no-h"))
-      t.no_h = 1;
-    else if (!strcmp(a, "--final-break"))
-      t.final_break = 1;
-    else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-      usage(stdout);
-      return 0;
-    } else {
-      fprintf(stderr, "monitor: unknown option '%s'\n", a);
+// ---- Setting up ---------------------------------------------------------------------
+
+// Options into t, o and u. Returns -1 to go on, else the exit status.
+static int parse_args(int argc, char **argv, struct target *t, struct opts *o,
+                      struct ui *u) {
+  enum {
+    O_ELF = 256,
+    O_APPEND,
+    O_CONNECT,
+    O_MEMPATH,
+    O_VIA,
+    O_PORT,
+    O_HZ,
+    O_SECONDS,
+    O_BATCH,
+    O_CSV,
+    O_NOH,
+    O_FINAL
+  };
+  static const struct option opts[] = {
+      {"elf", required_argument, 0, O_ELF},
+      {"append", required_argument, 0, O_APPEND},
+      {"connect", required_argument, 0, O_CONNECT},
+      {"mem-path", required_argument, 0, O_MEMPATH},
+      {"trace-via", required_argument, 0, O_VIA},
+      {"gdb-port", required_argument, 0, O_PORT},
+      {"hz", required_argument, 0, O_HZ},
+      {"seconds", required_argument, 0, O_SECONDS},
+      {"log", required_argument, 0, 'l'},
+      {"batch", no_argument, 0, O_BATCH},
+      {"csv", no_argument, 0, O_CSV},
+      {"no-h", no_argument, 0, O_NOH},
+      {"final-break", no_argument, 0, O_FINAL},
+      {"help", no_argument, 0, 'h'},
+      {0, 0, 0, 0}};
+  double port = 0;
+  opterr = 0;  // our own messages
+  for (int c; (c = getopt_long(argc, argv, ":hl:", opts, NULL)) != -1;) {
+    int bad = 0;
+    switch (c) {
+    case O_ELF: t->elf_path = optarg; break;
+    case O_APPEND: t->append = optarg; break;
+    case O_CONNECT: t->connect = optarg; break;
+    case O_MEMPATH: t->mem_path = optarg; break;
+    case O_VIA: o->via = optarg; break;
+    case O_PORT: bad = num_opt("--gdb-port", optarg, 1, 65535, &port); break;
+    case O_HZ: bad = num_opt("--hz", optarg, 0.1, 100, &o->hz); break;
+    case O_SECONDS:
+      bad = num_opt("--seconds", optarg, 0.001, 1e7, &o->seconds);
+      break;
+    case 'l': o->log_path = optarg; break;
+    case O_BATCH: o->batch = 1; break;
+    case O_CSV: o->csv = 1; break;
+    case O_NOH: t->no_h = 1; break;
+    case O_FINAL: t->final_break = 1; break;
+    case 'h': usage(stdout); return 0;
+    case ':':
+      fprintf(stderr, "monitor: %s needs a value\n", argv[optind - 1]);
+      return 2;
+    default:
+      fprintf(stderr, "monitor: unknown option '%s'\n", argv[optind - 1]);
       usage(stderr);
       return 2;
     }
+    if (bad)
+      return 2;
   }
-  if (!t.elf_path) {
+  if (port != (int)port) {
+    fprintf(stderr, "monitor: --gdb-port wants a whole number\n");
+    return 2;
+  }
+  o->gdb_port = (int)port;
+  if (optind < argc) {
+    fprintf(stderr, "monitor: unexpected argument '%s'\n", argv[optind]);
+    return 2;
+  }
+  if (!t->elf_path) {
     usage(stderr);
     return 2;
   }
-  if (o.hz <= 0 || o.hz > 100) {
-    fprintf(stderr, "monitor: --hz must be in (0, 100]\n");
-    return 2;
-  }
-  if (via && strcmp(via, "shm") && strcmp(via, "gdb")) {
+  if (o->via && strcmp(o->via, "shm") && strcmp(o->via, "gdb")) {
     fprintf(stderr, "monitor: --trace-via is shm or gdb\n");
     return 2;
   }
-  t.use_shm = via ? !strcmp(via, "shm") : 1;
-  if (t.use_shm && t.connect && !t.mem_path && via) {
+  t->use_shm = o->via ? !strcmp(o->via, "shm") : 1;
+  if (t->use_shm && t->connect && !t->mem_path && o->via) {
     fprintf(stderr,
             "monitor: --trace-via shm with --connect needs --mem-path\n");
     return 2;
   }
-  u.interval = 1.0 / o.hz;
+  if (o->log_path && !(o->log = fopen(o->log_path, "a"))) {
+    fprintf(stderr, "monitor: --log %s: %s\n", o->log_path, strerror(errno));
+    return 2;
+  }
+  if (o->log)
+    fputs("seconds,reason,code,count,rate\n", o->log);
+  u->interval = 1.0 / o->hz;
+  return -1;
+}
 
-  // Flags only; the loop notices them (poll returns EINTR). cbreak mode
-  // keeps the terminal's signal keys: Ctrl-C is SIGINT, Ctrl-\ SIGQUIT.
+// Flags only; the loop notices them (poll returns EINTR). cbreak mode
+// keeps the terminal's signal keys: Ctrl-C is SIGINT, Ctrl-\ SIGQUIT.
+static void set_signals(void) {
   struct sigaction sa = {.sa_handler = on_signal};
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, NULL);
@@ -323,43 +384,108 @@ int main(int argc, char **argv) {
   sigaction(SIGFPE, &fa, NULL);
   signal(SIGPIPE, SIG_IGN);
   atexit(restore_terminal);
+}
 
-  if (!o.batch) {
-    // Before QEMU starts: can we have a screen at all? It needs the
-    // terminal's foreground: from the background (for one, under `timeout`
-    // without --foreground) curses would be stopped by SIGTTOU at its
-    // first terminal mode change and hang there. And a TERM we know.
-    char why[160];
-    if (!isatty(0) || !isatty(1) || tcgetpgrp(0) != getpgrp()) {
-      fprintf(stderr, "monitor: no terminal in the foreground for the screen "
-                      "(use --batch, or timeout --foreground)\n");
-      return 1;
-    }
-    if (tui_check_term(why, sizeof why) < 0) {
-      fprintf(stderr, "monitor: cannot start the screen: %s\n", why);
-      return 1;
-    }
+// Before QEMU starts: can we have a screen at all? It needs the terminal's
+// foreground: from the background (for one, under `timeout` without
+// --foreground) curses would be stopped by SIGTTOU at its first terminal
+// mode change and hang there. And a TERM that can draw one.
+static int screen_possible(void) {
+  char why[200];
+  if (!isatty(0) || !isatty(1) || tcgetpgrp(0) != getpgrp()) {
+    fprintf(stderr, "monitor: no terminal in the foreground for the screen "
+                    "(use --batch, or timeout --foreground)\n");
+    return 0;
   }
+  if (tui_check_term(why, sizeof why) < 0) {
+    fprintf(stderr, "monitor: cannot start the screen: %s\n", why);
+    return 0;
+  }
+  return 1;
+}
+
+// After the loop, with the terminal ours again: how it ended, the table.
+static void report(struct target *t, struct opts *o, int r, double secs) {
+  if (got_signal)
+    fprintf(stderr, "monitor: %s, stopping\n", strsignal(got_signal));
+  if (r < 0)
+    fprintf(stderr, "monitor: poll: %s\n", strerror(errno));
+  if (t->state == ST_ENDED) {
+    // Let QEMU's last words reach the console (and stderr, in batch).
+    double until = now_seconds() + 2;
+    while (t->qemu.fd >= 0 && now_seconds() < until) {
+      struct pollfd pf = {.fd = t->qemu.fd, .events = POLLIN};
+      if (poll(&pf, 1, 100) > 0)
+        tgt_on_console(t);
+    }
+    fprintf(stderr, "monitor: %s\n", t->ended_why);
+    if (t->ram)
+      tgt_refresh(t, 0);
+    else if (!t->final_break)
+      fprintf(stderr, "monitor: counts as of the last refresh before QEMU "
+                      "ended (gdbstub mode; --final-break makes them exact)\n");
+  }
+  if (tui_msg[0])
+    fprintf(stderr, "monitor: %s\n", tui_msg);
+  if (t->ex.corrupt[0])
+    fprintf(stderr, "monitor: WARNING: %s: the counts are not to be trusted\n",
+            t->ex.corrupt);
+  double qsecs = t->launched ? (t->qemu.exited ? t->qemu.seconds
+                                               : now_seconds() - t->qemu.start)
+                             : secs;
+  if (o->log)
+    log_rows(o->log, t, secs);
+  if (!o->batch) {
+    printf("monitor: %llu exits seen (%llu since the last reset)\n",
+           (unsigned long long)t->ex.total,
+           (unsigned long long)exits_shown_total(&t->ex));
+    return;
+  }
+  print_table(t, o->csv, qsecs);
+  fprintf(o->csv ? stderr : stdout,
+          "# %llu exits in %.3f s of QEMU (%.0f/s); log: %llu read, %llu "
+          "missed; %d refresh stops, %.2f ms each; trace via %s\n",
+          (unsigned long long)exits_shown_total(&t->ex), qsecs,
+          qsecs > 0 ? (double)exits_shown_total(&t->ex) / qsecs : 0,
+          (unsigned long long)(t->ex.seen - t->ex.missed),
+          (unsigned long long)t->ex.missed, t->stops,
+          t->stops ? 1e3 * t->stop_time / t->stops : 0.0,
+          t->ram ? "shared RAM" : "gdbstub");
+}
+
+int main(int argc, char **argv) {
+  static struct target t;
+  struct opts o = {.hz = 10};
+  struct ui u = {.sort = SORT_TOTAL};
+  setvbuf(stdout, NULL, _IOLBF, 0);
+  int st = parse_args(argc, argv, &t, &o, &u);
+  if (st >= 0)
+    return st;
+  set_signals();
+  if (!o.batch && !screen_possible())
+    return 1;
 
   // Our stub listens before QEMU starts: a --gdb-port that cannot be had
   // fails here, with nothing to undo. Without one the kernel picks a port.
   the_stub = stub_open(&t, o.gdb_port);
   if (!the_stub && o.gdb_port)
     return 1;  // stub_open said why
-  if (o.batch)
-    t.echo_console = 1;
+  t.echo_console = o.batch;
+  // Every wait on QEMU's gdbstub ends at a signal or at --seconds.
+  double start = now_seconds();
+  t.lim.cancel = &got_signal;
+  t.lim.give_up_at = o.seconds > 0 ? start + o.seconds + 1 : 0;
   if (tgt_open(&t) < 0) {
     stub_close(the_stub);
     tgt_close(&t);
     return 1;
   }
+  fprintf(stderr, "monitor: stage %s, trace via %s, ", stage_str(&t),
+          t.ram ? "shared RAM" : "gdbstub stops");
   if (the_stub)
-    fprintf(
-        stderr, "monitor: stage %d, trace via %s, gdb stub on localhost:%d\n",
-        t.stage, t.ram ? "shared RAM" : "gdbstub stops", stub_port(the_stub));
+    fprintf(stderr, "gdb stub on localhost:%d\n", stub_port(the_stub));
   else
-    fprintf(stderr, "monitor: stage %d, trace via %s, no gdb stub\n", t.stage,
-            t.ram ? "shared RAM" : "gdbstub stops");
+    fprintf(stderr, "no gdb stub\n");
 
   if (!o.batch) {
     if (tui_start() < 0) {
@@ -371,53 +497,18 @@ int main(int argc, char **argv) {
     }
     tui_active = 1;
   }
-  double start = now_seconds();
   int r = run(&t, &o, &u);
   double secs = now_seconds() - start;
   restore_terminal();
-
-  // The terminal is ours again: say how it ended.
-  if (got_signal)
-    fprintf(stderr, "monitor: %s, stopping\n", strsignal(got_signal));
-  if (r < 0)
-    fprintf(stderr, "monitor: poll: %s\n", strerror(errno));
-  if (t.state == ST_ENDED) {
-    // Let QEMU's last words reach the console (and stderr, in batch).
-    double until = now_seconds() + 2;
-    while (t.qemu.fd >= 0 && now_seconds() < until) {
-      struct pollfd pf = {.fd = t.qemu.fd, .events = POLLIN};
-      if (poll(&pf, 1, 100) > 0)
-        tgt_on_console(&t);
-    }
-    fprintf(stderr, "monitor: %s\n", t.ended_why);
-    if (t.ram)
-      tgt_refresh(&t, 0);
-    else if (!t.final_break)
-      fprintf(stderr, "monitor: counts as of the last refresh before QEMU "
-                      "ended (gdbstub mode; --final-break makes them exact)\n");
-  }
-  if (tui_msg[0])
-    fprintf(stderr, "monitor: %s\n", tui_msg);
-  double qsecs = t.launched ? (t.qemu.exited ? t.qemu.seconds
-                                             : now_seconds() - t.qemu.start)
-                            : secs;
-  if (o.batch) {
-    print_table(&t, o.csv, qsecs);
-    fprintf(o.csv ? stderr : stdout,
-            "# %llu exits in %.3f s of QEMU (%.0f/s); log: %llu read, %llu "
-            "missed; %d refresh stops, %.2f ms each; trace via %s\n",
-            (unsigned long long)exits_shown_total(&t.ex), qsecs,
-            qsecs > 0 ? (double)exits_shown_total(&t.ex) / qsecs : 0,
-            (unsigned long long)(t.ex.seen - t.ex.missed),
-            (unsigned long long)t.ex.missed, t.stops,
-            t.stops ? 1e3 * t.stop_time / t.stops : 0.0,
-            t.ram ? "shared RAM" : "gdbstub");
-  } else {
-    printf("monitor: %llu exits seen (%llu since the last reset)\n",
-           (unsigned long long)t.ex.total,
-           (unsigned long long)exits_shown_total(&t.ex));
-  }
+  report(&t, &o, r, secs);
   stub_close(the_stub);
   tgt_close(&t);
-  return r < 0 ? 1 : 0;
+  if (o.log)
+    fclose(o.log);
+  // The stage's own status when it ended: a script sees a failed stage.
+  if (r < 0)
+    return 1;
+  if (t.state == ST_ENDED && !got_signal)
+    return t.status >= 0 ? t.status : 1;
+  return 0;
 }

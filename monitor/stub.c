@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,7 @@ struct stub {
   int noack;      // gdb asked for no-ack mode
   int want_stop;  // gdb sent 0x03 and waits for the stop
   int stepping;   // gdb's resume was a step: do not poll meanwhile
+  int ack;        // a '+' is owed for the packet being handled
   struct stub_bp bp[64];
   int nbp;
   char *last;  // the last packet sent, for a '-'
@@ -95,19 +97,26 @@ static void to_gdb(struct stub *s, const char *p, size_t n) {
   if (s->cfd < 0)
     return;
   trace_pkt("<gdb", p, n);
-  size_t fsz = 2 * n + 8;
+  size_t fsz = 2 * n + 9;
   char *f = malloc(fsz);
   if (!f)
     return;
-  size_t fl = rsp_encode(p, n, f, fsz);
-  for (size_t at = 0; at < fl;) {
-    ssize_t k = send(s->cfd, f + at, fl - at, MSG_NOSIGNAL);
+  // The '+' owed for gdb's packet goes out in the same write as the
+  // reply: one segment, not two (each small write can wait for the
+  // peer's delayed ACK when Nagle is on: 40 ms a packet, measured).
+  f[0] = '+';
+  size_t fl = rsp_encode(p, n, f + 1, fsz - 1);
+  int off = s->ack ? 0 : 1;
+  s->ack = 0;
+  for (size_t at = (size_t)off; at < fl + 1;) {
+    ssize_t k = send(s->cfd, f + at, fl + 1 - at, MSG_NOSIGNAL);
     if (k < 0 && errno == EINTR)
       continue;
     if (k <= 0)
       break;
     at += (size_t)k;
   }
+  memmove(f, f + 1, fl);  // kept without the '+', for a '-'
   free(s->last);
   s->last = f;
   s->lastlen = fl;
@@ -134,8 +143,7 @@ static int gdb_takes_target(struct stub *s) {
     if (t->state == ST_GDB_STOPPED)
       return 0;
     if (t->state == ST_PAUSED || tgt_is_stopped(t)) {
-      if (t->state == ST_WAIT_NEXT || t->state == ST_WAIT_CAUSE)
-        rsp_break_remove(t->rsp, RSP_BP_SW, t->guest_exit, 4);
+      tgt_exit_bp(t, 0);  // gdb would see our breakpoint's stops
       t->state = ST_GDB_STOPPED;
       tgt_phys(t, 0);
       return 0;
@@ -173,7 +181,7 @@ static void client_close(struct stub *s) {
   close(s->cfd);
   s->cfd = -1;
   s->noack = s->want_stop = s->stepping = 0;
-  snprintf(s->t->note, sizeof s->t->note, "gdb detached");
+  tgt_note(s->t, "gdb detached");
 }
 
 // ---- gdb's packets -------------------------------------------------------------
@@ -285,13 +293,16 @@ void stub_on_readable(struct stub *s, int fd) {
       return;
     }
     s->cfd = c;
+    // Every reply is one small packet that gdb waits for: send it now.
+    int one = 1;
+    setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     rsp_dec_init(&s->dec, RSP_BUF_MAX);
     if (gdb_takes_target(s) < 0) {
       close(s->cfd);
       s->cfd = -1;
       return;
     }
-    snprintf(s->t->note, sizeof s->t->note, "gdb attached");
+    tgt_note(s->t, "gdb attached");
     return;
   }
   ssize_t n = recv(s->cfd, s->in, sizeof s->in, 0);
@@ -308,9 +319,11 @@ void stub_on_readable(struct stub *s, int fd) {
     at += rsp_dec_feed(&s->dec, s->in + at, (size_t)n - at, &ev);
     switch (ev.kind) {
     case RSP_EV_PACKET:
-      if (!s->noack)
-        send(s->cfd, "+", 1, MSG_NOSIGNAL);
+      s->ack = !s->noack;  // sent with the reply (to_gdb), or just after
       on_packet(s, ev.data, ev.len);
+      if (s->ack && s->cfd >= 0)
+        send(s->cfd, "+", 1, MSG_NOSIGNAL);
+      s->ack = 0;
       break;
     case RSP_EV_INTR:
       if (s->t->state == ST_GDB_RUNNING && !s->want_stop) {

@@ -48,6 +48,7 @@
 #include "monitor.h"
 #include "rvdecode.h"
 #include "rvscan.h"
+#include "srcmap.h"
 
 #define RAM_BASE 0x80000000ULL   // QEMU virt: where RAM starts
 #define RAM_SIZE QEMU_RAM_BYTES  // what qemu.c starts QEMU with (-m)
@@ -71,12 +72,37 @@ const char *state_name(enum run_state s) {
 static void say_how_qemu_ended(struct target *t) {
   if (!t->launched || !t->qemu.exited)
     return;
+  if (!t->qemu.signal && !t->qemu.timed_out && !t->qemu.flooded)
+    t->status = t->qemu.status;
   char why[128];
-  snprintf(t->ended_why, sizeof t->ended_why, "QEMU %s%s",
-           qemu_verdict(&t->qemu, why, sizeof why),
+  qemu_verdict(&t->qemu, why, sizeof why);
+  // The verdict names QEMU itself when it died of a signal.
+  snprintf(t->ended_why, sizeof t->ended_why, "%s%s%s",
+           strncmp(why, "QEMU ", 5) ? "QEMU " : "", why,
            !t->qemu.signal && !t->qemu.timed_out && !t->qemu.flooded
                ? " (the stage powered the machine off)"
                : "");
+}
+
+void tgt_note(struct target *t, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(t->note, sizeof t->note, fmt, ap);
+  va_end(ap);
+  t->note_t = now_seconds();
+}
+
+// Our breakpoint on guest_exit, for `n` and `b`: in QEMU or not. QEMU
+// keeps one entry per insertion, so inserting it twice and removing it
+// once would leave one behind, and every resume would stop there again.
+int tgt_exit_bp(struct target *t, int on) {
+  if (t->exit_bp == on)
+    return 0;
+  int r = on ? rsp_break_insert(t->rsp, RSP_BP_SW, t->guest_exit, 4)
+             : rsp_break_remove(t->rsp, RSP_BP_SW, t->guest_exit, 4);
+  if (r >= 0)
+    t->exit_bp = on;
+  return r;
 }
 
 void tgt_ended(struct target *t, const char *fmt, ...) {
@@ -87,6 +113,7 @@ void tgt_ended(struct target *t, const char *fmt, ...) {
   vsnprintf(t->ended_why, sizeof t->ended_why, fmt, ap);
   va_end(ap);
   t->state = ST_ENDED;
+  exits_pause(&t->ex);
   // A stage that powers off closes the gdbstub first and its console an
   // instant later, and QEMU is reaped later still. If QEMU is ours, wait
   // (boundedly) for all of that, so that the message says how it ended
@@ -156,9 +183,9 @@ int tgt_insn(struct target *t, uint64_t pc, uint32_t *bits) {
   // A guest pc is a guest virtual address. Only while the guest has no
   // page tables of its own (vsatp and hgatp Bare, as in stage 3) is it
   // also where the bytes are in RAM; otherwise use the image's bytes.
-  int bare = t->vcpu_valid ? (t->vcpu.vs.vsatp >> 60) == 0 &&
-                                 (t->vcpu.ctl.hgatp >> 60) == 0
-                           : 1;
+  int bare = t->vcpu_valid
+                 ? (t->vcpu.vsatp >> 60) == 0 && (t->vcpu.hgatp >> 60) == 0
+                 : 1;
   uint16_t h16[2] = {0, 0};
   int ok = bare && mem_read(t, pc, &h16[0], 2) == 0 &&
            (rv_insn_len(h16[0]) == 2 || mem_read(t, pc + 2, &h16[1], 2) == 0);
@@ -190,7 +217,12 @@ static int read_header(struct target *t) {
   struct trace_layout *l = &t->lay;
   char err[128];
   if (trace_layout_parse(b, want, t->trace_size, l, err, sizeof err) < 0) {
-    snprintf(t->note, sizeof t->note, "%s", err);
+    // Before the hypervisor has set it up, that is normal; after, the
+    // header was overwritten (by a guest: stage 3 has no isolation).
+    if (t->ex.valid)
+      snprintf(t->ex.corrupt, sizeof t->ex.corrupt,
+               "the trace header was overwritten: %.100s", err);
+    tgt_note(t, "%s", err);
     return -1;
   }
   unsigned nc = l->ncount < TRACE_NCOUNT ? l->ncount : TRACE_NCOUNT;
@@ -209,7 +241,8 @@ static int read_header(struct target *t) {
     else if (mem_read(t, t->trace_addr + l->counts_off, count, 8 * nc) < 0)
       return -1;
   }
-  exits_counts(&t->ex, total, count, now_seconds());
+  exits_counts(&t->ex, total, count, now_seconds(),
+               tgt_is_stopped(t) || t->state == ST_ENDED);
   return 0;
 }
 
@@ -226,7 +259,11 @@ static int read_records(struct target *t, uint64_t from, uint64_t to) {
       return -1;
     bufsz = need;
   }
-  double now = now_seconds();
+  // Records carry no time: spread them evenly over the time since the
+  // previous read, which is when they happened (to within that interval).
+  double now = now_seconds(), prev = t->ex.read_t > 0 ? t->ex.read_t : now;
+  uint64_t first = from, span = to - from + 1;
+  t->ex.read_t = now;
   uint64_t ring = t->trace_addr + h->ring_off;
   while (from <= to) {
     uint64_t slot = (from - 1) & (h->capacity - 1);
@@ -246,7 +283,9 @@ static int read_records(struct target *t, uint64_t from, uint64_t to) {
       if (ok && t->ram && in_ram(t, at, 8))  // overwritten while copied?
         ok = ram_u64(t, at) == want;
       if (ok)
-        exits_add(&t->ex, &r, now);
+        exits_add(&t->ex, &r,
+                  prev +
+                      (now - prev) * (double)(want - first + 1) / (double)span);
       else
         t->ex.missed++;
     }
@@ -280,11 +319,14 @@ static int read_trace(struct target *t) {
 // ---- The vCPU and the CSRs ---------------------------------------------------------
 
 static void read_vcpu(struct target *t) {
-  if (!t->vcpu_addr)
+  if (!t->vcpu_addr || !t->layout.ok)
     return;
-  struct vcpu v;
-  if (mem_read(t, t->vcpu_addr, &v, sizeof v) < 0)
+  static unsigned char raw[4096];
+  struct vcpu_view v;
+  if (t->layout.size > sizeof raw ||
+      mem_read(t, t->vcpu_addr, raw, (size_t)t->layout.size) < 0)
     return;
+  vcpu_layout_apply(&t->layout, raw, &v);
   // Stopped at guest_exit, the guest's registers are still in the CPU:
   // the struct holds the previous exit's. Take them from the CPU (a0 is
   // in sscratch there, swapped by hv_vector; the pc is sepc).
@@ -301,13 +343,22 @@ static void read_vcpu(struct target *t) {
       t->regs_from_cpu = 1;
     }
   }
+  // Changed since when? While paused (a stop the user asked for: space,
+  // `n`, `b`), since the previous such stop, as in a debugger; while
+  // running, since the previous refresh.
+  int at_stop = t->state == ST_PAUSED;
+  const struct vcpu_view *was = at_stop ? &t->at_stop : &t->vcpu;
   t->vcpu_changed = 0;
-  if (t->vcpu_valid) {
+  if (t->vcpu_valid && (!at_stop || t->at_stop_valid)) {
     for (int i = 0; i < 32; i++)
-      if (v.x[i] != t->vcpu.x[i])
+      if (v.x[i] != was->x[i])
         t->vcpu_changed |= 1ULL << i;
-    if (v.pc != t->vcpu.pc)
+    if (v.pc != was->pc)
       t->vcpu_changed |= 1ULL << 32;
+  }
+  if (at_stop) {
+    t->at_stop = v;
+    t->at_stop_valid = 1;
   }
   t->vcpu_old = t->vcpu;
   t->vcpu = v;
@@ -340,25 +391,55 @@ static void csr_init(struct target *t) {
   }
 }
 
+// Is the hypervisor running yet? Before its first instruction (QEMU
+// halted at reset, or in the firmware) every H CSR reads 0: values from
+// then would be shown as if the hypervisor had set them.
+static int in_hypervisor(const struct target *t) {
+  return t->hv_lo && t->stop_pc >= t->hv_lo && t->stop_pc < t->hv_hi;
+}
+
+// V, from QEMU's `info registers` (" V      =   1" comes first): QEMU
+// 7.2's gdbstub has no register for it.
+static int read_v(struct target *t) {
+  char out[4096];
+  if (rsp_monitor(t->rsp, "info registers", out, sizeof out) > 0) {
+    const char *v = strstr(out, " V ");
+    const char *eq = v ? strchr(v, '=') : NULL;
+    if (eq)
+      return atoi(eq + 1);
+  }
+  return -1;
+}
+
+// The S-level CSRs that V=1 redirects: while the guest is on the CPU, the
+// gdbstub's "sepc" is the guest's vsepc, and the hypervisor's own copy is
+// out of reach (NOTES: "the HS copies are hidden").
+static int hidden_when_v1(const char *name) {
+  return name[0] == 's' && strcmp(name, "sstatus") != 0;
+}
+
 static void read_csrs(struct target *t) {
+  if (!in_hypervisor(t) && t->state != ST_ENDED && t->stop_pc && !t->seen_hv) {
+    t->vmode = -1;
+    return;  // "not read yet" says more than zeros from before boot
+  }
+  t->seen_hv = 1;
+  t->vmode = read_v(t);
   for (int i = 0; i < t->ncsr; i++) {
     struct csr_view *c = &t->csr[i];
     uint64_t v;
+    if (t->vmode != 0 && hidden_when_v1(c->name)) {
+      c->changed = 0;
+      c->stale = c->valid;  // what was read at the last stop with V=0
+      continue;
+    }
     if (c->reg < 0 || rsp_read_reg(t->rsp, c->reg, &v) < 0)
       continue;
     c->changed = c->valid && v != c->val;
     c->old = c->val;
     c->val = v;
     c->valid = 1;
-  }
-  // V: QEMU's `info registers` prints " V      =   1" first thing.
-  char out[4096];
-  t->vmode = -1;
-  if (rsp_monitor(t->rsp, "info registers", out, sizeof out) > 0) {
-    const char *v = strstr(out, " V ");
-    const char *eq = v ? strchr(v, '=') : NULL;
-    if (eq)
-      t->vmode = atoi(eq + 1);
+    c->stale = 0;
   }
   t->csr_t = now_seconds();
 }
@@ -392,6 +473,7 @@ static int do_reads(struct target *t, int want_csrs) {
 // ---- Stops -------------------------------------------------------------------
 
 static int resume(struct target *t) {
+  t->at_exit_valid = 0;
   if (rsp_continue(t->rsp) < 0) {
     tgt_ended(t, "cannot continue: %s", rsp_error(t->rsp));
     return -1;
@@ -417,6 +499,8 @@ static int is_poweroff(uint64_t pc) {
 static int handle_stop(struct target *t, struct rsp_stop *st, const char *raw,
                        size_t rawlen, int ours, int want_csrs) {
   if (st->kind == 'W' || st->kind == 'X') {
+    if (st->kind == 'W')
+      t->status = st->sig;
     tgt_ended(t,
               st->kind == 'W' ? "QEMU exited with status %d"
                               : "QEMU was killed by signal %d",
@@ -435,7 +519,7 @@ static int handle_stop(struct target *t, struct rsp_stop *st, const char *raw,
     // The stage is about to power off: our last chance to read.
     do_reads(t, 1);
     remove_poweroff(t);
-    snprintf(t->note, sizeof t->note, "the stage is powering off");
+    tgt_note(t, "the stage is powering off");
     return resume(t);
   }
 
@@ -444,15 +528,23 @@ static int handle_stop(struct target *t, struct rsp_stop *st, const char *raw,
   case ST_WAIT_CAUSE:
     if (!sigint && pc == t->guest_exit) {
       uint64_t cause = 0, sepc = 0;
+      // V=0 here (the first instruction in HS-mode after the trap): the
+      // S-level names are the hypervisor's own CSRs.
       rsp_read_reg_name(t->rsp, "scause", &cause);
       rsp_read_reg_name(t->rsp, "sepc", &sepc);
       if (t->state == ST_WAIT_NEXT || (int)trace_index(cause) == t->want_idx) {
-        rsp_break_remove(t->rsp, RSP_BP_SW, t->guest_exit, 4);
+        tgt_exit_bp(t, 0);
         t->state = ST_PAUSED;
+        exits_pause(&t->ex);
         t->at_exit_cause = cause;
         t->at_exit_pc = sepc;
-        snprintf(t->note, sizeof t->note, "at guest_exit: %s at pc %#llx",
-                 cause_long(cause), (unsigned long long)sepc);
+        t->at_exit_tval = t->at_exit_htval = t->at_exit_htinst = 0;
+        rsp_read_reg_name(t->rsp, "stval", &t->at_exit_tval);
+        rsp_read_reg_name(t->rsp, "htval", &t->at_exit_htval);
+        rsp_read_reg_name(t->rsp, "htinst", &t->at_exit_htinst);
+        t->at_exit_valid = 1;
+        tgt_note(t, "at guest_exit: %s at pc %#llx", cause_long(cause),
+                 (unsigned long long)sepc);
         return do_reads(t, 1);
       }
       // Not the one: step off the breakpoint and go on.
@@ -490,7 +582,7 @@ static int handle_stop(struct target *t, struct rsp_stop *st, const char *raw,
   }
   // A stop nobody asked for: keep it, and let the user look.
   t->state = ST_PAUSED;
-  snprintf(t->note, sizeof t->note, "stopped: signal %d at pc %#llx", st->sig,
+  tgt_note(t, "stopped: signal %d at pc %#llx", st->sig,
            (unsigned long long)pc);
   return do_reads(t, 1);
 }
@@ -586,9 +678,9 @@ int tgt_pause(struct target *t) {
     if (r <= 0)
       return r;
   }
-  if (t->state == ST_WAIT_NEXT || t->state == ST_WAIT_CAUSE)
-    rsp_break_remove(t->rsp, RSP_BP_SW, t->guest_exit, 4);
+  tgt_exit_bp(t, 0);
   t->state = ST_PAUSED;
+  exits_pause(&t->ex);
   t->note[0] = 0;
   uint64_t pc;
   if (rsp_read_reg(t->rsp, PC_REG, &pc) >= 0)
@@ -602,18 +694,19 @@ int tgt_resume(struct target *t) {
   t->state = ST_RUNNING;
   t->note[0] = 0;
   t->stop_pc = 0;
+  exits_resume(&t->ex, now_seconds());
   // Continuing from our own breakpoint address is fine: it was removed.
   return resume(t);
 }
 
 static int run_to_exit(struct target *t, enum run_state s) {
   if (!t->guest_exit) {
-    snprintf(t->note, sizeof t->note, "no symbol guest_exit in the ELF");
+    tgt_note(t, "no symbol guest_exit in the ELF");
     return 0;
   }
   if (t->state == ST_ENDED || t->state == ST_GDB_STOPPED ||
       t->state == ST_GDB_RUNNING) {
-    snprintf(t->note, sizeof t->note, "not now: %s", state_name(t->state));
+    tgt_note(t, "not now: %s", state_name(t->state));
     return 0;
   }
   if (!tgt_is_stopped(t)) {
@@ -621,25 +714,35 @@ static int run_to_exit(struct target *t, enum run_state s) {
     if (r <= 0)
       return r;
   }
-  if (rsp_break_insert(t->rsp, RSP_BP_SW, t->guest_exit, 4) < 0) {
-    snprintf(t->note, sizeof t->note, "breakpoint: %s", rsp_error(t->rsp));
+  if (tgt_exit_bp(t, 1) < 0) {
+    tgt_note(t, "breakpoint: %s", rsp_error(t->rsp));
     t->state = ST_PAUSED;
     return 0;
   }
+  uint64_t was = t->stop_pc;
   t->state = s;
   t->stop_pc = 0;
-  return resume(t);
+  exits_resume(&t->ex, now_seconds());
+  if (was != t->guest_exit)
+    return resume(t);
+  // Stopped on guest_exit itself (the last `n`): QEMU would report the
+  // same breakpoint again at once. Step off it first.
+  t->at_exit_valid = 0;
+  if (rsp_continue_over(t->rsp, RSP_BP_SW, t->guest_exit, 4) < 0) {
+    tgt_ended(t, "cannot continue: %s", rsp_error(t->rsp));
+    return -1;
+  }
+  return 0;
 }
 
 int tgt_next_exit(struct target *t) {
-  snprintf(t->note, sizeof t->note, "running to the next exit");
+  tgt_note(t, "running to the next exit");
   return run_to_exit(t, ST_WAIT_NEXT);
 }
 
 int tgt_break_on(struct target *t, int idx) {
   t->want_idx = idx;
-  snprintf(t->note, sizeof t->note, "waiting for an exit: %s",
-           cause_long(cause_of_index(idx)));
+  tgt_note(t, "waiting for an exit: %s", cause_long(cause_of_index(idx)));
   return run_to_exit(t, ST_WAIT_CAUSE);
 }
 
@@ -739,13 +842,6 @@ static void find_poweroff(struct target *t) {
   }
 }
 
-static int stage_of(const char *path) {
-  const char *s = strstr(path, "step");
-  while (s && !(s[4] >= '1' && s[4] <= '9'))
-    s = strstr(s + 4, "step");
-  return s ? s[4] - '0' : 0;
-}
-
 // Map the file QEMU's RAM is in. Returns 0, or -1 with the reason in why.
 static int map_ram(struct target *t, const char *path, char *why, size_t n) {
   int fd = open_regular(path, 0, why, n);  // a FIFO: refused, not a hang
@@ -808,7 +904,8 @@ static int launch(struct target *t) {
   }
   t->launched = 1;
   // 127.0.0.1, where qemu_start bound it ("localhost" may try ::1 first).
-  if (rsp_connect(t->rsp, "127.0.0.1", t->qemu.gdb_port, 5000) == 0)
+  if (rsp_connect_limited(t->rsp, "127.0.0.1", t->qemu.gdb_port, 5000,
+                          &t->lim) == 0)
     return 0;
   mon_log("monitor: cannot talk to QEMU's gdbstub: %s", rsp_error(t->rsp));
   qemu_pump(&t->qemu, 200);
@@ -821,6 +918,7 @@ int tgt_open(struct target *t) {
   char err[256];
   t->qemu.fd = -1;
   t->vmode = -1;
+  t->status = -1;
   t->rsp = calloc(1, sizeof *t->rsp);
   if (!t->rsp)
     return -1;
@@ -830,8 +928,16 @@ int tgt_open(struct target *t) {
     mon_log("monitor: %s", err);
     return -1;
   }
-  t->stage = stage_of(t->elf_path);
-  uint64_t size;
+  char serr[160];
+  t->src = srcmap_open(t->elf_path, serr, sizeof serr);  // NULL: no lines
+  uint64_t size, sm = 0;
+  elfsym_lookup(t->elf, "stage_main", &sm, NULL);
+  t->stage = stage_of_image(t->elf_path, sm);
+  // The image (code, data, guests), for "has it started yet?" (read_csrs).
+  if (elfsym_lookup(t->elf, "_start", &t->hv_lo, NULL) == 0)
+    elfsym_lookup(t->elf, "__image_end", &t->hv_hi, NULL);
+  if (t->hv_hi <= t->hv_lo)
+    t->hv_lo = t->hv_hi = 0;
   if (elfsym_lookup(t->elf, "exit_trace", &t->trace_addr, &t->trace_size) < 0) {
     mon_log("monitor: %s has no symbol exit_trace: is it stage 3 or later?",
             t->elf_path);
@@ -839,10 +945,12 @@ int tgt_open(struct target *t) {
   }
   if (elfsym_lookup(t->elf, "vcpu", &t->vcpu_addr, &size) == 0) {
     t->vcpu_size = size;
-    if (size && size != sizeof(struct vcpu))
-      mon_log("monitor: warning: vcpu is %llu bytes, the monitor knows a "
-              "%zu-byte layout; registers may be wrong",
-              (unsigned long long)size, sizeof(struct vcpu));
+    if (vcpu_layout_read(&t->layout, t->elf_path) < 0)
+      mon_log("monitor: warning: no guest registers: %s", t->layout.why);
+    else if (size && size != t->layout.size)
+      mon_log("monitor: warning: the symbol vcpu is %llu bytes, its type "
+              "%llu: registers may be wrong",
+              (unsigned long long)size, (unsigned long long)t->layout.size);
   }
   elfsym_lookup(t->elf, "guest_exit", &t->guest_exit, NULL);
   elfsym_lookup(t->elf, "hv_vector", &t->hv_vector, NULL);
@@ -851,13 +959,17 @@ int tgt_open(struct target *t) {
   if (t->connect) {
     char host[128];
     snprintf(host, sizeof host, "%s", t->connect);
-    char *colon = strrchr(host, ':');
-    if (!colon || !(port = atoi(colon + 1))) {
+    char *colon = strrchr(host, ':'), *end = NULL;
+    long p = colon ? strtol(colon + 1, &end, 10) : 0;
+    port =
+        colon && end != colon + 1 && !*end && p >= 1 && p <= 65535 ? (int)p : 0;
+    if (!port) {
       mon_log("monitor: --connect wants host:port, not '%s'", t->connect);
       return -1;
     }
     *colon = 0;
-    if (rsp_connect(t->rsp, host[0] ? host : "localhost", port, 5000) < 0) {
+    if (rsp_connect_limited(t->rsp, host[0] ? host : "localhost", port, 5000,
+                            &t->lim) < 0) {
       mon_log("monitor: %s", rsp_error(t->rsp));
       return -1;
     }
@@ -893,6 +1005,9 @@ int tgt_open(struct target *t) {
   }
   t->refresh_t0 = now_seconds();
   t->state = ST_PAUSED;  // connecting stopped it
+  uint64_t pc;
+  if (rsp_read_reg(t->rsp, PC_REG, &pc) >= 0)
+    t->stop_pc = pc;
   do_reads(t, 1);
   t->note[0] = 0;
   t->state = ST_RUNNING;
@@ -906,8 +1021,7 @@ void tgt_close(struct target *t) {
       interrupt(t);
     if (tgt_is_stopped(t)) {
       remove_poweroff(t);
-      if (t->state == ST_WAIT_NEXT || t->state == ST_WAIT_CAUSE)
-        rsp_break_remove(t->rsp, RSP_BP_SW, t->guest_exit, 4);
+      tgt_exit_bp(t, 0);
       want_phys(t, 0);
       char r[64];
       rsp_request(t->rsp, "D", r, sizeof r);  // detach: QEMU runs on
@@ -931,5 +1045,7 @@ void tgt_close(struct target *t) {
   if (t->elf)
     elfsym_close(t->elf);
   t->elf = NULL;
+  srcmap_close(t->src);
+  t->src = NULL;
   con_free(&t->con);
 }
