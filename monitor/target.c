@@ -566,11 +566,15 @@ static int handle_stop(struct target *t, struct rsp_stop *st, const char *raw,
       do_reads(t, want_csrs);
       return resume(t);
     }
-    // gdb's stop (its breakpoint, its step, its Ctrl-C): refresh, tell it.
-    do_reads(t, 1);
+    // gdb's stop (its breakpoint, its step, its Ctrl-C): tell it first,
+    // since gdb waits for it (a stepi is one of these); then refresh
+    // what costs no packets. CSRs would cost 17 round trips per step:
+    // the screen shows them as of the last refresh.
     t->state = ST_GDB_STOPPED;
     want_phys(t, 0);
     stub_forward_stop(the_stub, raw, rawlen);
+    if (t->ram)
+      do_reads(t, 0);
     return 0;
   case ST_RUNNING:
     if (sigint) {  // ours, or a late answer to an earlier 0x03: harmless

@@ -40,6 +40,9 @@ void guest_fault(void);                          // guest_asm.S
 void guest_wfi(void);                            // guest_asm.S
 void guest_hello(void);                          // guest_hello.c
 void guest_bench(long hartid, long iterations);  // guest_bench.c
+void guest_demo(void);                           // guest_demo.c
+// The demo guest's exit handlers (demo_exits.c: hypervisor side).
+void demo_exits_init(void);
 
 // guest=hostile hostile=NAME: guests that misbehave on purpose, one kind
 // each (guest_hostile.c), for the tests of what stage 3 does about them.

@@ -15,8 +15,8 @@
 static struct vcpu vcpu;
 static const char *why;  // for the final FAIL line
 
-static const char *const guest_names[] = {"seed",  "hello",   "fault", "wfi",
-                                          "bench", "hostile", "image", NULL};
+static const char *const guest_names[] = {
+    "seed", "hello", "fault", "wfi", "bench", "hostile", "image", "demo", NULL};
 static const char *const crash_words[] = {"hv",     "sp",   "stack",
                                           "status", "exit", NULL};
 static char guests[64] = "seed,hello";
@@ -78,6 +78,8 @@ static int run_guest(const char *name) {
     vcpu_init(&vcpu, "wfi", (u64)guest_wfi, 0);
   else if (strcmp(name, "image") == 0)
     vcpu_init(&vcpu, "image", (u64)image, 0);
+  else if (strcmp(name, "demo") == 0)  // make demo: exits of every kind
+    vcpu_init(&vcpu, "demo", (u64)guest_demo, sp), demo_exits_init();
   else if (strcmp(name, "bench") == 0) {
     vcpu_init(&vcpu, "bench", (u64)guest_bench, sp);
     vcpu.x[11] = (u64)iterations;  // a1
