@@ -263,7 +263,18 @@ const char *hstatus_bits(uint64_t v, char *buf, size_t n) {
 }
 
 const char *rec_args(const struct exit_record *r, char *buf, size_t n) {
-  if (r->cause == EXC_ECALL_VS) {  // a7, a6, a0 (hvlab/trace.h)
+  if (r->cause == EXC_ECALL_VS && r->arg[0] == SBI_EXT_LEGACY_PUTCHAR) {
+    // The character itself, escaped if it would not print: what a
+    // lecture wants to see ("putchar 'h'"), and short enough for 80
+    // columns.
+    unsigned c = (unsigned)r->arg[2] & 0xff;
+    if (c == '\n')
+      snprintf(buf, n, "putchar '\\n'");
+    else if (c >= ' ' && c <= '~' && c != '\\' && c != '\'')
+      snprintf(buf, n, "putchar '%c'", c);
+    else
+      snprintf(buf, n, "putchar '\\x%02x'", c);
+  } else if (r->cause == EXC_ECALL_VS) {  // a7, a6, a0 (hvlab/trace.h)
     char s[48];
     snprintf(buf, n, "%s a0=%#llx", sbi_name(r->arg[0], r->arg[1], s, sizeof s),
              (unsigned long long)r->arg[2]);

@@ -179,17 +179,21 @@ static void draw_table(struct target *t, struct ui *u, int y, int x, int w,
         exits_percent(e, idx[i]), e->rate[idx[i]]);
     if (!u->drill || idx[i] != 10)
       continue;
-    // Counted from the records read: exact while none were missed.
+    // Counted from the records read: exact while none were missed;
+    // otherwise the records are a sample, and a row is its share of the
+    // ecalls sampled times the exact ecall count ("~": an estimate).
+    uint64_t sampled = 0;
+    for (int k = 0; k < nsbi; k++)
+      sampled += sbi[k].n;
+    int exact = sampled == c;
     for (int k = 0; k < nsbi && row < rows; k++) {
       char name[48];
+      double share = sampled ? (double)sbi[k].n / (double)sampled : 0;
       sbi_name(sbi[k].eid, sbi[k].fid, name, sizeof name);
-      put(y + 1 + row++, x, w, 0, " %-15.15s %11llu %6.2f", name,
-          (unsigned long long)sbi[k].n,
-          c ? 100.0 * (double)sbi[k].n / (double)c : 0.0);
+      put(y + 1 + row++, x, w, 0, " %-15.15s %s%10.0f %6.2f", name,
+          exact ? " " : "~", exact ? (double)sbi[k].n : share * (double)c,
+          share * exits_percent(e, idx[i]));
     }
-    if (e->missed - e->base_missed && row < rows)
-      put(y + 1 + row++, x, w, col(C_DIM), " (from the log: %llu missed)",
-          (unsigned long long)(e->missed - e->base_missed));
   }
   for (; row < rows; row++)
     put(y + 1 + row, x, w, 0, "%s", "");

@@ -179,15 +179,16 @@ TEST(monitor_end_message_is_qemus_status) {
 
 static char tsock[64], tscript[80];
 
-// Start a detached 80x24 tmux session running a shell script, so that the
+// Start a detached tmux session (w x h) running a shell script, so that the
 // monitor has a real terminal (and the script can look at it afterwards).
-static int tmux_start(const char *script) {
-  // A server of its own for every session: one test's server may still be
-  // exiting after kill-server when the next test starts, and a new session
-  // on the same socket then fails with "server exited unexpectedly".
-  static int sessions;
-  snprintf(tsock, sizeof tsock, "hvtest%d-%d", (int)getpid(), ++sessions);
-  snprintf(tscript, sizeof tscript, "/tmp/hvtest-tmux-%d.sh", (int)getpid());
+// Every session has a server of its own, named for this process and a
+// counter: a test never meets the previous test's server while it exits.
+static int tmux_start_size(const char *script, int w, int h) {
+  static int serial;
+  serial++;
+  snprintf(tsock, sizeof tsock, "hvtest%d-%d", (int)getpid(), serial);
+  snprintf(tscript, sizeof tscript, "/tmp/hvtest-tmux-%d-%d.sh", (int)getpid(),
+           serial);
   FILE *f = fopen(tscript, "w");
   if (!f) {
     CHECK(0, "cannot write %s", tscript);
@@ -200,15 +201,21 @@ static int tmux_start(const char *script) {
   fclose(f);
   char cmd[256];
   snprintf(cmd, sizeof cmd,
-           "timeout 10 tmux -L %s new-session -d -s mon -x 80 -y 24 'sh %s'",
-           tsock, tscript);
+           "timeout 10 tmux -L %s new-session -d -s mon -x %d -y %d 'sh %s'",
+           tsock, w, h, tscript);
   if (system(cmd) != 0) {
-    CHECK(0, "cannot start tmux");
+    CHECK(0, "cannot start tmux (server %s)", tsock);
     return -1;
   }
   return 0;
 }
 
+static int tmux_start(const char *script) {
+  return tmux_start_size(script, 80, 24);
+}
+
+// Kill the session's server and wait until it is gone (its socket answers
+// no more), so that nothing of it outlives the test.
 static void tmux_end(void) {
   char cmd[256];
   snprintf(cmd, sizeof cmd, "timeout 10 tmux -L %s kill-server 2>/dev/null",
@@ -216,6 +223,11 @@ static void tmux_end(void) {
   if (system(cmd) != 0) {
     // already gone
   }
+  snprintf(cmd, sizeof cmd,
+           "timeout 2 tmux -L %s has-session 2>/dev/null >/dev/null", tsock);
+  double until = now_seconds() + 10;
+  while (system(cmd) == 0 && now_seconds() < until)
+    usleep(50 * 1000);
   unlink(tscript);
 }
 
@@ -617,7 +629,7 @@ TEST(monitor_malformed_stub_is_an_error) {
         "listen: %s", strerror(errno));
   pthread_t th;
   pthread_create(&th, NULL, bad_stub, NULL);
-  char cmd[512];
+  char cmd[1024];
   snprintf(cmd, sizeof cmd,
            "timeout 30 %s --elf %s --connect localhost:%d --batch 2>&1", mon,
            elf3, ntohs(a.sin_port));
@@ -628,4 +640,233 @@ TEST(monitor_malformed_stub_is_an_error) {
   free(out);
   pthread_join(th, NULL);
   close(bad_fd);
+}
+
+// ---- Options, statuses, names (batch: no screen) ----------------------------------
+
+// Numbers are checked before anything starts: a clear message, status 2.
+TEST(monitor_options_are_checked) {
+  paths();
+  static const struct {
+    const char *args, *want;
+  } cases[] = {
+      {"--gdb-port 99999", "--gdb-port wants a number from 1 to 65535"},
+      {"--gdb-port -5", "--gdb-port wants a number from 1 to 65535"},
+      {"--gdb-port 80x", "--gdb-port wants a number"},
+      {"--gdb-port 1.5", "--gdb-port wants a whole number"},
+      {"--seconds abc", "--seconds wants a number"},
+      {"--seconds -1", "--seconds wants a number"},
+      {"--hz 0", "--hz wants a number"},
+      {"--hz 1000", "--hz wants a number"},
+      {"--hz", "--hz needs a value"},
+      {"--frobnicate", "unknown option '--frobnicate'"},
+      {"stray", "unexpected argument 'stray'"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "timeout 20 %s --elf %s --batch %s 2>&1", mon,
+             elf3, cases[i].args);
+    int st;
+    char *out = run(cmd, &st);
+    CHECK(st == 2, "%s: status %d, want 2:\n%s", cases[i].args, st, out);
+    CHECK(strstr(out, cases[i].want), "%s: no '%s' in:\n%s", cases[i].args,
+          cases[i].want, out);
+    CHECK(!strstr(out, "gdb stub on"), "%s: the monitor started anyway",
+          cases[i].args);
+    free(out);
+  }
+  // --connect's port too (no QEMU is contacted: status 1, a message).
+  char cmd[1024];
+  snprintf(cmd, sizeof cmd,
+           "timeout 20 %s --elf %s --batch --connect localhost:99999 2>&1", mon,
+           elf3);
+  int st;
+  char *out = run(cmd, &st);
+  CHECK(st == 1 && strstr(out, "--connect wants host:port"),
+        "--connect localhost:99999: status %d:\n%s", st, out);
+  free(out);
+}
+
+// --batch ends with the stage's own status: a script sees a failed stage.
+TEST(monitor_batch_status_is_the_stages) {
+  paths();
+  static const struct {
+    const char *append;
+    int status;
+  } cases[] = {{"guest=seed seed=3", 0}, {"guest=fault", 4}};
+  for (size_t i = 0; i < 2; i++) {
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "timeout 60 %s --elf %s --append '%s' --batch >/dev/null 2>&1",
+             mon, elf3, cases[i].append);
+    int st;
+    free(run(cmd, &st));
+    CHECK(st == cases[i].status, "%s: monitor status %d, the stage's is %d",
+          cases[i].append, st, cases[i].status);
+  }
+}
+
+// The stage number comes from the image's debug info, not its file name.
+TEST(monitor_stage_from_debug_info) {
+  paths();
+  char copy[96], cmd[1024];
+  snprintf(copy, sizeof copy, "/tmp/hvtest-step7-%d.elf", (int)getpid());
+  snprintf(cmd, sizeof cmd,
+           "cp %s %s && timeout 60 %s --elf %s --append guest=seed --batch "
+           "2>&1 >/dev/null | grep '^monitor: stage'",
+           elf3, copy, mon, copy);
+  int st;
+  char *out = run(cmd, &st);
+  CHECK(strstr(out, "monitor: stage 3,"), "want stage 3 for %s:\n%s", copy,
+        out);
+  free(out);
+  unlink(copy);
+}
+
+// QEMU killed under the monitor: said once, clearly, and status 1.
+TEST(monitor_qemu_killed_is_said_once) {
+  paths();
+  char token[48], log[64], cmd[1024];
+  snprintf(token, sizeof token, "hvtest=kill-%d", (int)getpid());
+  snprintf(log, sizeof log, "/tmp/hvtest-kill-%d.log", (int)getpid());
+  pid_t pid = fork();
+  if (pid == 0) {
+    FILE *f = fopen(log, "w");
+    if (!f)
+      _exit(127);
+    dup2(fileno(f), 1);
+    dup2(fileno(f), 2);
+    char app[96];
+    snprintf(app, sizeof app, "guest=bench iterations=200000000 %s", token);
+    execl("/usr/bin/timeout", "timeout", "60", mon, "--elf", elf3, "--append",
+          app, "--batch", (char *)NULL);
+    _exit(127);
+  }
+  pid_t q = 0;
+  double until = now_seconds() + 20;
+  while (!(q = find_qemu(token, NULL, 0)) && now_seconds() < until)
+    usleep(50 * 1000);
+  CHECK(q > 0, "no QEMU with %s", token);
+  if (q > 0)
+    kill(q, SIGKILL);
+  int ws;
+  waitpid(pid, &ws, 0);
+  CHECK(WIFEXITED(ws) && WEXITSTATUS(ws) == 1, "monitor status %d, want 1",
+        WIFEXITED(ws) ? WEXITSTATUS(ws) : -1);
+  snprintf(cmd, sizeof cmd, "grep '^monitor: QEMU' %s", log);
+  int st;
+  char *out = run(cmd, &st);
+  CHECK(strstr(out, "monitor: QEMU died of signal 9"), "no clear message:\n%s",
+        out);
+  CHECK(!strstr(out, "QEMU QEMU"), "'QEMU QEMU' in:\n%s", out);
+  free(out);
+  unlink(log);
+}
+
+// -l/--log: the counts as a CSV time series, a row per cause per second.
+TEST(monitor_log_time_series) {
+  paths();
+  char csv[64], cmd[1024];
+  snprintf(csv, sizeof csv, "/tmp/hvtest-log-%d.csv", (int)getpid());
+  unlink(csv);
+  snprintf(cmd, sizeof cmd,
+           "timeout 60 %s --elf %s --append 'guest=bench "
+           "iterations=200000000' --batch --seconds 3.5 -l %s >/dev/null "
+           "2>&1; cat %s",
+           mon, elf3, csv, csv);
+  int st;
+  char *out = run(cmd, &st);
+  CHECK(!strncmp(out, "seconds,reason,code,count,rate\n", 31),
+        "no CSV header:\n%.300s", out);
+  // The ecall rows: at least 3 seconds, counts never going down.
+  int rows = 0, ok = 1;
+  double last_t = -1;
+  long last_c = -1;
+  for (char *l = strstr(out, "\n"); l; l = strstr(l + 1, "\n")) {
+    double t;
+    long c;
+    if (sscanf(l + 1, "%lf,ecall from VS-mode,10,%ld,", &t, &c) == 2) {
+      ok &= t > last_t && c >= last_c;
+      last_t = t, last_c = c;
+      rows++;
+    }
+  }
+  CHECK(rows >= 3 && ok, "%d ecall rows (want >= 3, in order):\n%s", rows, out);
+  free(out);
+  unlink(csv);
+}
+
+// The demo guest runs until stopped, with every kind of exit stage 3 has
+// (its first round is a quick tour: half a second a phase).
+TEST(monitor_demo_guest_mix) {
+  paths();
+  char cmd[1024];
+  snprintf(cmd, sizeof cmd,
+           "timeout 60 %s --elf %s --append guest=demo --batch --csv "
+           "--seconds 5 2>/dev/null",
+           mon, elf3);
+  int st;
+  char *out = run(cmd, &st);
+  CHECK(st == 0, "status %d (the demo must still run at 5 s)", st);
+  const char *names[] = {"ecall from VS-mode", "breakpoint",
+                         "illegal instruction", "virtual instruction"};
+  for (size_t i = 0; i < 4; i++)
+    CHECK(csv_count(out, names[i]) > 0, "no %s exits:\n%s", names[i], out);
+  free(out);
+}
+
+// ---- gdb's speed through the stub -------------------------------------------------
+
+// Seconds for gdb to attach and do n stepi, at port.
+static double gdb_stepi_secs(int port, int n) {
+  char cmd[8192];
+  int k = snprintf(cmd, sizeof cmd,
+                   "timeout 120 gdb-multiarch -q -nx -batch -ex 'set "
+                   "architecture riscv:rv64' -ex 'file %s' -ex 'target remote "
+                   "127.0.0.1:%d'",
+                   elf3, port);
+  for (int i = 0; i < n && k < (int)sizeof cmd - 64; i++)
+    k += snprintf(cmd + k, sizeof cmd - (size_t)k, " -ex stepi");
+  snprintf(cmd + k, sizeof cmd - (size_t)k, " -ex 'x/i $pc' -ex detach 2>&1");
+  double t0 = now_seconds();
+  int st;
+  char *out = run(cmd, &st);
+  double dt = now_seconds() - t0;
+  CHECK(st == 0 && strstr(out, "=>"), "gdb on port %d: status %d:\n%.600s",
+        port, st, out);
+  free(out);
+  return dt;
+}
+
+// gdb through the monitor: about as fast as gdb on QEMU directly. Both
+// measured here, in one run (the issue saw 200 times slower: Nagle's
+// 40 ms on every packet). The bound is generous; make bench has the figure.
+TEST(monitor_gdb_stepi_near_direct_speed) {
+  if (!have("gdb-multiarch"))
+    SKIP("gdb-multiarch is not installed (make deps installs it)");
+  paths();
+  char log[64];
+  snprintf(log, sizeof log, "/tmp/hvtest-monitor-speed-%d.log", (int)getpid());
+  pid_t pid = start_monitor(log);
+  int port = stub_port_from(log, 20);
+  CHECK(port > 0, "the monitor never said where its stub listens");
+  double via = port > 0 ? gdb_stepi_secs(port, 200) : 0;
+  kill(pid, SIGTERM);
+  waitpid(pid, NULL, 0);
+  unlink(log);
+
+  struct qemu_cfg cfg = {.kernel = elf3,
+                         .append = "guest=bench iterations=200000000",
+                         .gdb_port = QEMU_GDB_AUTO,
+                         .timeout = 90};
+  struct qemu_proc q;
+  memset(&q, 0, sizeof q);
+  CHECK(qemu_start(&cfg, &q) == 0, "cannot start QEMU");
+  double direct = gdb_stepi_secs(q.gdb_port, 200);
+  qemu_kill(&q);
+  qemu_free(&q);
+  printf("    200 stepi: %.3f s through the monitor, %.3f s direct (%.2fx)\n",
+         via, direct, direct > 0 ? via / direct : 0);
+  CHECK(via > 0 && direct > 0 && via < 5 * direct,
+        "through the monitor %.3f s, direct %.3f s: over 5x", via, direct);
 }
