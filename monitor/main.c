@@ -178,16 +178,8 @@ static int run(struct target *t, struct opts *o, struct ui *u) {
       log_rows(o->log, t, now - start);
       next_log += 1;
     }
-    if (t->state == ST_ENDED) {
-      stub_target_ended(the_stub);
-      if (!final_done) {
-        tgt_refresh(t, 0);  // shared RAM outlives QEMU: the final counts
-        final_done = 1;
-        dirty = 1;
-      }
-      if (o->batch)
-        return 0;
-    }
+    if (t->state == ST_ENDED && o->batch)
+      return 0;
 
     // What to wait for.
     struct pollfd pf[8];
@@ -254,6 +246,14 @@ static int run(struct target *t, struct opts *o, struct ui *u) {
       next += u->interval;
       if (next < now)
         next = now + u->interval;  // fell behind: do not try to catch up
+      dirty = 1;
+    }
+    if (t->state == ST_ENDED && !final_done) {
+      // Before the screen shows the end: shared RAM outlives QEMU, so
+      // these are the final counts.
+      stub_target_ended(the_stub);
+      tgt_refresh(t, 0);
+      final_done = 1;
       dirty = 1;
     }
     if (tui_active && (dirty || now - last_draw > 0.5)) {

@@ -305,8 +305,10 @@ static int read_trace(struct target *t) {
   uint64_t last = tgt_is_stopped(t) || t->state == ST_ENDED ? total
                   : total                                   ? total - 1
                                                             : 0;
-  if (last <= e->seen)
+  if (last <= e->seen) {
+    e->read_t = now_seconds();  // new records will be from after this
     return 0;
+  }
   uint64_t from = e->seen + 1;
   if (last - e->seen > t->lay.capacity) {
     // The ring holds only the newest `capacity`: the rest are gone.

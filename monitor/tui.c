@@ -186,7 +186,9 @@ static void draw_table(struct target *t, struct ui *u, int y, int x, int w,
     for (int k = 0; k < nsbi; k++)
       sampled += sbi[k].n;
     int exact = sampled == c;
-    for (int k = 0; k < nsbi && row < rows; k++) {
+    // As many as leave a row for each reason below it (at least three).
+    int room = rows - row - (n - i - 1);
+    for (int k = 0; k < nsbi && row < rows && k < (room > 3 ? room : 3); k++) {
       char name[48];
       double share = sampled ? (double)sbi[k].n / (double)sampled : 0;
       sbi_name(sbi[k].eid, sbi[k].fid, name, sizeof name);

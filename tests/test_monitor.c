@@ -870,3 +870,242 @@ TEST(monitor_gdb_stepi_near_direct_speed) {
   CHECK(via > 0 && direct > 0 && via < 5 * direct,
         "through the monitor %.3f s, direct %.3f s: over 5x", via, direct);
 }
+
+// ---- The screen, in tmux: stepping, breaking, the stop pane -------------------
+
+// The number after `key` on the screen, or -1.
+static long screen_num(const char *scr, const char *key) {
+  const char *p = strstr(scr, key);
+  return p ? strtol(p + strlen(key), NULL, 10) : -1;
+}
+
+// `n` three times: three exits, one each, and the stop pane shows the
+// exit, the code on both sides with source lines. `b` with an ambiguous
+// name asks which; `b` twice, then resume: the guest runs on.
+TEST(monitor_tui_next_break_and_stop_pane) {
+  if (!have("tmux"))
+    SKIP("tmux is not installed (make deps installs it)");
+  paths();
+  char script[1024];
+  snprintf(script, sizeof script,
+           "timeout --foreground 120 %s --elf %s --append 'guest=seed,bench "
+           "iterations=200000000'\n" AFTER,
+           mon, elf3);
+  if (tmux_start(script) < 0)
+    return;
+  free(tmux_wait("ecall VS +[0-9]+ +[0-9.]+ +[0-9]+", 15, "ecall row"));
+  tmux_keys("' '");
+  free(tmux_wait("^ hvlab monitor .*PAUSED", 10, "pause"));
+  long seq[3];
+  for (int i = 0; i < 3; i++) {
+    tmux_keys("n");
+    char re[64];
+    if (i == 0)
+      snprintf(re, sizeof re, "stopped before exit #[0-9]+");
+    else
+      snprintf(re, sizeof re, "stopped before exit #%ld:", seq[i - 1] + 1);
+    char *s = tmux_wait(re, 10, "n");
+    seq[i] = screen_num(s, "stopped before exit #");
+    if (i == 0) {
+      CHECK(strstr(s, "ecall from VS-mode (cause 10)"), "no exit:\n%s", s);
+      CHECK(strstr(s, "hyp    guest_exit+0") && strstr(s, "switch.S:"),
+            "no hypervisor code with its source line:\n%s", s);
+      CHECK(strstr(s, "guest  guest_bench+") && strstr(s, "> 00"),
+            "no guest code at its pc:\n%s", s);
+    }
+    free(s);
+  }
+  CHECK(seq[1] == seq[0] + 1 && seq[2] == seq[1] + 1,
+        "n n n gave exits %ld, %ld, %ld", seq[0], seq[1], seq[2]);
+
+  // An ambiguous name: a pick list, never a guess. Esc leaves it.
+  tmux_keys("b ecall Enter");
+  char *s = tmux_wait("'ecall' is ambiguous: 1:ecall U/VU .* 3:ecall VS", 10,
+                      "pick list");
+  free(s);
+  tmux_keys("Escape");
+  // Twice the same breakpoint, then pause and resume: it must run.
+  tmux_keys("b 'ecall VS' Enter");
+  tmux_keys("b 'ecall VS' Enter");
+  free(tmux_wait("stopped before exit #", 10, "b ecall VS"));
+  tmux_keys("' '");
+  s = tmux_wait("^ hvlab monitor .*running", 10, "resume after b b");
+  long t0 = screen_num(s, "\ntotal ");
+  free(s);
+  // Running means the total grows; a leaked breakpoint would stop it.
+  double until = now_seconds() + 10;
+  long t1 = t0;
+  while (t1 <= t0 + 1000 && now_seconds() < until) {
+    usleep(200 * 1000);
+    s = tmux_capture();
+    t1 = screen_num(s, "\ntotal ");
+    CHECK(!strstr(s, "signal 5"), "a stray breakpoint stop:\n%s", s);
+    free(s);
+  }
+  CHECK(t1 > t0 + 1000, "the guest does not run on: total %ld then %ld", t0,
+        t1);
+  tmux_keys("q");
+  s = tmux_wait("^SCRIPT-DONE", 15, "q");
+  CHECK(strstr(s, "MONITOR-EXIT=0"), "status after q:\n%s", s);
+  free(s);
+  tmux_end();
+}
+
+// The demo guest at 120x40: SBI drill-down (x), a regex filter (f) and its
+// clearing (c), putchar as characters, log rows with their own times, the
+// log scrolled back (PgUp), a message that fades, the refresh interval (s).
+TEST(monitor_tui_demo_keys) {
+  if (!have("tmux"))
+    SKIP("tmux is not installed (make deps installs it)");
+  paths();
+  char script[1024];
+  snprintf(script, sizeof script,
+           "timeout --foreground 120 %s --elf %s --append guest=demo\n" AFTER,
+           mon, elf3);
+  if (tmux_start_size(script, 120, 40) < 0)
+    return;
+  free(tmux_wait("putchar '[a-z ]'", 15, "putchar as a character"));
+  // Each row has its time: a refresh's rows are spread, not all equal.
+  regex_t r;
+  regcomp(&r, "^ +[0-9]+ +([0-9]+\\.[0-9]{3}) [a-z]",
+          REG_EXTENDED | REG_NEWLINE);
+  int rows = 0, other = 0;
+  char *s = NULL;
+  for (double until = now_seconds() + 15; !other && now_seconds() < until;) {
+    free(s);
+    s = tmux_capture();
+    regmatch_t m[2];
+    char first[16] = "";
+    rows = 0;
+    for (const char *p = s; regexec(&r, p, 2, m, 0) == 0; p += m[0].rm_eo) {
+      char tm[16];
+      snprintf(tm, sizeof tm, "%.*s", (int)(m[1].rm_eo - m[1].rm_so),
+               p + m[1].rm_so);
+      rows++;
+      if (!first[0])
+        snprintf(first, sizeof first, "%s", tm);
+      else if (strcmp(tm, first))
+        other = 1;
+    }
+    usleep(200 * 1000);
+  }
+  regfree(&r);
+  CHECK(rows >= 3 && other, "%d log rows, all at one time:\n%s", rows, s);
+  free(s);
+  // Drill down under ecall VS: rows per SBI call.
+  tmux_keys("x");
+  s = tmux_wait("^ legacy putchar +~? *[0-9]+", 15, "drill-down");
+  free(s);
+  free(tmux_wait("^ BASE (spec_versi|probe_ext|impl_id)", 15, "BASE rows"));
+  // A regex filter: only the matching reasons in the table.
+  free(tmux_wait("^illegal insn +[0-9]+", 15, "illegal instructions"));
+  tmux_keys("f 'illegal|virtual' Enter");
+  s = tmux_wait("filter:/illegal\\|virtual/", 10, "filter");
+  CHECK(!strstr(s, "\necall VS "), "ecall VS not filtered out:\n%s", s);
+  free(s);
+  tmux_keys("c");
+  free(tmux_wait("^ecall VS +[0-9]+", 10, "filter cleared"));
+  // The message fades back to the key list.
+  free(tmux_wait("^filter cleared", 5, "message"));
+  free(tmux_wait("^space pause +n next exit", 15, "message faded"));
+  // Scrolling the log back, and back to the newest.
+  tmux_keys("' '");
+  free(tmux_wait("PAUSED", 10, "pause"));
+  tmux_keys("PageUp");
+  free(tmux_wait("scrolled: End for the newest", 10, "scroll"));
+  tmux_keys("End");
+  free(tmux_wait("arguments *$", 10, "back to the newest"));
+  // The refresh interval, by prompt.
+  tmux_keys("s 0.5 Enter");
+  free(tmux_wait("\\| 2 Hz, shm \\|", 10, "refresh interval"));
+  tmux_keys("q");
+  s = tmux_wait("^SCRIPT-DONE", 15, "q");
+  CHECK(strstr(s, "MONITOR-EXIT=0"), "status after q:\n%s", s);
+  free(s);
+  tmux_end();
+}
+
+// A run that ends before the first refresh: CSRs "not read yet" (not the
+// zeros of a CPU at reset), rates 0 once nothing runs, and q then gives
+// the stage's status.
+TEST(monitor_tui_end_before_first_read) {
+  if (!have("tmux"))
+    SKIP("tmux is not installed (make deps installs it)");
+  paths();
+  char script[1024];
+  snprintf(script, sizeof script,
+           "timeout --foreground 60 %s --elf %s --append 'guest=seed,hello'\n"
+           "echo MONITOR-EXIT=$?\necho SCRIPT-DONE\nsleep 60\n",
+           mon, elf3);
+  if (tmux_start(script) < 0)
+    return;
+  char *s = tmux_wait("QEMU exit status 0 .* q quits", 15, "end");
+  CHECK(strstr(s, "hedeleg    not read yet"), "hedeleg shown:\n%s", s);
+  CHECK(count_lines(s, "^total +[1-9][0-9]* +100.00 +0 ") == 1,
+        "the total's rate is not 0 after the end:\n%s", s);
+  free(s);
+  tmux_keys("q");
+  s = tmux_wait("^SCRIPT-DONE", 15, "q");
+  CHECK(strstr(s, "MONITOR-EXIT=0"), "status after q:\n%s", s);
+  free(s);
+  tmux_end();
+}
+
+// TERM=dumb cannot draw a screen: a clear refusal, before QEMU starts.
+TEST(monitor_tui_term_dumb) {
+  if (!have("tmux"))
+    SKIP("tmux is not installed (make deps installs it)");
+  paths();
+  char script[1024];
+  snprintf(script, sizeof script,
+           "TERM=dumb timeout --foreground 30 %s --elf %s --append "
+           "guest=seed\necho MONITOR-EXIT=$?\necho SCRIPT-DONE\nsleep 60\n",
+           mon, elf3);
+  if (tmux_start(script) < 0)
+    return;
+  char *s = tmux_wait("^SCRIPT-DONE", 15, "exit with TERM=dumb");
+  CHECK(strstr(s, "MONITOR-EXIT=1"), "want status 1:\n%s", s);
+  CHECK(strstr(s, "TERM=dumb cannot move the cursor"), "no message:\n%s", s);
+  CHECK(!strstr(s, "OpenSBI"), "QEMU was started:\n%s", s);
+  free(s);
+  tmux_end();
+}
+
+// Colours a projector can show (no blue text), and none with NO_COLOR.
+TEST(monitor_tui_colours) {
+  if (!have("tmux"))
+    SKIP("tmux is not installed (make deps installs it)");
+  paths();
+  for (int nc = 0; nc < 2; nc++) {
+    char script[1024];
+    snprintf(script, sizeof script,
+             "%s timeout --foreground 60 %s --elf %s --append guest=seed\n"
+             "echo SCRIPT-DONE\nsleep 60\n",
+             nc ? "NO_COLOR=1" : "", mon, elf3);
+    if (tmux_start(script) < 0)
+      return;
+    free(tmux_wait("q quits", 15, "end"));
+    char cmd[256];
+    snprintf(cmd, sizeof cmd,
+             "timeout 10 tmux -L %s capture-pane -e -p -t mon 2>&1", tsock);
+    int st;
+    char *s = run(cmd, &st);
+    // SGR codes: 30-37/90-97 foreground, 40-47 background, 38;5 etc.
+    regex_t fg, blue;
+    regcomp(&fg, "\033\\[([0-9;]*;)?(3[0-7]|4[0-7]|9[0-7])(;[0-9;]*)?m",
+            REG_EXTENDED);
+    regcomp(&blue, "\033\\[([0-9;]*;)?34(;[0-9;]*)?m", REG_EXTENDED);
+    int colours = regexec(&fg, s, 0, NULL, 0) == 0;
+    if (nc)
+      CHECK(!colours, "colours with NO_COLOR:\n%s", s);
+    else
+      CHECK(colours && regexec(&blue, s, 0, NULL, 0) != 0,
+            "no colours, or blue text:\n%s", s);
+    regfree(&fg);
+    regfree(&blue);
+    free(s);
+    tmux_keys("q");
+    free(tmux_wait("^SCRIPT-DONE", 15, "q"));
+    tmux_end();
+  }
+}
