@@ -40,6 +40,13 @@ const char *rsp_show_(const char *p, size_t n, char *buf, size_t max) {
   return buf;
 }
 
+// Did the session's limits (rsp_limits) end the wait? Then the message
+// says so, rather than blaming one request's timeout.
+static int limit_hit(const struct rsp_client *c) {
+  return (c->lim.cancel && *c->lim.cancel) ||
+         (c->lim.give_up_at > 0 && now_seconds() >= c->lim.give_up_at);
+}
+
 static double deadline_in(int ms) {
   return ms < 0 ? -1 : now_seconds() + ms / 1000.0;
 }
@@ -84,7 +91,7 @@ static int next_event(struct rsp_client *c, double deadline,
       return rsp_fail_(c, RSP_EIO, "cancelled");
     double now = now_seconds();
     if (c->lim.give_up_at > 0 && now >= c->lim.give_up_at)
-      return rsp_fail_(c, RSP_ETIMEOUT, "out of time");
+      return rsp_fail_(c, RSP_ETIMEOUT, "out of time (the session's limit)");
     if (c->lim.give_up_at > 0 && (deadline < 0 || deadline > c->lim.give_up_at))
       deadline = c->lim.give_up_at;
     // Past the deadline, still take what has already arrived (poll with
@@ -175,7 +182,7 @@ int rsp_send(struct rsp_client *c, const void *payload, size_t n) {
     for (;;) {  // wait for the ack
       struct rsp_event ev;
       if ((r = next_event(c, deadline, &ev)) < 0) {
-        if (r == RSP_ETIMEOUT)
+        if (r == RSP_ETIMEOUT && !limit_hit(c))
           rsp_fail_(c, r, "no ack for '%s' within %d ms",
                     rsp_show_(payload, n, shown, sizeof shown), c->timeout_ms);
         goto out;
@@ -215,7 +222,7 @@ out:
 
 int rsp_recv(struct rsp_client *c, char *buf, size_t max, int timeout_ms) {
   int r = rsp_get_(c, deadline_in(timeout_ms), buf, max);
-  if (r == RSP_ETIMEOUT)
+  if (r == RSP_ETIMEOUT && !limit_hit(c))
     rsp_fail_(c, r, "no packet from the stub within %d ms", timeout_ms);
   return r;
 }
@@ -229,7 +236,7 @@ int rsp_request(struct rsp_client *c, const char *req, char *buf, size_t max) {
   if (r < 0)
     return r;
   r = rsp_get_(c, deadline_in(c->timeout_ms), buf, max);
-  if (r == RSP_ETIMEOUT)
+  if (r == RSP_ETIMEOUT && !limit_hit(c))
     rsp_fail_(c, r, "no reply to '%s' within %d ms",
               rsp_show_(req, n, shown, sizeof shown), c->timeout_ms);
   return r;
@@ -244,7 +251,7 @@ int rsp_call_req_(struct rsp_client *c, size_t n) {
     return r;
   r = rsp_get_(c, deadline_in(c->timeout_ms), c->reply, sizeof c->reply);
   rsp_show_(c->req, n, shown, sizeof shown);
-  if (r == RSP_ETIMEOUT)
+  if (r == RSP_ETIMEOUT && !limit_hit(c))
     return rsp_fail_(c, r, "no reply to '%s' within %d ms", shown,
                      c->timeout_ms);
   if (r == 0)

@@ -476,6 +476,8 @@ int main(int argc, char **argv) {
   t.lim.cancel = &got_signal;
   t.lim.give_up_at = o.seconds > 0 ? start + o.seconds + 1 : 0;
   if (tgt_open(&t) < 0) {
+    if (t.state == ST_ENDED)  // it went wrong after connecting: say how
+      fprintf(stderr, "monitor: %s\n", t.ended_why);
     stub_close(the_stub);
     tgt_close(&t);
     return 1;
