@@ -7,6 +7,8 @@
 //   exits.c    what the trace means: counters, baseline, rates, the log,
 //              and names (causes, SBI calls, hstatus bits)
 //   tui.c      the ncurses screen and its keys
+//   stopview.c the "stopped at an exit" pane
+//   layout.c   struct vcpu's layout and the stage number, from DWARF
 //   stub.c     a gdbstub of our own, forwarding a gdb client to QEMU
 //
 // One thread does everything, from one poll() loop: the terminal, QEMU's

@@ -1,16 +1,18 @@
 // The screen: an ncurses view of the target, redrawn after every refresh.
 //
 //   status line    stage, run state, V, refresh rate, gdb stub
-//   exit table     kvm_stat style, sortable     | hypervisor CSRs
-//   exit log       the newest records, decoded
-//   guest          registers from the vcpu struct, VS CSRs
+//   exit table     kvm_stat style, sortable,    | hypervisor CSRs
+//                  SBI calls drilled down (x)   |
+//   exit log       the records read, decoded, scrollable
+//   guest          registers from the vcpu struct, VS CSRs; while
+//                  paused, the stop pane instead (stopview.c)
 //   console        QEMU's serial output (the guest's and the hypervisor's)
 //
 // The layout is computed from the terminal size at every draw, so a
 // resize (KEY_RESIZE, which ncurses turns SIGWINCH into) just redraws. At
-// 80x24 the guest and console panes take turns (Tab); taller terminals
-// show both. Nothing but this file writes to the terminal while the
-// screen is up: QEMU's output comes through a pipe into struct console.
+// 80x24 the lower panes take turns (Tab); taller terminals show both. Nothing
+// but this file writes to the terminal while the screen is up: QEMU's output
+// comes through a pipe into struct console.
 
 #include <curses.h>
 #include <signal.h>

@@ -895,7 +895,9 @@ TEST(monitor_tui_next_break_and_stop_pane) {
     return;
   free(tmux_wait("ecall VS +[0-9]+ +[0-9.]+ +[0-9]+", 15, "ecall row"));
   tmux_keys("' '");
-  free(tmux_wait("^ hvlab monitor .*PAUSED", 10, "pause"));
+  // Paused: nothing runs, so every rate is 0.
+  free(tmux_wait("^ hvlab monitor .*PAUSED(.|\n)*\ntotal +[0-9]+ +100.00 +0 ",
+                 10, "pause, rates 0"));
   long seq[3];
   for (int i = 0; i < 3; i++) {
     tmux_keys("n");
@@ -1015,6 +1017,8 @@ TEST(monitor_tui_demo_keys) {
   free(tmux_wait("scrolled: End for the newest", 10, "scroll"));
   tmux_keys("End");
   free(tmux_wait("arguments *$", 10, "back to the newest"));
+  tmux_keys("o");
+  free(tmux_wait("sort:rate", 10, "o"));
   // The refresh interval, by prompt.
   tmux_keys("s 0.5 Enter");
   free(tmux_wait("\\| 2 Hz, shm \\|", 10, "refresh interval"));
