@@ -51,7 +51,7 @@ static void breakpoints(void) {
 }
 
 static void wfi(void) {
-  asm volatile("wfi");
+  asm volatile("wfi");  // with hstatus.VTW: an exit
   guest_exits++;
 }
 
