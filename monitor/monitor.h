@@ -176,8 +176,9 @@ enum run_state {
 #define NCSR 16
 struct csr_view {
   const char *name;
-  int num;  // CSR number
-  int reg;  // gdbstub register number, or -1 if the XML lacks it
+  int num;   // CSR number
+  int reg;   // gdbstub register number, or -1 if the XML lacks it
+  int live;  // a VS CSR: the S-level register that holds it while V=1
   uint64_t val, old;
   int valid, changed;
   int stale;  // V=1 at the last read: the hypervisor's value is hidden

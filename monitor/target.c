@@ -399,6 +399,11 @@ static void csr_init(struct target *t) {
     c->reg = rsp_reg_num(t->rsp, c->name);
     if (c->reg < 0 && t->rsp->regs.n == 0)
       c->reg = 66 + c->num;  // QEMU's numbering, if there was no XML
+    // While V=1 QEMU keeps the guest's live vsepc (vsstatus, ...) in the
+    // S-level register and shows a stale copy under the VS name.
+    c->live = -1;
+    if (!strncmp(c->name, "vs", 2))
+      c->live = rsp_reg_num(t->rsp, c->name + 1);  // "vsepc" -> "sepc"
   }
 }
 
@@ -444,7 +449,8 @@ static void read_csrs(struct target *t) {
       c->stale = c->valid;  // what was read at the last stop with V=0
       continue;
     }
-    if (c->reg < 0 || rsp_read_reg(t->rsp, c->reg, &v) < 0)
+    int reg = t->vmode == 1 && c->live >= 0 ? c->live : c->reg;
+    if (reg < 0 || rsp_read_reg(t->rsp, reg, &v) < 0)
       continue;
     c->changed = c->valid && v != c->val;
     c->old = c->val;
