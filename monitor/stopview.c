@@ -67,12 +67,20 @@ static void where(struct target *t, int y, int w, const char *who,
           fn && f && strcmp(fn, f) ? fn : "");
 }
 
+// `lines` instructions around pc, pc marked: as many before it as after
+// (one more before when odd: what led to it), fewer where the function
+// starts, and more after then.
 static int code_lines(struct target *t, int y, int w, uint64_t pc, int lines) {
   uint64_t at[16];
-  int cur, before = (lines - 1) / 2;
-  int n = code_around(t, pc, before, lines - 1 - before, at, &cur);
-  // Keep `lines` of them with pc at its place.
-  int first = cur - before > 0 ? cur - before : 0;
+  int cur;
+  if (lines > 8)
+    lines = 8;
+  int n = code_around(t, pc, lines - 1, lines - 1, at, &cur);
+  int first = cur - lines / 2;
+  if (first + lines > n)
+    first = n - lines;
+  if (first < 0)
+    first = 0;
   int row = 0;
   for (int i = first; i < n && row < lines; i++, row++) {
     uint32_t bits;
