@@ -107,6 +107,8 @@ static int next_event(struct rsp_client *c, double deadline,
       continue;
     if (r < 0)
       return rsp_fail_(c, RSP_EIO, "poll: %s", strerror(errno));
+    if (r == 0 && limit_hit(c))
+      return rsp_fail_(c, RSP_ETIMEOUT, "out of time (the session's limit)");
     if (r == 0)
       return rsp_fail_(c, RSP_ETIMEOUT, "timed out");
     ssize_t n = read(c->fd, c->in, sizeof c->in);

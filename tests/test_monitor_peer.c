@@ -266,3 +266,35 @@ TEST(monitor_corrupt_trace_is_flagged) {
   CHECK(row && sscanf(row + 19, "%*s %lf", &pct) == 1 && pct <= 100,
         "ecall row %.0f %%:\n%s", pct, out);
 }
+
+// hostlib's session limits on their own (the grader shares this client):
+// a stub that accepts and then says nothing keeps a connect waiting for
+// its request timeout (5 s here) unless the give-up time comes first, or
+// the cancel flag is set.
+TEST(rsp_limits_end_a_silent_wait) {
+  int lfd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in a = {.sin_family = AF_INET,
+                          .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  socklen_t len = sizeof a;
+  CHECK(bind(lfd, (struct sockaddr *)&a, sizeof a) == 0 &&
+            listen(lfd, 4) == 0 &&
+            getsockname(lfd, (struct sockaddr *)&a, &len) == 0,
+        "listen: %s", strerror(errno));
+  static struct rsp_client c;
+  c.timeout_ms = 5000;
+  // The connection is queued by the kernel: connect succeeds, the
+  // handshake's first request waits.
+  struct rsp_limits lim = {.give_up_at = now_seconds() + 0.3};
+  double t0 = now_seconds();
+  int r = rsp_connect_limited(&c, "127.0.0.1", ntohs(a.sin_port), 1000, &lim);
+  double dt = now_seconds() - t0;
+  CHECK(r == RSP_ETIMEOUT && strstr(rsp_error(&c), "out of time"),
+        "give-up: %d '%s'", r, rsp_error(&c));
+  CHECK(dt < 1.5, "give-up at 0.3 s, connect returned at %.2f s", dt);
+  volatile sig_atomic_t cancel = 1;
+  lim = (struct rsp_limits){.cancel = &cancel};
+  r = rsp_connect_limited(&c, "127.0.0.1", ntohs(a.sin_port), 1000, &lim);
+  CHECK(r == RSP_EIO && strstr(rsp_error(&c), "cancelled"), "cancel: %d '%s'",
+        r, rsp_error(&c));
+  close(lfd);
+}
