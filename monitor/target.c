@@ -932,6 +932,10 @@ static int launch(struct target *t) {
   qemu_pump(&t->qemu, 200);
   if (t->qemu.out && *t->qemu.out)
     mon_log("monitor: QEMU said: %.300s", t->qemu.out);
+  if (t->qemu.exited) {  // how it ended, if it did
+    say_how_qemu_ended(t);
+    mon_log("monitor: %s", t->ended_why);
+  }
   return -1;
 }
 
