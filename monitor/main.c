@@ -418,6 +418,7 @@ static void report(struct target *t, struct opts *o, int r, double secs) {
       if (poll(&pf, 1, 100) > 0)
         tgt_on_console(t);
     }
+    tgt_settle(t);
     fprintf(stderr, "monitor: %s\n", t->ended_why);
     if (t->ram)
       tgt_refresh(t, 0);

@@ -282,6 +282,9 @@ void tgt_on_console(struct target *t);
 void tgt_ended(struct target *t, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 int tgt_is_stopped(const struct target *t);
+// The target ended: wait (at most 5 s) for QEMU's exit status, so that
+// ended_why says how QEMU ended rather than which pipe closed first.
+void tgt_settle(struct target *t);
 // A message for the status line (it fades after a while: tui.c).
 void tgt_note(struct target *t, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -131,6 +131,17 @@ void tgt_ended(struct target *t, const char *fmt, ...) {
   }
 }
 
+void tgt_settle(struct target *t) {
+  // A QEMU that was killed can take a while to be gone on a busy machine
+  // (its RAM is unmapped first): the message should say how it ended.
+  if (t->launched && !t->qemu.exited) {
+    double until = now_seconds() + 5;
+    while (!t->qemu.exited && now_seconds() < until)
+      qemu_pump(&t->qemu, 100);
+    say_how_qemu_ended(t);
+  }
+}
+
 int tgt_is_stopped(const struct target *t) {
   return t->state != ST_ENDED && t->rsp && t->rsp->fd >= 0 && !t->rsp->running;
 }
