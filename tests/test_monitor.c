@@ -589,7 +589,7 @@ TEST(monitor_gdb_through_stub) {
   CHECK(WIFEXITED(ws) && WEXITSTATUS(ws) == 0,
         "monitor status %d after SIGTERM", ws);
   int ls;
-  snprintf(cmd, sizeof cmd, "grep '^monitor: ' %s", log);
+  snprintf(cmd, sizeof cmd, "cat %s", log);
   char *ml = run(cmd, &ls);
   CHECK(strstr(ml, "Terminated, stopping"), "no message for SIGTERM:\n%s", ml);
   CHECK(strstr(ml, "ecall from VS-mode"), "no table after SIGTERM:\n%s", ml);
