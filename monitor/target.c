@@ -442,6 +442,7 @@ static int read_v(struct target *t) {
 // gdbstub's "sepc" is the guest's vsepc, and the hypervisor's own copy is
 // out of reach (NOTES: "the HS copies are hidden").
 static int hidden_when_v1(const char *name) {
+  // (scause and sepc are then taken from vcpu.exit: read_csrs.)
   return name[0] == 's' && strcmp(name, "sstatus") != 0;
 }
 
@@ -456,8 +457,19 @@ static void read_csrs(struct target *t) {
     struct csr_view *c = &t->csr[i];
     uint64_t v;
     if (t->vmode != 0 && hidden_when_v1(c->name)) {
-      c->changed = 0;
-      c->stale = c->valid;  // what was read at the last stop with V=0
+      // Hidden, but the world switch saved them at the last exit (the
+      // last trap into HS-mode) in vcpu.exit: the same values.
+      int known = t->vcpu_valid && (c->num == CSR_SCAUSE || c->num == CSR_SEPC);
+      if (known) {
+        v = c->num == CSR_SCAUSE ? t->vcpu.exit.cause : t->vcpu.exit.pc;
+        c->changed = c->valid && v != c->val;
+        c->old = c->val;
+        c->val = v;
+        c->valid = 1;
+      } else {
+        c->changed = 0;
+      }
+      c->stale = c->valid;
       continue;
     }
     int reg = t->vmode == 1 && c->live >= 0 ? c->live : c->reg;

@@ -216,7 +216,7 @@ static void draw_table(struct target *t, struct ui *u, int y, int x, int w,
 
 static void draw_csrs(struct target *t, int y, int x, int w, int h) {
   put(y, x, w, col(C_HEAD) | A_BOLD | A_UNDERLINE, "hypervisor CSRs%s",
-      t->csr_t > 0 ? (t->vmode == 1 ? " (V=1: * as of V=0)" : "")
+      t->csr_t > 0 ? (t->vmode == 1 ? " (V=1: * from vcpu.exit)" : "")
                    : " (not read yet)");
   int row = 1;
   for (int i = 0; i < t->ncsr && row < h; i++) {
