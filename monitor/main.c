@@ -406,6 +406,9 @@ static int screen_possible(void) {
 
 // After the loop, with the terminal ours again: how it ended, the table.
 static void report(struct target *t, struct opts *o, int r, double secs) {
+  // Our lines start lines, even after a console cut short (batch).
+  if (t->echo_console && t->echo_mid_line)
+    fputc('\n', stderr), t->echo_mid_line = 0;
   if (got_signal)
     fprintf(stderr, "monitor: %s, stopping\n", strsignal(got_signal));
   if (r < 0)
@@ -419,6 +422,8 @@ static void report(struct target *t, struct opts *o, int r, double secs) {
         tgt_on_console(t);
     }
     tgt_settle(t);
+    if (t->echo_console && t->echo_mid_line)
+      fputc('\n', stderr), t->echo_mid_line = 0;
     fprintf(stderr, "monitor: %s\n", t->ended_why);
     if (t->ram)
       tgt_refresh(t, 0);

@@ -261,6 +261,7 @@ struct target {
   double note_t;        // when note was written (old ones fade: tui.c)
   int stops;            // how many refresh stops
   int echo_console;     // batch: copy QEMU's output to stderr
+  int echo_mid_line;    // and its last line is not finished yet
 };
 
 int tgt_open(struct target *t);  // start QEMU or attach; 0 or -1

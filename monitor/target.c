@@ -809,6 +809,7 @@ void tgt_on_console(struct target *t) {
       if (write(2, e, k) < 0)
         t->echo_console = 0;
     }
+    t->echo_mid_line = b[n - 1] != '\n';
     return;
   }
   if (n < 0 && (errno == EAGAIN || errno == EINTR))
