@@ -11,10 +11,11 @@
 #include "run.h"
 
 static int skip_insn(struct vcpu *v, struct vm_exit *e) {
-  (void)v;
   int len;
-  guest_read_insn(e->pc, &len);  // 2 or 4 bytes: how far to skip
-  return len;
+  u64 insn;
+  if (guest_read_insn(e->pc, &insn, &len) != 0)  // it just ran: cannot fail
+    return vcpu_fail(v, "demo: cannot read the instruction to skip");
+  return len;  // 2 or 4 bytes
 }
 
 void demo_exits_init(void) {
