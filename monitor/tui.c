@@ -539,10 +539,10 @@ static void set_filter(struct target *t, struct ui *u, const char *re) {
     return;
   int err = regcomp(&u->filter, re, REG_EXTENDED | REG_ICASE | REG_NOSUB);
   if (err) {
-    char why[96];
-    regerror(err, &u->filter, why, sizeof why);
+    char msg[96];
+    regerror(err, &u->filter, msg, sizeof msg);
     regfree(&u->filter);
-    tgt_note(t, "filter /%s/: %s", re, why);
+    tgt_note(t, "filter /%s/: %s", re, msg);
     return;
   }
   u->filtering = 1;

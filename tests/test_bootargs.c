@@ -201,7 +201,8 @@ TEST(bootargs_help_lists_keys_and_the_missing_watchdog) {
   struct qemu_proc *p = boot_stage(3, "help", 0);
   EXPECT_STATUS(p, 5);
   EXPECT_OUT(p, "^  guest=NAME,\\.\\.\\. +the guests to run");
-  EXPECT_OUT(p, "^ +names: seed, hello, fault, wfi, bench, hostile, image$");
+  EXPECT_OUT(p, "^ +names: seed, hello, fault, wfi, bench, hostile, image,$");
+  EXPECT_OUT(p, "^ +demo$");  // the list wraps
   EXPECT_OUT(p, "^  iterations=N +null hypercalls");
   EXPECT_OUT(p, "^ +N from 1 to 1000000000000$");
   EXPECT_OUT(p, "^  note: stage 3 has no timer, so no watchdog");

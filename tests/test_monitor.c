@@ -727,7 +727,7 @@ TEST(monitor_stage_from_debug_info) {
 TEST(monitor_qemu_killed_is_said_once) {
   paths();
   char token[48], log[64], cmd[1024];
-  snprintf(token, sizeof token, "hvtest=kill-%d", (int)getpid());
+  snprintf(token, sizeof token, "tag=hvtest-kill-%d", (int)getpid());
   snprintf(log, sizeof log, "/tmp/hvtest-kill-%d.log", (int)getpid());
   pid_t pid = fork();
   if (pid == 0) {
