@@ -250,15 +250,18 @@ const char *sbi_name(uint64_t eid, uint64_t fid, char *buf, size_t n) {
 const char *hstatus_bits(uint64_t v, char *buf, size_t n) {
   static const struct {
     const char *name;
-    int bit;
-  } bits[] = {{"VTSR", 22}, {"VTW", 21}, {"VTVM", 20}, {"HU", 9},
-              {"SPVP", 8},  {"SPV", 7},  {"GVA", 6},   {"VSBE", 5}};
+    uint64_t bit;
+  } bits[] = {
+#define FLAG(name) {#name, HSTATUS_##name},
+      HSTATUS_FLAGS(FLAG)
+#undef FLAG
+  };
   size_t k =
       (size_t)snprintf(buf, n, "VSXL=%u VGEIN=%u", (unsigned)(v >> 32) & 3,
                        (unsigned)(v >> 12) & 63);
   for (size_t i = 0; i < sizeof bits / sizeof bits[0] && k < n; i++)
-    k += (size_t)snprintf(buf + k, n - k, " %s%s",
-                          (v >> bits[i].bit) & 1 ? "" : "-", bits[i].name);
+    k += (size_t)snprintf(buf + k, n - k, " %s%s", v & bits[i].bit ? "" : "-",
+                          bits[i].name);
   return buf;
 }
 

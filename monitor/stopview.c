@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hvlab/regs.h"
 #include "monitor.h"
 #include "rvdecode.h"
 
@@ -150,10 +151,6 @@ void draw_stop(struct target *t, int y, int w, int h) {
     row += code_lines(t, y + row, w, hpc, h - row - 1);
   }
   if (row < h) {
-    static const char *const abi[32] = {
-        "zero", "ra", "sp", "gp", "tp",  "t0",  "t1", "t2", "s0", "s1", "a0",
-        "a1",   "a2", "a3", "a4", "a5",  "a6",  "a7", "s2", "s3", "s4", "s5",
-        "s6",   "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6"};
     char line[256];
     size_t k =
         (size_t)snprintf(line, sizeof line, "changed since the last stop:");
@@ -161,7 +158,8 @@ void draw_stop(struct target *t, int y, int w, int h) {
       k += (size_t)snprintf(line + k, sizeof line - k, " pc");
     for (int i = 1; i < 32 && k < sizeof line; i++)
       if (t->vcpu_changed >> i & 1)
-        k += (size_t)snprintf(line + k, sizeof line - k, " %s", abi[i]);
+        k +=
+            (size_t)snprintf(line + k, sizeof line - k, " %s", hv_xreg_name(i));
     if (!t->vcpu_changed && k < sizeof line)
       snprintf(line + k, sizeof line - k, " nothing (Tab: all registers)");
     tui_put(y + row++, 0, w, t->vcpu_changed ? tui_col(C_CHANGED) : 0, "%s",

@@ -23,6 +23,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "hvlab/regs.h"
 #include "monitor.h"
 #include "rvdecode.h"
 
@@ -309,11 +310,6 @@ static void draw_log(struct target *t, struct ui *u, int y, int w, int h) {
   }
 }
 
-static const char *const abi[32] = {
-    "zero", "ra", "sp", "gp", "tp",  "t0",  "t1", "t2", "s0", "s1", "a0",
-    "a1",   "a2", "a3", "a4", "a5",  "a6",  "a7", "s2", "s3", "s4", "s5",
-    "s6",   "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6"};
-
 static void draw_guest(struct target *t, int y, int w, int h) {
   const struct vcpu_view *v = &t->vcpu;
   put(y, 0, w, col(C_HEAD) | A_BOLD | A_UNDERLINE, "guest registers %s",
@@ -338,8 +334,8 @@ static void draw_guest(struct target *t, int y, int w, int h) {
     for (int c = 0; c < per; c++) {
       namew[c] = 2;
       for (int i = c * rows; i < (c + 1) * rows && i < 32; i++)
-        if (i > 0 && (int)strlen(abi[i]) > namew[c])
-          namew[c] = (int)strlen(abi[i]);
+        if (i > 0 && (int)strlen(hv_xreg_name(i)) > namew[c])
+          namew[c] = (int)strlen(hv_xreg_name(i));
       width += namew[c] + 1 + 16 + 1;
     }
     if (width <= w)
@@ -362,7 +358,7 @@ static void draw_guest(struct target *t, int y, int w, int h) {
       int changed = (t->vcpu_changed >> (i == 0 ? 32 : i)) & 1;
       attr_t a = changed ? col(C_CHANGED) | A_BOLD : 0;
       attron(A_BOLD);
-      mvprintw(yy, x, "%*s", namew[c], i == 0 ? "pc" : abi[i]);
+      mvprintw(yy, x, "%*s", namew[c], i == 0 ? "pc" : hv_xreg_name(i));
       attroff(A_BOLD);
       mvaddch(yy, x + namew[c], ' ');
       attron(a);
