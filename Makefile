@@ -457,10 +457,14 @@ demo: deps-build deps-qemu deps-host
 	$(Q)$(BUILD)/host/monitor --elf $(BUILD)/step3/hv.elf --append guest=demo $(MONITORFLAGS)
 
 # `make monitor STEP=N`: boot stage N under QEMU with the monitor attached.
+# GUEST=image (stage 4 on) packs the guest as `make qemu` does.
 monitor: deps-build deps-qemu deps-host
 	$(call check-step)
-	$(Q)$(MAKE) --no-print-directory $(BUILD)/step$(STEP)/hv.elf $(BUILD)/host/monitor
-	$(Q)$(BUILD)/host/monitor --elf $(BUILD)/step$(STEP)/hv.elf $(MONITORFLAGS)
+	$(call check-guest)
+	$(Q)$(MAKE) --no-print-directory $(BUILD)/step$(STEP)/hv.elf $(BUILD)/host/monitor \
+	  $(if $(GUEST),$(BUILD)/host/guestpack)
+	$(Q)$(pack-guest) $(BUILD)/host/monitor --elf $(BUILD)/step$(STEP)/hv.elf \
+	  $(if $(GUEST),--initrd $(GUEST_PKG)) $(MONITORFLAGS)
 
 compdb: deps-build deps-host
 	$(Q)mk/deps.sh bear

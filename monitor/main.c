@@ -66,6 +66,9 @@ static void usage(FILE *f) {
       "  --elf IMAGE         the stage's ELF (symbols: exit_trace, vcpu, "
       "guest_exit)\n"
       "  --append ARGS       boot arguments, e.g. \"guest=demo\"\n"
+      "  --initrd FILE       a file for QEMU's -initrd (make monitor "
+      "GUEST=...\n"
+      "                      passes stage 4's guest package this way)\n"
       "  --no-h              a CPU without the H extension\n"
       "  --connect HOST:PORT attach to a QEMU already running with -gdb\n"
       "  --mem-path FILE     with --connect: the file QEMU's RAM is in\n"
@@ -281,11 +284,13 @@ static int parse_args(int argc, char **argv, struct target *t, struct opts *o,
     O_BATCH,
     O_CSV,
     O_NOH,
-    O_FINAL
+    O_FINAL,
+    O_INITRD
   };
   static const struct option opts[] = {
       {"elf", required_argument, 0, O_ELF},
       {"append", required_argument, 0, O_APPEND},
+      {"initrd", required_argument, 0, O_INITRD},
       {"connect", required_argument, 0, O_CONNECT},
       {"mem-path", required_argument, 0, O_MEMPATH},
       {"trace-via", required_argument, 0, O_VIA},
@@ -306,6 +311,7 @@ static int parse_args(int argc, char **argv, struct target *t, struct opts *o,
     switch (c) {
     case O_ELF: t->elf_path = optarg; break;
     case O_APPEND: t->append = optarg; break;
+    case O_INITRD: t->initrd = optarg; break;
     case O_CONNECT: t->connect = optarg; break;
     case O_MEMPATH: t->mem_path = optarg; break;
     case O_VIA: o->via = optarg; break;

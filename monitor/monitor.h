@@ -188,6 +188,7 @@ struct target {
   // configuration
   const char *elf_path;
   const char *append;
+  const char *initrd;    // --initrd: a file for QEMU's -initrd (GUEST=)
   const char *connect;   // "host:port", or NULL to start QEMU ourselves
   const char *mem_path;  // --mem-path: a file QEMU backs its RAM with
   int use_shm;           // 1: read the trace from shared RAM (no stops)

@@ -912,7 +912,7 @@ static int map_ram(struct target *t, const char *path, char *why, size_t n) {
 
 static int launch(struct target *t) {
   static char objarg[256];
-  static const char *extra[8];
+  static const char *extra[10];
   int ne = 0;
   if (t->use_shm) {
     // QEMU's RAM in a file we can map: /dev/shm is memory, not disk.
@@ -933,6 +933,10 @@ static int launch(struct target *t) {
       extra[ne++] = "-machine";
       extra[ne++] = "memory-backend=hvmem";
     }
+  }
+  if (t->initrd) {  // a guest package from `make monitor GUEST=...`
+    extra[ne++] = "-initrd";
+    extra[ne++] = t->initrd;
   }
   extra[ne] = NULL;
   // QEMU_GDB_AUTO: qemu_start binds the gdbstub's socket itself and hands

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "harness.h"
 
 // The two hex numbers of the first line that contains `key`, read with
@@ -315,4 +316,34 @@ TEST(step4_guest_package_checked_by_hypervisor) {
   CHECK(p.out && strstr(p.out, "not a guest package"), "no error line");
   qemu_free(&p);
   unlink(bad);
+}
+
+// `make monitor STEP=4 GUEST=...`: the monitor hands QEMU the guest
+// package with --initrd, and counts the guest's exits like any other.
+TEST(step4_guest_file_under_the_monitor) {
+  char elf[256], pkg[256], out[4096], cmd[1024];
+  snprintf(elf, sizeof elf, "%s/guests/sbi_hello.elf", build_dir());
+  tmpname(pkg, sizeof pkg, "pkg");
+  snprintf(cmd, sizeof cmd, "--args 'under the monitor' %s %s", elf, pkg);
+  CHECK(guestpack(cmd, out, sizeof out) == 0, "guestpack: %s", out);
+  snprintf(cmd, sizeof cmd,
+           "timeout 60 %s/host/monitor --elf %s/step4/hv.elf --initrd %s "
+           "--batch --csv 2>&1",
+           build_dir(), build_dir(), pkg);
+  FILE *f = popen(cmd, "r");
+  CHECK(f != NULL, "cannot run the monitor");
+  if (!f)
+    return;
+  char *log = read_stream(f, NULL);
+  int st = pclose(f);
+  CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "monitor status %d:\n%s", st,
+        log ? log : "");
+  CHECK(log && strstr(log, "sbi_hello: bootargs \"under the monitor\""),
+        "the guest did not run with its arguments:\n%s", log ? log : "");
+  CHECK(log && strstr(log, "step4: PASS: guest 'sbi_hello.elf'"),
+        "no PASS line:\n%s", log ? log : "");
+  CHECK(log && strstr(log, "\necall from VS-mode,10,"),
+        "no ecall row in the monitor's table:\n%s", log ? log : "");
+  free(log);
+  unlink(pkg);
 }
