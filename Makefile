@@ -96,7 +96,8 @@ deps-gdb:
 deps:
 	$(Q)mk/deps.sh "gcc-riscv64-unknown-elf|gcc-riscv64-linux-gnu" gcc make \
 	  qemu-system-misc libelf-dev libdw-dev libncurses-dev gdb-multiarch \
-	  device-tree-compiler u-boot-qemu tmux bear
+	  device-tree-compiler u-boot-qemu tmux bear clang-format \
+	  clang libclang-rt-dev
 	$(Q)mk/qemu-check.sh
 
 # ---- Cross compiler for the hypervisor -------------------------------------
