@@ -250,7 +250,14 @@ GUEST ?=
 GUEST_ARGS ?=
 GUEST_INITRD ?=
 GUEST_PKG := $(BUILD)/guest.pkg
-QEMUOPTS = -M virt -cpu $(QEMU_CPU) -m $(QEMU_MEM) -smp 1 -nographic -bios default \
+# GUEST_HARTS=n (stage 5): the guest's harts, 1-4; each vCPU has a physical
+# hart of its own, so QEMU gets -smp n.
+GUEST_HARTS ?= 1
+ifneq ($(filter-out 1 2 3 4,$(GUEST_HARTS))$(words $(GUEST_HARTS)),1)
+$(error GUEST_HARTS must be 1, 2, 3 or 4, not '$(GUEST_HARTS)')
+endif
+check-harts = $(if $(filter-out 1,$(GUEST_HARTS)),$(if $(filter 5,$(STEP)),,$(error GUEST_HARTS= needs STEP=5)))
+QEMUOPTS = -M virt -cpu $(QEMU_CPU) -m $(QEMU_MEM) -smp $(GUEST_HARTS) -nographic -bios default \
   -kernel $(BUILD)/step$(STEP)/hv.elf $(if $(HVLAB_ARGS),-append "$$HVLAB_ARGS") \
   $(if $(GUEST),-initrd $(GUEST_PKG))
 check-guest = $(if $(GUEST),$(if $(filter 4 5,$(STEP)),,$(error GUEST= needs STEP=4 or later)))
@@ -265,6 +272,7 @@ check-step = $(if $(filter $(STEP),$(PRESENT)),,$(error stage $(STEP) does not e
 qemu run: deps-qemu
 	$(call check-step)
 	$(call check-guest)
+	$(call check-harts)
 	$(Q)$(MAKE) --no-print-directory $(BUILD)/step$(STEP)/hv.elf $(if $(GUEST),$(BUILD)/host/guestpack)
 	$(Q)$(pack-guest) true
 	@echo "hvlab: booting stage $(STEP) in QEMU (Ctrl-A X quits)"
@@ -285,6 +293,7 @@ step1 step2 step3 step4 step5:
 qemu-gdb: deps-qemu $(BUILD)/host/freeport $(BUILD)/gdb/target.xml
 	$(call check-step)
 	$(call check-guest)
+	$(call check-harts)
 	$(Q)$(MAKE) --no-print-directory $(BUILD)/step$(STEP)/hv.elf $(if $(GUEST),$(BUILD)/host/guestpack)
 	$(Q)$(pack-guest) port=$$($(BUILD)/host/freeport) && \
 	  sed -e "s|@ELF@|$(BUILD)/step$(STEP)/hv.elf|" -e "s|@PORT@|$$port|" \

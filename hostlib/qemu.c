@@ -39,7 +39,7 @@ static int build_argv(const struct qemu_cfg *cfg, int gdb_fd, char **argv,
   ARG("-m");
   ARG(QEMU_RAM);
   ARG("-smp");
-  ARG("1");
+  FARG("%d", cfg->smp > 0 ? cfg->smp : 1);
   ARG("-bios");
   ARG("default");
   ARG("-display");

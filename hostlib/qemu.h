@@ -15,6 +15,7 @@
 struct qemu_cfg {
   const char *kernel;        // ELF image to boot (required)
   int no_h;                  // 1: a CPU without the H extension
+  int smp;                   // harts (-smp): 1..8; 0 means 1
   const char *append;        // boot arguments (QEMU -append), or NULL
   int gdb_port;              // > 0: gdbstub on localhost:gdb_port;
                              // QEMU_GDB_AUTO: on a port we bind ourselves

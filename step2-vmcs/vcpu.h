@@ -72,6 +72,7 @@ struct vcpu {
   struct vm_exit exit;
   // ---- bookkeeping ----
   const char *name;
+  int id;  // the guest's hart id (stage 5 runs a vCPU per hart; else 0)
   enum vcpu_state state;
   int status;  // when stopped: the guest's exit status (SRST reason)
 };

@@ -43,16 +43,18 @@ static inline struct exit_record *trace_exit(const struct vcpu *v,
   u64 cause = e->cause, pc = e->pc;
   u64 a7 = v->x[17], a6 = v->x[16], a0 = v->x[10];
   struct exit_trace *t = &exit_trace;
-  u64 n = t->total;
+  // Atomic adds (one amoadd each): stage 5's vCPUs exit on several harts
+  // at once, and each must get a record of its own.
+  u64 n = __atomic_fetch_add(&t->total, 1, __ATOMIC_RELAXED);
+  __atomic_fetch_add(&t->count[idx], 1, __ATOMIC_RELAXED);
   struct exit_record *r = &t->ring[n & (TRACE_CAP - 1)];
-  t->total = n + 1;
-  t->count[idx]++;
-  r->seq = n + 1;
   r->cause = cause;
   r->pc = pc;
   r->arg[0] = a7;  // extension
   r->arg[1] = a6;  // function
   r->arg[2] = a0;  // first argument
+  r->hart = (u64)v->id;
+  __atomic_store_n(&r->seq, n + 1, __ATOMIC_RELEASE);  // the record is whole
   return r;
 }
 

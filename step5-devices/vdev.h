@@ -18,12 +18,14 @@ struct mmio_access {
 };
 
 // What a device's access function returns.
-#define VDEV_OK 0      // done: the guest goes on after its instruction
-#define VDEV_FAULT -1  // not an access this device has: the guest gets an
-                       // access fault (load/store access fault, 5 or 7),
-                       // as a bus error on real hardware
-#define VDEV_STOP -2   // the access stopped the guest (guest_stop() was
-                       // called, e.g. the power-off device): no advance
+#define VDEV_OK 0  // done: the guest goes on after its instruction
+#define VDEV_FAULT                                                             \
+  -1  // not an access this device has: the guest gets an
+      // access fault (load/store access fault, 5 or 7),
+      // as a bus error on real hardware
+#define VDEV_STOP                                                              \
+  -2  // the access stopped the guest (guest_stop() was
+      // called, e.g. the power-off device): no advance
 
 typedef int (*vdev_access_t)(struct vcpu *v, void *dev, struct mmio_access *a);
 

@@ -28,9 +28,9 @@ struct vhart {
   u64 fp[33];             // f0..f31 and fcsr, saved when the vCPU stops
 };
 
-#define VHART_REQ_FENCE_I (1UL << 0)     // fence.i
-#define VHART_REQ_HFENCE_VVMA (1UL << 1) // flush the guest's VS-stage TLB
-#define VHART_REQ_STOP (1UL << 2)        // the VM is stopping
+#define VHART_REQ_FENCE_I (1UL << 0)      // fence.i
+#define VHART_REQ_HFENCE_VVMA (1UL << 1)  // flush the guest's VS-stage TLB
+#define VHART_REQ_STOP (1UL << 2)         // the VM is stopping
 
 extern struct vhart vharts[VHART_MAX];
 extern int nharts;  // how many the guest has (boot argument harts=)

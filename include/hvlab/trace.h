@@ -12,10 +12,10 @@
 #pragma once
 
 #define TRACE_MAGIC 0x54584856u  // "HVXT" in memory (little-endian)
-#define TRACE_VERSION 1
-#define TRACE_CAP 256    // records in the ring; a power of two
-#define TRACE_NCOUNT 64  // counters, indexed by trace_index(scause)
-#define TRACE_OTHER 63   // counter for causes that fit nowhere else
+#define TRACE_VERSION 2          // 2: records say which vCPU exited (hart)
+#define TRACE_CAP 256            // records in the ring; a power of two
+#define TRACE_NCOUNT 64          // counters, indexed by trace_index(scause)
+#define TRACE_OTHER 63           // counter for causes that fit nowhere else
 
 typedef __UINT32_TYPE__ trace_u32;
 typedef __UINT64_TYPE__ trace_u64;
@@ -29,7 +29,8 @@ struct exit_record {
   trace_u64 cause;  // scause
   trace_u64 pc;     // guest pc of the exiting instruction
   trace_u64 arg[3];
-  trace_u64 reserved[2];  // pads a record to 64 bytes
+  trace_u64 hart;      // the guest hart (vCPU) that exited (version 2 on)
+  trace_u64 reserved;  // pads a record to 64 bytes
 };
 
 struct exit_trace {
@@ -42,7 +43,9 @@ struct exit_trace {
   trace_u32 pad;
   // Exits so far. Record number `total` (the newest) is in
   // ring[(total - 1) % capacity]; a record whose seq differs from what a
-  // reader expected was overwritten meanwhile.
+  // reader expected was overwritten meanwhile. (With several vCPUs,
+  // `total` and the counts grow atomically, and a record's seq is written
+  // last: a reader may find the newest record not yet filled in.)
   trace_u64 total;
   // count[i]: exits whose scause maps to i: exception code c -> c,
   // interrupt code c -> 32 + c, anything else -> TRACE_OTHER. (Interrupt

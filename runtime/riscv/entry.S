@@ -14,10 +14,9 @@
 _start:
         .cfi_startproc
         .cfi_undefined ra       # the first frame: a backtrace ends here
-        # Only hart 0 runs the hypervisor; QEMU starts one hart unless told
-        # otherwise (-smp), but park any other just in case.
-        bnez    a0, park
-
+        # OpenSBI enters here on one hart only, the boot hart, whichever
+        # hart won its boot lottery (with -smp n not always hart 0). The
+        # others wait in OpenSBI until stage 5 starts them (SBI HSM).
         la      sp, boot_stack_top
 
         # Clear .bss (C expects zero-initialised globals). Keep a0/a1.
@@ -29,9 +28,6 @@ _start:
         j       1b
 2:
         call    boot            # boot(hartid, dtb) in boot.c; never returns
-park:
-        wfi
-        j       park
         .cfi_endproc
 .size _start, . - _start
 

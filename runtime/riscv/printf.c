@@ -4,6 +4,7 @@
 #include <stdarg.h>
 
 #include "defs.h"
+#include "spinlock.h"
 
 // Output goes either to the UART or into a buffer (snprintf).
 struct out {
@@ -109,12 +110,20 @@ static void format(struct out *o, const char *fmt, va_list ap) {
   }
 }
 
+// One printf at a time on the console, when several harts print (stage
+// 5), so that their words do not interleave. A hart that waits very long
+// (the holder trapped while printing and will never let go) prints anyway.
+static spinlock_t console;
+
 int printf(const char *fmt, ...) {
   struct out o = {0};
   va_list ap;
+  int locked = spin_lock_bounded(&console, 1L << 22);
   va_start(ap, fmt);
   format(&o, fmt, ap);
   va_end(ap);
+  if (locked)
+    spin_unlock(&console);
   return (int)o.len;
 }
 
