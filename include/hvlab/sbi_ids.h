@@ -1,4 +1,4 @@
-// SBI extension ids, function ids and error codes (SBI spec v1.0.0), and
+// SBI extension ids, function ids and error codes (SBI spec v2.0), and
 // hvlab's own extension.
 //
 // Shared interface: the hypervisor answers these calls, the guests make
@@ -10,6 +10,11 @@
 #define SBI_EXT_LEGACY_SET_TIMER 0x00
 #define SBI_EXT_LEGACY_PUTCHAR 0x01
 #define SBI_EXT_LEGACY_GETCHAR 0x02
+#define SBI_EXT_LEGACY_CLEAR_IPI 0x03
+#define SBI_EXT_LEGACY_SEND_IPI 0x04
+#define SBI_EXT_LEGACY_REMOTE_FENCE_I 0x05
+#define SBI_EXT_LEGACY_REMOTE_SFENCE_VMA 0x06
+#define SBI_EXT_LEGACY_REMOTE_SFENCE_VMA_ASID 0x07
 #define SBI_EXT_LEGACY_SHUTDOWN 0x08
 #define SBI_EXT_BASE 0x10
 #define SBI_EXT_TIME 0x54494d45    // "TIME"
@@ -17,6 +22,40 @@
 #define SBI_EXT_RFENCE 0x52464e43  // "RFNC"
 #define SBI_EXT_HSM 0x48534d       // "HSM"
 #define SBI_EXT_SRST 0x53525354    // "SRST": system reset
+#define SBI_EXT_DBCN 0x4442434e    // "DBCN": debug console (v2.0)
+
+// TIME, IPI
+#define SBI_TIME_SET_TIMER 0
+#define SBI_IPI_SEND_IPI 0
+
+// RFENCE (the hfence functions are for guests that have the H extension)
+#define SBI_RFENCE_FENCE_I 0
+#define SBI_RFENCE_SFENCE_VMA 1
+#define SBI_RFENCE_SFENCE_VMA_ASID 2
+#define SBI_RFENCE_HFENCE_GVMA_VMID 3
+#define SBI_RFENCE_HFENCE_GVMA 4
+#define SBI_RFENCE_HFENCE_VVMA_ASID 5
+#define SBI_RFENCE_HFENCE_VVMA 6
+
+// HSM: functions, and the states hart_get_status returns
+#define SBI_HSM_HART_START 0
+#define SBI_HSM_HART_STOP 1
+#define SBI_HSM_HART_GET_STATUS 2
+#define SBI_HSM_HART_SUSPEND 3
+#define SBI_HSM_STATE_STARTED 0
+#define SBI_HSM_STATE_STOPPED 1
+#define SBI_HSM_STATE_START_PENDING 2
+#define SBI_HSM_STATE_STOP_PENDING 3
+#define SBI_HSM_STATE_SUSPENDED 4
+#define SBI_HSM_STATE_SUSPEND_PENDING 5
+#define SBI_HSM_STATE_RESUME_PENDING 6
+#define SBI_HSM_SUSPEND_RET_DEFAULT 0x00000000
+#define SBI_HSM_SUSPEND_NON_RET_DEFAULT 0x80000000
+
+// DBCN
+#define SBI_DBCN_WRITE 0
+#define SBI_DBCN_READ 1
+#define SBI_DBCN_WRITE_BYTE 2
 
 // BASE functions
 #define SBI_BASE_GET_SPEC_VERSION 0
