@@ -50,7 +50,7 @@ endif
 PRESENT := $(foreach n,1 2 3 4 5,$(if $(wildcard $(word $(n),$(STAGES))/main.c),$(n)))
 sdir = $(word $(1),$(STAGES))
 
-.PHONY: all help stages host deps deps-build deps-qemu deps-host deps-gdb \
+.PHONY: all help stages host deps deps-build deps-qemu deps-host deps-gdb deps-dtc \
         qemu run qemu-gdb gdb test grade monitor demo bench clean compdb handout gradescope \
         step1 step2 step3 step4 step5
 .DEFAULT_GOAL := help
@@ -216,6 +216,20 @@ $(BUILD)/gen/guest4.elf: $(G4_OBJS) step4-mem/guest/guest.ld
 $(BUILD)/gen/guest4.bin: $(BUILD)/gen/guest4.elf
 	$(Q)$(CROSS)objcopy -O binary $< $@
 $(BUILD)/obj/step4-mem/guest_image.o: $(BUILD)/gen/guest4.bin
+
+# Stage 5's guest device trees: guest.dts through the C preprocessor, once
+# per hart count (HARTS=1..4), then dtc; step5-devices/guest_dtb.S carries
+# them in the hypervisor's image.
+$(BUILD)/gen/guest5-%.dtb: step5-devices/guest.dts step5-devices/virt5.h $(BUILD)/rvflags \
+    | deps-build deps-dtc
+	@mkdir -p $(@D)
+	@echo "  DTC     $@"
+	$(Q)$(RVCC) -E -P -nostdinc -undef -x assembler-with-cpp -DHARTS=$* -Istep5-devices \
+	  step5-devices/guest.dts -o $@.dts
+	$(Q)dtc -q -I dts -O dtb -o $@ $@.dts
+$(BUILD)/obj/step5-devices/guest_dtb.o: $(foreach n,1 2 3 4,$(BUILD)/gen/guest5-$(n).dtb)
+deps-dtc:
+	$(Q)mk/deps.sh device-tree-compiler
 
 STAGE_ELFS := $(foreach n,$(PRESENT),$(BUILD)/step$(n)/hv.elf)
 stages: $(STAGE_ELFS)

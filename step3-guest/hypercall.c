@@ -15,11 +15,16 @@ struct sbi_ext {
 };
 
 // The registered extensions, ended by an entry with fn == NULL.
-#define MAX_EXT 16
+#define MAX_EXT 24
 static struct sbi_ext exts[MAX_EXT + 1];
 static int next;
 
 void sbi_register(u64 lo, u64 hi, sbi_handler_t fn) {
+  for (int i = 0; i < next; i++)
+    if (exts[i].lo == lo && exts[i].hi == hi) {  // a later stage's version
+      exts[i].fn = fn;
+      return;
+    }
   if (next == MAX_EXT)
     panic("sbi_register: more than %d extensions", MAX_EXT);
   exts[next++] = (struct sbi_ext){lo, hi, fn};
@@ -52,7 +57,7 @@ int hypercall(struct vcpu *v, struct vm_exit *e) {
 // ---- BASE (SBI spec chapter 4) ---------------------------------------------
 #define HVLAB_IMPL_ID 0x48564c  // not a registered SBI implementation id
 
-static struct sbiret base(struct vcpu *v, u64 fid) {
+struct sbiret sbi_base(struct vcpu *v, u64 fid) {
   // BEGIN TASK lab3.4
   switch (fid) {
   case SBI_BASE_GET_SPEC_VERSION:
@@ -76,7 +81,7 @@ static struct sbiret base(struct vcpu *v, u64 fid) {
 // easy to tell from the hypervisor's own "hv:" lines.
 static int at_line_start = 1;
 
-static void guest_putc(int c) {
+void guest_putc(int c) {
   char shown[HV_ESCAPE_MAX];  // ESC, CR, NUL...: as \xHH (hvlab/escape.h)
   if (at_line_start)
     printf("guest| ");
@@ -131,7 +136,7 @@ void hypercall_init(void) {
   // Most frequent first: the lookup is a linear scan.
   sbi_register(SBI_EXT_HVLAB, SBI_EXT_HVLAB, hvlab_ext);
   sbi_register(SBI_EXT_LEGACY_PUTCHAR, SBI_EXT_LEGACY_PUTCHAR, legacy_putchar);
-  sbi_register(SBI_EXT_BASE, SBI_EXT_BASE, base);
+  sbi_register(SBI_EXT_BASE, SBI_EXT_BASE, sbi_base);
   sbi_register(SBI_EXT_SRST, SBI_EXT_SRST, srst);
   sbi_register(SBI_EXT_LEGACY_GETCHAR, SBI_EXT_LEGACY_GETCHAR, legacy_getchar);
   sbi_register(SBI_EXT_LEGACY_SHUTDOWN, SBI_EXT_LEGACY_SHUTDOWN,

@@ -25,9 +25,13 @@ typedef struct sbiret (*sbi_handler_t)(struct vcpu *v, u64 fid);
 #define SBI_STOPPED ((struct sbiret){SBI_REPLY_STOPPED, 0})
 
 // Extensions are looked up by extension id in registration order; later
-// stages add theirs (TIME, IPI, ...) with sbi_register().
+// stages add theirs (TIME, IPI, ...) with sbi_register(), which replaces
+// the handler of an extension registered before with the same ids.
 void sbi_register(u64 eid_lo, u64 eid_hi, sbi_handler_t fn);
 int hypercall(struct vcpu *v, struct vm_exit *e);  // the ecall exit handler
+struct sbiret sbi_base(struct vcpu *v, u64 fid);   // BASE, SBI v1.0
+// The guest's SBI console: a byte, shown after "guest| " at line starts.
+void guest_putc(int c);
 void hypercall_init(void);
 
 // Stop the guest with `status` (its exit status), saying how it ended.

@@ -23,8 +23,6 @@
 #include "hvlab/guestpkg.h"
 #include "riscv.h"
 
-#define DTB_SPACE (64UL << 10)
-
 static u64 cells(const char *p, int len) {
   u64 v = 0;
   for (int i = 0; i < len; i++)
@@ -76,8 +74,8 @@ const char *gpkg_check(const struct gpkg_header *h, u64 len, u64 ram_gpa,
   for (u32 i = 0; i < h->nseg; i++) {
     if (sg[i].filesz > sg[i].memsz || !inside(sg[i].off, sg[i].filesz, h->size))
       return "a segment lies outside the package";
-    if (sg[i].gpa < ram_gpa || sg[i].memsz > ram_size - DTB_SPACE ||
-        sg[i].gpa - ram_gpa > ram_size - DTB_SPACE - sg[i].memsz)
+    if (sg[i].gpa < ram_gpa || sg[i].memsz > ram_size - GPKG_DTB_SPACE ||
+        sg[i].gpa - ram_gpa > ram_size - GPKG_DTB_SPACE - sg[i].memsz)
       return "a segment does not fit guest RAM (below its device tree)";
     entry_ok |= h->entry - sg[i].gpa < sg[i].memsz;
   }
@@ -101,8 +99,8 @@ static void guest_isa(char *out, size_t n) {
     snprintf(out, n, "rv64imac");
 }
 
-static u64 write_dtb(struct vm *vm, u64 ram_gpa, u64 ram_size, const char *args,
-                     u64 initrd, u64 initrd_len) {
+static u64 write_dtb4(struct vm *vm, u64 ram_gpa, u64 ram_size,
+                      const char *args, u64 initrd, u64 initrd_len) {
   static struct fdt f;
   static u8 blob[8192];
   char isa[128];
@@ -148,11 +146,15 @@ static u64 write_dtb(struct vm *vm, u64 ram_gpa, u64 ram_size, const char *args,
   fdt_end_node(&f);
   fdt_end_node(&f);
   u32 n = fdt_finish(&f, blob, sizeof blob);
-  u64 gpa = ram_gpa + ram_size - DTB_SPACE;
+  u64 gpa = ram_gpa + ram_size - GPKG_DTB_SPACE;
   if (n == 0 || vm_write(vm, gpa, blob, n) < 0)
     return 0;
   return gpa;
 }
+
+u64 (*gpkg_write_dtb)(struct vm *vm, u64 ram_gpa, u64 ram_size,
+                      const char *args, u64 initrd,
+                      u64 initrd_len) = write_dtb4;
 
 int gpkg_load(struct vm *vm, struct vcpu *v, const struct gpkg_header *h,
               u64 ram_gpa, u64 ram_size) {
@@ -167,8 +169,8 @@ int gpkg_load(struct vm *vm, struct vcpu *v, const struct gpkg_header *h,
   }
   u64 initrd = 0;
   if (h->initrd_len) {
-    initrd =
-        (ram_gpa + ram_size - DTB_SPACE - h->initrd_len) & ~(PAGE_SIZE - 1);
+    initrd = (ram_gpa + ram_size - GPKG_DTB_SPACE - h->initrd_len) &
+             ~(PAGE_SIZE - 1);
     for (u32 i = 0; i < h->nseg; i++)
       if (initrd < sg[i].gpa + sg[i].memsz &&
           sg[i].gpa < initrd + h->initrd_len) {
@@ -180,7 +182,7 @@ int gpkg_load(struct vm *vm, struct vcpu *v, const struct gpkg_header *h,
     printf("hv: initrd: %lu bytes at GPA %lx\n", h->initrd_len, initrd);
   }
   const char *args = (const char *)base + h->args_off;
-  u64 dtb = write_dtb(vm, ram_gpa, ram_size, args, initrd, h->initrd_len);
+  u64 dtb = gpkg_write_dtb(vm, ram_gpa, ram_size, args, initrd, h->initrd_len);
   if (dtb == 0)
     return -1;
   printf("hv: device tree for the guest at GPA %lx, bootargs \"", dtb);

@@ -21,7 +21,8 @@ static int testdev_access(struct vcpu *v, const struct gpf *f, void *opaque) {
   u64 insn, off = f->gpa - f->region->gpa;
   int len;
   struct ldst op;
-  if (guest_read_insn(v->pc, &insn, &len) != 0 || ldst_decode(insn, len, &op) < 0)
+  if (guest_read_insn(v->pc, &insn, &len) != 0 ||
+      ldst_decode(insn, len, &op) < 0)
     return vcpu_fail(v, "testdev: not a load or store it understands");
   if (off & (u64)(op.bytes - 1) || off / 8 > 2)
     return vcpu_fail(v, "testdev: misaligned or unknown register");

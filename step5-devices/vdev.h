@@ -7,6 +7,7 @@
 // result into the guest's register and steps over the instruction.
 #pragma once
 
+#include "virt5.h"
 #include "vm.h"
 
 struct mmio_access {

@@ -1,0 +1,100 @@
+// Stage 5: the guest's timer and wfi.
+//
+// A guest kernel sets its next timer tick one of two ways:
+//  - with Sstc (the device tree's riscv,isa says "sstc"), by writing its
+//    own stimecmp, which under V=1 is vstimecmp: the hardware compares it
+//    with the guest's time and raises the VS timer interrupt itself. No
+//    exit at all. SBI set_timer, if the guest uses it anyway, writes the
+//    same register.
+//  - without, by SBI set_timer (an ecall exit). We keep the deadline and
+//    program our own timer (stimecmp of HS-mode, or OpenSBI's set_timer
+//    without Sstc on the host); when it fires, the guest is interrupted (an
+//    exit) and we raise the VS timer interrupt in hvip. Two exits a tick.
+//
+// wfi: hstatus.VTW makes a guest's wfi trap (a virtual-instruction exit).
+// We then wait in HS-mode with wfi ourselves: it returns when any interrupt
+// is pending that the guest enabled (the hardware counts the VS bits of
+// hip & hie, the guest's view) or that we did (an IPI, our timer).
+
+#include "defs.h"
+#include "hext.h"
+#include "riscv.h"
+#include "sbi.h"
+#include "vhart.h"
+
+void (*host_input_poll)(void);
+
+void host_timer_set(u64 when) {
+  if (h_henvcfg & HENVCFG_STCE)  // the host has Sstc: our own stimecmp
+    csr_write(stimecmp, when);
+  else
+    sbi_call(SBI_EXT_TIME, SBI_TIME_SET_TIMER, when, 0, 0);
+}
+
+// SBI set_timer (and the legacy one): the next tick at guest time `when`.
+// It clears a pending timer interrupt; a time already past fires at once;
+// all ones means never.
+void vtimer_set(struct vhart *h, u64 when) {
+  // BEGIN TASK lab5.3
+  if (h->vcpu.ctl.henvcfg & HENVCFG_STCE) {
+    h->vcpu.vs.vstimecmp = when;
+    csr_write(vstimecmp, when);  // the hardware raises VSTIP from here
+    return;
+  }
+  csr_clear(hvip, MIP_VSTIP);
+  h->timer = when;
+  if (when <= csr_read(time)) {  // guest time = host time (htimedelta 0)
+    csr_set(hvip, MIP_VSTIP);
+    h->timer = ~0UL;
+  }
+  host_timer_set(h->timer);
+  // STUB: (void)h;
+  // STUB: (void)when;
+  // STUB: @TODO@;
+  // END TASK
+}
+
+// Our own timer fired while the guest ran (scause: supervisor timer
+// interrupt): is the guest's deadline reached?
+static int timer_exit(struct vcpu *v, struct vm_exit *e) {
+  (void)e;
+  struct vhart *h = vhart_of(v);
+  // BEGIN TASK lab5.4
+  if (csr_read(time) >= h->timer) {
+    csr_set(hvip, MIP_VSTIP);
+    h->timer = ~0UL;
+  }
+  host_timer_set(h->timer);
+  // STUB: (void)h;
+  // STUB: @TODO@;
+  // END TASK
+  if (host_input_poll)
+    host_input_poll();
+  return 0;  // run the interrupted instruction
+}
+
+#define INSN_WFI 0x10500073
+
+// A virtual-instruction exit: wfi, or something a guest without the H
+// extension (and, with sstc=off, without Sstc) must see as illegal.
+static int virtual_insn(struct vcpu *v, struct vm_exit *e) {
+  u64 insn;
+  int len;
+  if (guest_read_insn(e->pc, &insn, &len) != 0)
+    return vcpu_fail(v, "cannot read the instruction of a virtual-"
+                        "instruction exit");
+  if (insn == INSN_WFI) {
+    asm volatile("wfi");  // until an interrupt is pending (see above)
+    if (host_input_poll)
+      host_input_poll();
+    return len;
+  }
+  // As on a CPU that lacks the instruction: the guest's own illegal-
+  // instruction trap, with the instruction in stval.
+  return guest_inject(v, EXC_ILLEGAL_INST, insn);
+}
+
+void vtimer_init(void) {
+  exits_register(SCAUSE_INTERRUPT | IRQ_STI, timer_exit);
+  exits_register(EXC_VIRTUAL_INST, virtual_insn);
+}
