@@ -194,7 +194,7 @@ TEST(grader_catches_wrong_hedeleg) {
 TEST(grader_catches_counters_not_counted) {
   check_mutation(&(struct mutation){
       .file = "step3-guest/run.h",
-      .find = "  t->count[idx]++;\n",
+      .find = "  __atomic_fetch_add(&t->count[idx], 1, __ATOMIC_RELAXED);\n",
       .replace = "",
       .catcher = "step3:trace_seed_gdb",
       .stage = 3,
