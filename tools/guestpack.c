@@ -253,10 +253,11 @@ int main(int argc, char **argv) {
     put(f, segs[i].data, segs[i].filesz, out);
     at = ps[i].off + segs[i].filesz;
   }
-  if (rd) {
-    put(f, zero, h.initrd_off - at, out);
+  // Pad to 8 bytes even without an initrd: h.size counts the padding,
+  // and the hypervisor refuses a package shorter than its header says.
+  put(f, zero, ((at + 7) & ~7ULL) - at, out);
+  if (rd)
     put(f, rd, rn, out);
-  }
   if (fclose(f) != 0) {
     fprintf(stderr, "guestpack: %s: %s\n", out, strerror(errno));
     return 1;
