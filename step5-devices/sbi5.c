@@ -130,13 +130,6 @@ static struct sbiret hart_start(u64 id, u64 pc, u64 opaque) {
   // END TASK
 }
 
-// Wait on this hart until an interrupt the guest enabled is pending.
-static void suspend_wait(void) {
-  asm volatile("wfi");
-  if (host_input_poll)
-    host_input_poll();
-}
-
 static struct sbiret sbi_hsm(struct vcpu *v, u64 fid) {
   struct vhart *h = vhart_of(v);
   u64 a0 = v->x[10];
@@ -153,13 +146,13 @@ static struct sbiret sbi_hsm(struct vcpu *v, u64 fid) {
   case SBI_HSM_HART_SUSPEND: {
     u64 type = a0, resume = v->x[11], opaque = v->x[12];
     if (type == SBI_HSM_SUSPEND_RET_DEFAULT) {
-      suspend_wait();
+      host_wait();
       return SBI_OK(0);
     }
     if (type == SBI_HSM_SUSPEND_NON_RET_DEFAULT) {
       if (!startable(resume))
         return SBI_ERR(SBI_ERR_INVALID_ADDRESS);
-      suspend_wait();
+      host_wait();
       // It resumes like a started hart: at `resume`, a0 = hart id, a1 =
       // opaque, satp 0, interrupts off. hypercall() writes the answer
       // into a0/a1 and skips 4 bytes, so answer (id, opaque) from 4 bytes

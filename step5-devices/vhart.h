@@ -71,6 +71,8 @@ extern int guest_sstc;  // 1: the guest has Sstc (its own stimecmp)
 void vtimer_init(void);
 void vtimer_set(struct vhart *h, u64 when);
 void host_timer_set(u64 when);  // our own timer, in host time
+// Wait (wfi) until an interrupt is pending for this hart's vCPU or for us.
+void host_wait(void);
 // Called when this hart has waited (wfi) or taken an interrupt: devices
 // that watch the host (the console) look for input. Set by main.c.
 extern void (*host_input_poll)(void);

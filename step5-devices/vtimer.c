@@ -73,6 +73,42 @@ static int timer_exit(struct vcpu *v, struct vm_exit *e) {
   return 0;  // run the interrupted instruction
 }
 
+// The host's PLIC (QEMU virt), for one interrupt: the console's, so that
+// a guest that waits for a key (wfi) wakes when one is typed. Context
+// 2h + 1 is hart h's S-mode; only the boot hart takes it.
+#define HOST_PLIC 0x0c000000UL
+#define HOST_UART_IRQ 10
+#define PLIC_REG(off) (*(volatile u32 *)(HOST_PLIC + (off)))
+static long host_plic_ctx = -1;
+
+static void host_console_irq_init(void) {
+  host_plic_ctx = (long)(2 * boot_hartid + 1);
+  PLIC_REG(4 * HOST_UART_IRQ) = 1;  // priority
+  PLIC_REG(0x2000 + 0x80 * host_plic_ctx) |= 1U << HOST_UART_IRQ;
+  PLIC_REG(0x200000 + 0x1000 * host_plic_ctx) = 0;  // threshold
+  uart_rx_interrupt(1);
+}
+
+// Wait on this hart until an interrupt is pending that the guest enabled
+// or that is ours (an IPI, our timer, a key typed on the boot hart), then
+// let the console look for input.
+void host_wait(void) {
+  int console = vhart_self() == &vharts[0] && host_plic_ctx >= 0;
+  if (console)
+    csr_set(sie, 1UL << IRQ_SEI);
+  asm volatile("wfi");
+  if (console) {
+    csr_clear(sie, 1UL << IRQ_SEI);
+    volatile u32 *claim =
+        (volatile u32 *)(HOST_PLIC + 0x200004 + 0x1000 * host_plic_ctx);
+    u32 irq = *claim;
+    if (irq)
+      *claim = irq;  // complete: a key still unread raises it again
+  }
+  if (host_input_poll)
+    host_input_poll();
+}
+
 #define INSN_WFI 0x10500073
 
 // A virtual-instruction exit: wfi, or something a guest without the H
@@ -84,9 +120,7 @@ static int virtual_insn(struct vcpu *v, struct vm_exit *e) {
     return vcpu_fail(v, "cannot read the instruction of a virtual-"
                         "instruction exit");
   if (insn == INSN_WFI) {
-    asm volatile("wfi");  // until an interrupt is pending (see above)
-    if (host_input_poll)
-      host_input_poll();
+    host_wait();  // until an interrupt is pending (see above)
     return len;
   }
   // As on a CPU that lacks the instruction: the guest's own illegal-
@@ -95,6 +129,7 @@ static int virtual_insn(struct vcpu *v, struct vm_exit *e) {
 }
 
 void vtimer_init(void) {
+  host_console_irq_init();
   exits_register(SCAUSE_INTERRUPT | IRQ_STI, timer_exit);
   exits_register(EXC_VIRTUAL_INST, virtual_insn);
 }

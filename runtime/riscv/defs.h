@@ -21,6 +21,7 @@ int stage_main(void) __attribute__((noinline));  // each stage's main.c
 void uart_init(void);
 void uart_putc(int c);
 int uart_getc(void);  // -1 if nothing is waiting
+void uart_rx_interrupt(int on);
 
 // printf.c
 int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

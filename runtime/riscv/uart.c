@@ -1,8 +1,8 @@
 // Console on the 16550 UART at 0x10000000 (see memlayout.h).
 //
 // QEMU's 16550 is always ready, but we poll the "transmit holding register
-// empty" bit anyway so the code also works on a real 16550. No interrupts:
-// the hypervisor only ever prints and polls.
+// empty" bit anyway so the code also works on a real 16550. Interrupts
+// only for stage 5, whose guests may wait for a key (uart_rx_interrupt).
 
 #include "defs.h"
 #include "memlayout.h"
@@ -29,6 +29,10 @@ void uart_putc(int c) {
     ;
   uart[THR] = (u8)c;
 }
+
+// Stage 5 waits for typed input with wfi: the UART's "data received"
+// interrupt, through the host's PLIC, ends the wait.
+void uart_rx_interrupt(int on) { uart[IER] = on ? 0x01 : 0x00; }
 
 int uart_getc(void) {
   if (uart[LSR] & LSR_RX_READY)
