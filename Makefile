@@ -249,6 +249,16 @@ $(BUILD)/guests/sbi_hello.bin: $(BUILD)/guests/sbi_hello.elf
 TEST_GUESTS := $(if $(wildcard tests/guests/sbi_hello.c),$(BUILD)/guests/sbi_hello.elf \
   $(BUILD)/guests/sbi_hello.bin)
 all: $(TEST_GUESTS)
+# Stage 5's device test (tests/guests/devtest*), an S-mode program for virt
+# that tests the UART, the PLIC and the power-off device from inside.
+$(BUILD)/guests/devtest.elf: tests/guests/devtest.S tests/guests/devtest.c \
+    tests/guests/devtest.ld $(BUILD)/rvflags | deps-build
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)$(RVCC) -O1 -g $(RVARCH) -ffreestanding -nostdlib -static -no-pie \
+	  -Wall -Wextra -Wl,--no-warn-rwx-segments -T tests/guests/devtest.ld \
+	  tests/guests/devtest.S tests/guests/devtest.c -o $@
+all: $(if $(wildcard tests/guests/devtest.c),$(BUILD)/guests/devtest.elf)
 
 
 # ---- Running a stage in QEMU -------------------------------------------------

@@ -22,11 +22,12 @@
 // interrupt.
 //
 // Every source is level-triggered (virt's devices all are), through a
-// *gateway*: while a source is claimed and not completed, its line is not
-// forwarded; once completed, a line still high makes it pending again.
-// So pending = line high and not claimed, which is how it is kept here.
-// (As on QEMU's PLIC, then, a line that drops before its claim takes its
-// request back: the guest is not sent to a device with nothing to say.)
+// *gateway* that turns the line into requests: a line going high makes the
+// source pending; while it is claimed and not yet completed the gateway
+// forwards nothing; at completion a line still high makes it pending
+// again. Only a claim clears a pending bit: a request stays pending if its
+// line drops before the claim (the handler then finds its device with
+// nothing to say), as the specification has it and QEMU 7.2's PLIC does.
 
 #include "vplic.h"
 #include "defs.h"
@@ -52,6 +53,7 @@ struct vplic {
   int harts;  // contexts 0..2*harts-1 exist
   u32 priority[NSRC];
   u32 line[NWORDS];     // the lines as devices drive them (virq_set)
+  u32 pending[NWORDS];  // requests forwarded by the gateways, not claimed
   u32 claimed[NWORDS];  // claimed and not yet completed
   u32 enable[NCTX][NWORDS];
   u32 threshold[NCTX];
@@ -64,10 +66,6 @@ static int bit(const u32 *words, int id) {
   return words[id / 32] >> id % 32 & 1;
 }
 
-static int pending(const struct vplic *p, int id) {
-  return bit(p->line, id) && !bit(p->claimed, id);
-}
-
 // The source context c would claim now: the pending, enabled source of the
 // highest priority above the threshold; of equal priorities the lowest id.
 // 0 if there is none.
@@ -75,7 +73,7 @@ static int best(const struct vplic *p, int c) {
   u32 max = p->threshold[c];
   int id = 0;
   for (int i = 1; i < NSRC; i++)
-    if (p->priority[i] > max && bit(p->enable[c], i) && pending(p, i)) {
+    if (p->priority[i] > max && bit(p->enable[c], i) && bit(p->pending, i)) {
       max = p->priority[i];
       id = i;
     }
@@ -100,11 +98,13 @@ void virq_set(int irq, int level) {
   if (irq <= 0 || irq >= NSRC)
     return;  // no such source (a device model's mistake): nothing to raise
   spin_lock(&p->lock);
-  u32 m = 1u << irq % 32;
+  u32 m = 1u << irq % 32, *line = &p->line[irq / 32];
+  if (level && !(*line & m) && !(p->claimed[irq / 32] & m))
+    p->pending[irq / 32] |= m;  // a rising line is a request
   if (level)
-    p->line[irq / 32] |= m;
+    *line |= m;
   else
-    p->line[irq / 32] &= ~m;
+    *line &= ~m;
   deliver(p);
   spin_unlock(&p->lock);
 }
@@ -112,8 +112,10 @@ void virq_set(int irq, int level) {
 // Claim (privileged side: a read of context c's claim register).
 static u32 claim(struct vplic *p, int c) {
   int id = best(p, c);
-  if (id)
+  if (id) {
+    p->pending[id / 32] &= ~(1u << id % 32);
     p->claimed[id / 32] |= 1u << id % 32;
+  }
   return (u32)id;
 }
 
@@ -123,7 +125,12 @@ static u32 claim(struct vplic *p, int c) {
 static void complete(struct vplic *p, int c, u32 id) {
   if (id == 0 || id >= NSRC || !bit(p->enable[c], (int)id))
     return;
-  p->claimed[id / 32] &= ~(1u << id % 32);
+  u32 m = 1u << id % 32;
+  if (!(p->claimed[id / 32] & m))
+    return;
+  p->claimed[id / 32] &= ~m;
+  if (p->line[id / 32] & m)  // still high: the gateway forwards it again
+    p->pending[id / 32] |= m;
 }
 
 // The valid bits of word w of a source bitmap (there is no source 0, nor
@@ -152,7 +159,7 @@ static int reg_access(struct vplic *p, u64 off, int write, u64 *val) {
   } else if (off < PENDING_BASE + ID_SPACE / 8) {  // pending: read only
     u64 w = (off - PENDING_BASE) / 4;
     if (!write)
-      *val = w < NWORDS ? (p->line[w] & ~p->claimed[w]) : 0;
+      *val = w < NWORDS ? p->pending[w] : 0;
     return VDEV_OK;
   } else if (off >= ENABLE_BASE && off < ENABLE_BASE + ENABLE_STRIDE * nctx) {
     c = (int)((off - ENABLE_BASE) / ENABLE_STRIDE);
@@ -207,10 +214,12 @@ int vplic_init(struct vm *vm, int harts) {
       vhart_irq(&vharts[h], MIP_VSEIP, 0);
   memset(p->priority, 0, sizeof p->priority);
   memset(p->claimed, 0, sizeof p->claimed);
+  for (int w = 0; w < NWORDS; w++)  // the lines stay: they are the devices'
+    p->pending[w] = p->line[w];
   memset(p->enable, 0, sizeof p->enable);
   memset(p->threshold, 0, sizeof p->threshold);
   memset(p->seip, 0, sizeof p->seip);
-  p->harts = harts;  // (the lines stay: they are the devices' state)
+  p->harts = harts;
   spin_unlock(&p->lock);
   return vdev_register(vm, "plic", VIRT_PLIC_GPA, VIRT_PLIC_SIZE, vplic_access,
                        p)
