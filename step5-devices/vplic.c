@@ -32,7 +32,7 @@
 #include "vplic.h"
 #include "defs.h"
 #include "hvlab/csr.h"
-#include "spin.h"
+#include "spinlock.h"
 #include "vhart.h"
 
 #define NSRC (VPLIC_NDEV + 1)  // ids 0..VPLIC_NDEV
@@ -49,7 +49,7 @@
 #define ID_SPACE 1024    // the layout has room for sources 0..1023
 
 struct vplic {
-  struct spinlock lock;
+  spinlock_t lock;
   int harts;  // contexts 0..2*harts-1 exist
   u32 priority[NSRC];
   u32 line[NWORDS];     // the lines as devices drive them (virq_set)

@@ -30,9 +30,11 @@
 #include "vuart.h"
 #include "defs.h"
 #include "hvlab/escape.h"
-#include "spin.h"
+#include "spinlock.h"
 
-#define VUART_SIZE 0x100  // the region virt's device tree gives it
+// virt's device tree gives the UART 0x100 bytes, but the G-stage table
+// maps whole pages, so its region is the page (the next one is virtio's).
+#define VUART_SIZE 0x1000
 #define VUART_FIFO 16     // a 16550A's receive FIFO
 
 #define REG_RBR 0  // also THR, and DLL with DLAB
@@ -87,7 +89,7 @@
 #define MSR_DCD 0x80
 
 struct vuart {
-  struct spinlock lock;
+  spinlock_t lock;
   u8 rx[VUART_FIFO];  // receive FIFO: rx_count bytes from rx_head on
   unsigned rx_head, rx_count;
   u8 ier, lcr, mcr, msr, scr, dll, dlm;
@@ -281,7 +283,7 @@ static void reg_write(struct vuart *u, unsigned reg, u8 val) {
 
 // The access function (vdev.h): one byte at a time, at offsets 0..7.
 // Wider accesses are bus errors, as are offsets past the eighth register
-// (QEMU's 16550 answers only those eight bytes of its 0x100).
+// (QEMU's 16550 answers only those eight bytes of the page).
 static int vuart_access(struct vcpu *v, void *dev, struct mmio_access *a) {
   (void)v;
   struct vuart *u = dev;
