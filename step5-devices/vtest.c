@@ -12,13 +12,11 @@
 
 #include "defs.h"
 #include "hypercall.h"
+#include "memlayout.h"  // SIFIVE_TEST_PASS, _FAIL, _RESET
 #include "vdev.h"
 #include "vuart.h"
 
 #define VTEST_SIZE 0x1000
-#define VTEST_FAIL 0x3333
-#define VTEST_PASS 0x5555
-#define VTEST_RESET 0x7777
 
 static int vtest_access(struct vcpu *v, void *dev, struct mmio_access *a) {
   (void)dev;
@@ -31,12 +29,13 @@ static int vtest_access(struct vcpu *v, void *dev, struct mmio_access *a) {
   if (a->off != 0)
     return VDEV_OK;
   u64 cmd = a->val & 0xffff, code = a->val >> 16 & 0xffff;
-  if (cmd != VTEST_PASS && cmd != VTEST_FAIL && cmd != VTEST_RESET)
+  if (cmd != SIFIVE_TEST_PASS && cmd != SIFIVE_TEST_FAIL &&
+      cmd != SIFIVE_TEST_RESET)
     return VDEV_OK;
   vuart_end_line();  // the guest's console may be mid-line
-  if (cmd == VTEST_PASS)
+  if (cmd == SIFIVE_TEST_PASS)
     guest_stop(v, 0, "powered off");
-  else if (cmd == VTEST_FAIL)
+  else if (cmd == SIFIVE_TEST_FAIL)
     guest_stop(v, code ? (int)code : EXIT_FAIL,
                "powered off reporting failure");
   else

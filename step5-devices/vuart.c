@@ -29,13 +29,14 @@
 
 #include "vuart.h"
 #include "defs.h"
+#include "hostin.h"
 #include "hvlab/escape.h"
 #include "spinlock.h"
 
 // virt's device tree gives the UART 0x100 bytes, but the G-stage table
 // maps whole pages, so its region is the page (the next one is virtio's).
 #define VUART_SIZE 0x1000
-#define VUART_FIFO 16     // a 16550A's receive FIFO
+#define VUART_FIFO 16  // a 16550A's receive FIFO
 
 #define REG_RBR 0  // also THR, and DLL with DLAB
 #define REG_IER 1  // also DLM with DLAB
@@ -181,16 +182,20 @@ static void irq_update(struct vuart *u) {
 }
 
 // Take what the host console has, while the FIFO has room. In loopback the
-// chip listens to itself only: typed bytes wait in the host's UART.
+// chip listens to itself only: typed bytes wait in the host's UART. Bytes
+// that wait there must not interrupt us meanwhile (hostin.c): the host's
+// receive interrupt is on only while the host has nothing left.
 static void rx_fill(struct vuart *u) {
-  if (u->mcr & MCR_LOOP)
-    return;
-  while (u->rx_count < rx_capacity(u)) {
+  int empty = 0;
+  while (!(u->mcr & MCR_LOOP) && u->rx_count < rx_capacity(u)) {
     int c = uart_getc();
-    if (c < 0)
+    if (c < 0) {
+      empty = 1;
       break;
+    }
     rx_push(u, (u8)c);
   }
+  hostin_enable(empty);
 }
 
 // Send a byte of the guest's to the host console.
@@ -331,6 +336,7 @@ int vuart_init(struct vm *vm) {
     virq_set(VIRT_UART_IRQ, 0);
   u->irq = 0;
   spin_unlock(&u->lock);
+  hostin_init();
   return vdev_register(vm, "uart", VIRT_UART_GPA, VUART_SIZE, vuart_access, u)
              ? 0
              : -1;

@@ -67,6 +67,11 @@ int uart_getc(void) {
   return (unsigned char)*typed++;
 }
 
+// hostin.c: whether the host UART may interrupt (typed bytes wait there).
+static int host_irq_on = -1;
+void hostin_enable(int enable) { host_irq_on = enable; }
+void hostin_init(void) {}
+
 static int stop_status = -1, stops;
 struct sbiret guest_stop(struct vcpu *v, int status, const char *how) {
   (void)v, (void)how;
@@ -238,10 +243,12 @@ TEST(vuart_fifo_loses_nothing) {
   vuart_poll();
   CHECK(typed_left == strlen(s) - VUART_FIFO, "%zu left on the host",
         typed_left);
+  CHECK(host_irq_on == 0, "the host may interrupt with bytes left there");
   char got[64] = {0};
   for (int i = 0; i < 60 && (ur(REG_LSR) & LSR_DR); i++)
     got[i] = (char)ur(REG_RBR);
   CHECK(strcmp(got, s) == 0, "received '%s'", got);
+  CHECK(host_irq_on == 1, "host input interrupt still off, nothing left");
   // Without FIFOs the chip holds one byte.
   uw(REG_IIR, 0);
   type("xyz");
@@ -301,6 +308,7 @@ TEST(vuart_loopback) {
   CHECK(ur(REG_LSR) & LSR_DR, "loopback byte not received");
   CHECK(ur(REG_RBR) == 'L', "loopback byte");
   CHECK(typed_left == 5, "the host's bytes were taken in loopback");
+  CHECK(host_irq_on == 0, "host input interrupt on in loopback");
   // Modem status: the change of lines shows in MSR's delta bits.
   uw(REG_MCR, MCR_LOOP | MCR_DTR);
   u64 msr = ur(REG_MSR);

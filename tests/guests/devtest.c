@@ -13,7 +13,8 @@
 // "devtest: FAIL what", then "devtest: N passed, N failed", and powers off
 // with status 0, or 1 if anything failed. Boot arguments (/chosen
 // bootargs): "end=N" powers off reporting failure code N instead,
-// "end=reset" asks for a reset.
+// "end=reset" asks for a reset; "type" waits (in wfi, on the UART's
+// receive interrupt) for a line typed on the console and shows it first.
 
 typedef unsigned long u64;
 typedef unsigned int u32;
@@ -128,6 +129,9 @@ static void check_val(const char *what, int ok, u64 got) {
 static u64 boot_ctx;  // the boot hart's S-mode PLIC context
 static volatile u64 fault_cause;
 static volatile int irqs, irq_id, irq_iir, irq_byte, stray;
+// "type" mode: the handler collects typed bytes here, up to a line's end.
+static volatile int typing, typed_len, typed_end;
+static char typed[64];
 // Per hart (sscratch holds the hart id): probing for a pending external
 // interrupt (the handler notes it, leaves it pending and masks it) rather
 // than serving it.
@@ -151,7 +155,17 @@ u64 trap(u64 *regs) {
       irq_id = (int)id;
       if (id == UART_IRQ) {
         irq_iir = ur(IIR);
-        irq_byte = ur(LSR) & 1 ? ur(RBR) : -1;
+        if (!typing) {
+          irq_byte = ur(LSR) & 1 ? ur(RBR) : -1;
+        } else {
+          while (ur(LSR) & 1) {
+            char c = (char)ur(RBR);
+            if (c == '\r' || c == '\n')
+              typed_end = 1;
+            else if (typed_len < (int)sizeof typed - 1)
+              typed[typed_len++] = c;
+          }
+        }
       }
       if (id)
         pw(CLAIM(boot_ctx), id);
@@ -497,6 +511,45 @@ static const char *fdt_find(const u8 *fdt, const char *name) {
   return 0;
 }
 
+// Is `word` one of the blank-separated words of args?
+static int has_word(const char *args, const char *word) {
+  for (const char *s = args; s && *s; s++) {
+    if (s != args && s[-1] != ' ')
+      continue;
+    const char *w = word, *t = s;
+    while (*w && *t == *w)
+      t++, w++;
+    if (!*w && (*t == ' ' || !*t))
+      return 1;
+  }
+  return 0;
+}
+
+// Wait for a line typed on the console, taking the UART's receive
+// interrupt in wfi (as an idle kernel does), and show it.
+static void type_line(void) {
+  puts_("devtest: type a line\n");
+  typing = 1;
+  irqs = 0;
+  uw(IIR, 0x07);
+  uw(IER, 0x01);
+  pw(PRIO(UART_IRQ), 1);
+  pw(THRESHOLD(boot_ctx), 0);
+  pw(ENABLE(boot_ctx), 1u << UART_IRQ);
+  asm volatile("csrs sie, %0" ::"r"(SIE_SEIE));
+  asm volatile("csrs sstatus, %0" ::"r"(SSTATUS_SIE));
+  while (!typed_end)
+    asm volatile("wfi");
+  asm volatile("csrc sstatus, %0" ::"r"(SSTATUS_SIE));
+  uw(IER, 0);
+  typed[typed_len] = 0;
+  puts_("devtest: typed '");
+  puts_(typed);
+  puts_("' (");
+  putnum((u64)irqs);
+  puts_(" interrupts)\n");
+}
+
 // The sifive_test command the boot arguments ask for at the end ("end=N",
 // "end=reset"), or 0.
 static u32 end_command(const char *args) {
@@ -532,7 +585,10 @@ void main(u64 hartid, const u8 *dtb) {
   puts_(" passed, ");
   putnum((u64)failed);
   puts_(" failed\n");
-  u32 cmd = end_command(fdt_find(dtb, "bootargs"));
+  const char *args = fdt_find(dtb, "bootargs");
+  if (has_word(args, "type"))
+    type_line();
+  u32 cmd = end_command(args);
   if (!cmd)
     cmd = failed ? 0x3333 | 1u << 16 : 0x5555;
   *(volatile u32 *)TEST = cmd;
