@@ -11,6 +11,8 @@
 //     console at once, so THR is always empty again (LSR.THRE and TEMT);
 //   - receiving never overruns: bytes stay in the host's UART until our
 //     16-byte FIFO has room, so nothing typed is lost (LSR.OE stays 0).
+// Typed bytes come in when the guest reads LSR or RBR (a polling guest),
+// and when the host UART interrupts (hostin.c: a guest waiting in wfi).
 //
 //   offset  read                  write              (DLAB = LCR bit 7)
 //     0     RBR: received byte    THR: send a byte   DLL when DLAB = 1
