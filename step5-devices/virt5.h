@@ -2,4 +2,4 @@
 // preprocessor) and the C code both use: plain #defines only.
 #pragma once
 
-#define VPLIC_NDEV 96  // interrupt sources 1..95, as riscv,ndev on virt
+#define VPLIC_NDEV 96  // interrupt sources 1..96, as riscv,ndev on virt

@@ -3,9 +3,8 @@
 #pragma once
 
 #include "vdev.h"
+#include "virt5.h"  // VPLIC_NDEV: sources 1..VPLIC_NDEV (0 means "none")
 
-// Interrupt sources 1..VPLIC_NDEV (0 means "none"), as virt's riscv,ndev.
-#define VPLIC_NDEV 96
 #define VPLIC_PRIO_MAX 7  // priorities and thresholds are 3 bits wide
 
 // Register the PLIC in vm, for a guest of `harts` harts: contexts 2h
