@@ -12,7 +12,8 @@
 //   - receiving never overruns: bytes stay in the host's UART until our
 //     16-byte FIFO has room, so nothing typed is lost (LSR.OE stays 0).
 // Typed bytes come in when the guest reads LSR or RBR (a polling guest),
-// and when the host UART interrupts (hostin.c: a guest waiting in wfi).
+// and when a hart wakes up from wfi (vuart_poll: a guest waiting for its
+// receive interrupt), which the host UART's own interrupt ends.
 //
 //   offset  read                  write              (DLAB = LCR bit 7)
 //     0     RBR: received byte    THR: send a byte   DLL when DLAB = 1
@@ -31,7 +32,6 @@
 
 #include "vuart.h"
 #include "defs.h"
-#include "hostin.h"
 #include "hvlab/escape.h"
 #include "spinlock.h"
 
@@ -100,6 +100,7 @@ struct vuart {
   int thr_ipending;  // the THR-empty interrupt is armed (IIR read clears it)
   int irq;           // the level we drive on VIRT_UART_IRQ
   int last_tx;       // the last byte sent to the console, or -1
+  int host_irq;      // the host UART's receive interrupt: on, off, -1 unknown
 };
 
 static struct vuart uart0;
@@ -185,8 +186,16 @@ static void irq_update(struct vuart *u) {
 
 // Take what the host console has, while the FIFO has room. In loopback the
 // chip listens to itself only: typed bytes wait in the host's UART. Bytes
-// that wait there must not interrupt us meanwhile (hostin.c): the host's
-// receive interrupt is on only while the host has nothing left.
+// that wait there must not wake us meanwhile (their interrupt would end
+// every wfi at once): the host UART's receive interrupt is on only while
+// it has nothing left for us.
+static void host_rx_interrupt(struct vuart *u, int on) {
+  if (on != u->host_irq) {
+    u->host_irq = on;
+    uart_rx_interrupt(on);
+  }
+}
+
 static void rx_fill(struct vuart *u) {
   int empty = 0;
   while (!(u->mcr & MCR_LOOP) && u->rx_count < rx_capacity(u)) {
@@ -197,7 +206,7 @@ static void rx_fill(struct vuart *u) {
     }
     rx_push(u, (u8)c);
   }
-  hostin_enable(empty);
+  host_rx_interrupt(u, empty);
 }
 
 // Send a byte of the guest's to the host console.
@@ -334,11 +343,11 @@ int vuart_init(struct vm *vm) {
   u->msr = modem_lines(u);
   u->thr_ipending = 0;
   u->last_tx = -1;
+  u->host_irq = -1;
   if (u->irq)
     virq_set(VIRT_UART_IRQ, 0);
   u->irq = 0;
   spin_unlock(&u->lock);
-  hostin_init();
   return vdev_register(vm, "uart", VIRT_UART_GPA, VUART_SIZE, vuart_access, u)
              ? 0
              : -1;

@@ -8,11 +8,13 @@
 int vuart_init(struct vm *vm);
 // Move what was typed on the host console into the UART's receive FIFO
 // (as much as fits: the rest waits in the host UART, nothing is dropped),
-// raising the receive interrupt if the guest enabled it. The host UART's
-// interrupt calls it (hostin.c, which vuart_init sets up), and so do
-// guest reads of LSR and RBR; call it too whenever a hart wakes up from
-// wfi. Never from an interrupt that can arrive while this hart is inside
-// the UART model (its lock is not reentrant).
+// raising the receive interrupt if the guest enabled it. Guest reads of
+// LSR and RBR call it themselves; call it whenever a hart wakes up from
+// wfi or takes an interrupt (main.c makes it host_input_poll). Never from
+// an interrupt that can arrive while this hart is inside the UART model
+// (its lock is not reentrant). While bytes wait on the host because the
+// FIFO is full, the host UART's receive interrupt is off
+// (uart_rx_interrupt), so that it cannot end every wfi at once.
 void vuart_poll(void);
 // End the guest's current console line, if it left one open, so that the
 // hypervisor's next line starts at the left margin.

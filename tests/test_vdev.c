@@ -67,10 +67,9 @@ int uart_getc(void) {
   return (unsigned char)*typed++;
 }
 
-// hostin.c: whether the host UART may interrupt (typed bytes wait there).
+// The host UART's receive interrupt: on while nothing waits there for us.
 static int host_irq_on = -1;
-void hostin_enable(int enable) { host_irq_on = enable; }
-void hostin_init(void) {}
+void uart_rx_interrupt(int on) { host_irq_on = on; }
 
 static int stop_status = -1, stops;
 struct sbiret guest_stop(struct vcpu *v, int status, const char *how) {
