@@ -131,6 +131,12 @@ static volatile u64 fault_cause;
 static volatile int irqs, irq_id, irq_iir, irq_byte, stray;
 // "type" mode: the handler collects typed bytes here, up to a line's end.
 static volatile int typing, typed_len, typed_end;
+// Interrupt-driven transmission, as Linux's 8250 driver does it: the
+// THR-empty handler writes up to a FIFO's worth, and turns the interrupt
+// off when nothing is left.
+static const char tx_line[] = "devtest: this line was sent by the THR-empty "
+                              "interrupt, 16 bytes at a time\n";
+static volatile int tx_pos = -1, tx_irqs;
 static char typed[64];
 // Per hart (sscratch holds the hart id): probing for a pending external
 // interrupt (the handler notes it, leaves it pending and masks it) rather
@@ -155,7 +161,13 @@ u64 trap(u64 *regs) {
       irq_id = (int)id;
       if (id == UART_IRQ) {
         irq_iir = ur(IIR);
-        if (!typing) {
+        if (tx_pos >= 0 && (irq_iir & 0x0f) == 0x02) {
+          tx_irqs++;
+          for (int n = 0; n < 16 && tx_line[tx_pos]; n++)
+            uw(RBR, (u8)tx_line[tx_pos++]);
+          if (!tx_line[tx_pos])
+            uw(IER, ur(IER) & ~0x02);
+        } else if (!typing) {
           irq_byte = ur(LSR) & 1 ? ur(RBR) : -1;
         } else {
           while (ur(LSR) & 1) {
@@ -353,6 +365,21 @@ static void plic_tests(void) {
                 irq_byte == 'Q',
             (u64)irqs << 32 | (u64)irq_id << 16 | (u64)irq_iir << 8 |
                 (u8)irq_byte);
+  // A line sent from the THR-empty interrupt.
+  irqs = 0;
+  tx_pos = 0;
+  uw(IER, 0x02);
+  asm volatile("csrs sstatus, %0" ::"r"(SSTATUS_SIE));
+  end = now() + 2 * TICKS_PER_SEC;
+  while (tx_line[tx_pos] && now() < end)
+    ;
+  asm volatile("csrc sstatus, %0" ::"r"(SSTATUS_SIE));
+  int sent = !tx_line[tx_pos];
+  tx_pos = -1;
+  uw(IER, 0);
+  check_val("the THR-empty interrupt sent a whole line, 16 bytes a time",
+            sent && tx_irqs == (int)(sizeof tx_line - 1 + 15) / 16,
+            (u64)tx_irqs);
   check("no other interrupt arrived", stray == 0);
   check("bytes and word accesses to the PLIC fault",
         try_access(PLIC + PRIO(1), 1, 0) == 5 &&
