@@ -32,6 +32,7 @@
 #include "vplic.h"
 #include "defs.h"
 #include "hvlab/csr.h"
+#include "hvlab/sbi_ids.h"
 #include "spinlock.h"
 #include "vhart.h"
 
@@ -82,11 +83,15 @@ static int best(const struct vplic *p, int c) {
 
 // After any change: tell each hart whose S context's answer changed.
 // (vhart_irq interrupts another physical hart if it must; it never calls
-// back into the PLIC, so holding our lock across it is safe.)
+// back into the PLIC, so holding our lock across it is safe.) A vCPU that
+// is not running is told nothing: it starts with no interrupt pending
+// (vcpu_start clears them), and hears of one at the next change after.
 static void deliver(struct vplic *p) {
   for (int h = 0; h < p->harts; h++) {
     int want = best(p, 2 * h + 1) != 0;
-    if (want != p->seip[h]) {
+    if (vharts[h].hsm != SBI_HSM_STATE_STARTED) {
+      p->seip[h] = 0;
+    } else if (want != p->seip[h]) {
       p->seip[h] = want;
       vhart_irq(&vharts[h], MIP_VSEIP, want);
     }

@@ -92,6 +92,8 @@ static void machine(int harts) {
   stops = 0;
   stop_status = -1;
   nharts = harts;
+  for (int h = 0; h < VHART_MAX; h++)
+    vharts[h].hsm = SBI_HSM_STATE_STARTED;
   CHECK(vplic_init(&vm, harts) == 0, "vplic_init");
   CHECK(vuart_init(&vm) == 0, "vuart_init");
   CHECK(vtest_init(&vm) == 0, "vtest_init");
@@ -433,6 +435,27 @@ TEST(vplic_contexts_map_to_harts) {
   virq_set(2, 0);
   virq_set(2, 1);
   CHECK(seip_calls[3] == calls, "vhart_irq called with nothing changed");
+}
+
+// A hart that is not running hears nothing; once started (its vCPU with
+// no interrupt pending), it hears of one at the PLIC's next change.
+TEST(vplic_stopped_hart_told_after_start) {
+  machine(2);
+  vharts[1].hsm = SBI_HSM_STATE_STOPPED;
+  pw(PRIO(5), 1);
+  pw(ENABLE(3), 1u << 5);
+  virq_set(5, 1);
+  CHECK(seip_calls[1] == 0, "a stopped hart was told");
+  vharts[1].hsm = SBI_HSM_STATE_STARTED;
+  pw(THRESHOLD(3), 0);  // what a starting kernel does
+  CHECK(seip_level[1] == 1, "the started hart not told");
+  vharts[1].hsm = SBI_HSM_STATE_STOPPED;  // hart_stop: its hvip is gone
+  pw(PRIO(6), 1);
+  vharts[1].hsm = SBI_HSM_STATE_STARTED;
+  int calls = seip_calls[1];
+  pw(PRIO(6), 1);
+  CHECK(seip_calls[1] == calls + 1 && seip_level[1] == 1,
+        "restarted hart not told again");
 }
 
 // The UART's line through the PLIC to hart 0.
