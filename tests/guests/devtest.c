@@ -59,6 +59,10 @@ static u64 now(void) {
   return t;
 }
 #define TICKS_PER_SEC 10000000UL  // virt's timebase
+// How long to wait for something that must happen: generous, as harts may
+// wait long for a host CPU on a loaded machine (a wait ends as soon as
+// what it waits for is there).
+#define PATIENCE (20 * TICKS_PER_SEC)
 
 static long sbi(long eid, long fid, long a0, long a1, long a2, long *value) {
   register long r0 asm("a0") = a0;
@@ -209,10 +213,10 @@ static int seip_now(u64 hart) {
   return probed[hart];
 }
 
-// Wait (at most two seconds) until an S external interrupt is pending
+// Wait (at most PATIENCE) until an S external interrupt is pending
 // (level 1) or not (level 0) for this hart; 1 if it came to be.
 static int wait_seip(int level) {
-  u64 hart, end = now() + 2 * TICKS_PER_SEC;
+  u64 hart, end = now() + PATIENCE;
   asm volatile("csrr %0, sscratch" : "=r"(hart));
   while (seip_now(hart) != level)
     if (now() > end)
@@ -353,7 +357,7 @@ static void plic_tests(void) {
   asm volatile("csrs sie, %0" ::"r"(SIE_SEIE));
   asm volatile("csrs sstatus, %0" ::"r"(SSTATUS_SIE));
   uw(RBR, 'Q');
-  u64 end = now() + 2 * TICKS_PER_SEC;
+  u64 end = now() + PATIENCE;
   while (irqs == 0 && now() < end)
     ;
   asm volatile("csrc sstatus, %0" ::"r"(SSTATUS_SIE));
@@ -370,7 +374,7 @@ static void plic_tests(void) {
   tx_pos = 0;
   uw(IER, 0x02);
   asm volatile("csrs sstatus, %0" ::"r"(SSTATUS_SIE));
-  end = now() + 2 * TICKS_PER_SEC;
+  end = now() + PATIENCE;
   while (tx_line[tx_pos] && now() < end)
     ;
   asm volatile("csrc sstatus, %0" ::"r"(SSTATUS_SIE));
@@ -464,7 +468,7 @@ static void smp_tests(u64 boot) {
     puts_("devtest: one hart only\n");
     return;
   }
-  u64 end = now() + 5 * TICKS_PER_SEC;
+  u64 end = now() + PATIENCE;
   while (ready < started && now() < end)
     ;
   int harts = started + 1;
@@ -476,7 +480,7 @@ static void smp_tests(u64 boot) {
   uw(IER, 0x02);  // the line goes high and stays high (IIR never read)
   go = 1;
   claim_loop(boot);
-  end = now() + 10 * TICKS_PER_SEC;
+  end = now() + 3 * PATIENCE;
   while (done < ready + 1 && now() < end)
     ;
   uw(IER, 0);
