@@ -114,7 +114,7 @@ void virq_set(int irq, int level) {
   spin_unlock(&p->lock);
 }
 
-// Claim (privileged side: a read of context c's claim register).
+// Claim: a read of context c's claim register.
 static u32 claim(struct vplic *p, int c) {
   int id = best(p, c);
   if (id) {
