@@ -559,7 +559,6 @@ static int has_word(const char *args, const char *word) {
 // Wait for a line typed on the console, taking the UART's receive
 // interrupt in wfi (as an idle kernel does), and show it.
 static void type_line(void) {
-  puts_("devtest: type a line\n");
   typing = 1;
   irqs = 0;
   uw(IIR, 0x07);
@@ -567,6 +566,8 @@ static void type_line(void) {
   pw(PRIO(UART_IRQ), 1);
   pw(THRESHOLD(boot_ctx), 0);
   pw(ENABLE(boot_ctx), 1u << UART_IRQ);
+  // Ready before asking: what is typed from now on is kept.
+  puts_("devtest: type a line\n");
   asm volatile("csrs sie, %0" ::"r"(SIE_SEIE));
   asm volatile("csrs sstatus, %0" ::"r"(SSTATUS_SIE));
   while (!typed_end)
