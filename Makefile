@@ -236,18 +236,19 @@ stages: $(STAGE_ELFS)
 
 # A guest built independently of the hypervisor, for stage 4's GUEST= tests:
 # an S-mode program for virt (tests/guests/), as an ELF and as a raw image.
-$(BUILD)/guests/sbi_hello.elf: tests/guests/sbi_hello.S tests/guests/sbi_hello.c \
+# (vblk_guest: a virtio block driver, for stage 5's GUEST_DISK= tests.)
+$(BUILD)/guests/%.elf: tests/guests/%.S tests/guests/%.c \
     tests/guests/sbi_hello.ld $(BUILD)/rvflags | deps-build
 	@mkdir -p $(@D)
 	@echo "  CC      $@"
 	$(Q)$(RVCC) -O1 -g $(RVARCH) -ffreestanding -nostdlib -static -no-pie \
 	  -Wall -Wextra -Wl,--no-warn-rwx-segments -T tests/guests/sbi_hello.ld \
-	  tests/guests/sbi_hello.S tests/guests/sbi_hello.c -o $@
+	  tests/guests/$*.S tests/guests/$*.c -o $@
 $(BUILD)/guests/sbi_hello.bin: $(BUILD)/guests/sbi_hello.elf
 	$(Q)$(CROSS)objcopy -O binary $< $@
 # (Only where tests/ is: the student edition has none.)
 TEST_GUESTS := $(if $(wildcard tests/guests/sbi_hello.c),$(BUILD)/guests/sbi_hello.elf \
-  $(BUILD)/guests/sbi_hello.bin)
+  $(BUILD)/guests/sbi_hello.bin $(BUILD)/guests/vblk_guest.elf)
 all: $(TEST_GUESTS)
 # Stage 5's device test (tests/guests/devtest*), an S-mode program for virt
 # that tests the UART, the PLIC and the power-off device from inside.

@@ -1,0 +1,410 @@
+// A tiny S-mode driver for a virtio-mmio block device (virtio 1.x, the
+// "modern" MMIO transport, Version 2) on QEMU's virt machine, built apart
+// from hvlab. It finds the device through the device tree (every node that
+// is compatible with "virtio,mmio"), sets it up, reads sector 0, writes a
+// pattern made from it to sector 2, flushes, reads it back, then sends
+// requests a hostile guest would (bad lengths, bad sectors, bad
+// descriptors) and prints what came back, and shuts down through SBI SRST.
+//
+// It prints the same lines natively (QEMU's own device, with
+// -global virtio-mmio.force-legacy=false) and under stage 5 (hvlab's
+// device, GUEST_DISK=): tests/test_vblk.c compares them.
+//
+// Virtio 1.2 spec: 4.2.2 (MMIO registers), 2.7 (split virtqueues),
+// 5.2 (block device).
+
+typedef unsigned long u64;
+typedef unsigned int u32;
+typedef unsigned short u16;
+typedef unsigned char u8;
+
+// ---- SBI and printing ------------------------------------------------------
+
+static long sbi(long eid, long fid, long a0, long a1) {
+  register long r0 asm("a0") = a0;
+  register long r1 asm("a1") = a1;
+  register long r6 asm("a6") = fid;
+  register long r7 asm("a7") = eid;
+  asm volatile("ecall" : "+r"(r0), "+r"(r1) : "r"(r6), "r"(r7) : "memory");
+  return r0;
+}
+
+static void puts_(const char *s) {
+  for (; *s; s++)
+    sbi(1, 0, *s, 0);  // legacy console_putchar
+}
+
+static void putnum(u64 v) {
+  char b[24];
+  int n = 0;
+  do
+    b[n++] = (char)('0' + v % 10);
+  while (v /= 10);
+  while (n)
+    sbi(1, 0, b[--n], 0);
+}
+
+static void shutdown(int failed) {
+  sbi(0x53525354, 0, 0, failed);  // SRST: shutdown, reason 0 or 1 (failure)
+  for (;;)
+    ;
+}
+
+// ---- The device tree: where are the virtio-mmio slots? ---------------------
+
+static u32 be32(const u8 *p) {
+  return (u32)p[0] << 24 | (u32)p[1] << 16 | (u32)p[2] << 8 | p[3];
+}
+
+static int streq(const char *a, const char *b) {
+  while (*a && *a == *b)
+    a++, b++;
+  return *a == *b;
+}
+
+#define MAX_SLOTS 16
+
+// The first address of each node compatible with "virtio,mmio" (QEMU's
+// virt uses two address cells). Returns how many there are.
+static int virtio_slots(const u8 *fdt, u64 *slots) {
+  if (fdt == 0 || be32(fdt) != 0xd00dfeed)
+    return 0;
+  u32 size = be32(fdt + 4), off = be32(fdt + 8), end = off + be32(fdt + 36);
+  const char *strs = (const char *)fdt + be32(fdt + 12);
+  int n = 0, compat = 0;
+  u64 reg = 0;
+  if (end > size)
+    return 0;
+  while (off + 4 <= end) {
+    u32 tok = be32(fdt + off);
+    off += 4;
+    if (tok == 1) {  // BEGIN_NODE: a new node, nothing seen yet
+      while (off < end && fdt[off])
+        off++;
+      off = (off + 4) & ~3u;
+      compat = 0, reg = 0;
+    } else if (tok == 2) {  // END_NODE
+      if (compat && reg && n < MAX_SLOTS)
+        slots[n++] = reg;
+      compat = 0;
+    } else if (tok == 3) {  // PROP
+      u32 len = be32(fdt + off), nameoff = be32(fdt + off + 4);
+      const u8 *val = fdt + off + 8;
+      off += 8 + ((len + 3) & ~3u);
+      if (streq(strs + nameoff, "compatible") && len >= 12)
+        compat = streq((const char *)val, "virtio,mmio");
+      else if (streq(strs + nameoff, "reg") && len >= 8)
+        reg = (u64)be32(val) << 32 | be32(val + 4);
+    } else if (tok == 9) {
+      break;
+    }
+  }
+  return n;
+}
+
+// ---- virtio-mmio -----------------------------------------------------------
+
+#define R_MAGIC 0x000
+#define R_VERSION 0x004
+#define R_DEVICE_ID 0x008
+#define R_DEVICE_FEATURES 0x010
+#define R_DEVICE_FEATURES_SEL 0x014
+#define R_DRIVER_FEATURES 0x020
+#define R_DRIVER_FEATURES_SEL 0x024
+#define R_QUEUE_SEL 0x030
+#define R_QUEUE_NUM_MAX 0x034
+#define R_QUEUE_NUM 0x038
+#define R_QUEUE_READY 0x044
+#define R_QUEUE_NOTIFY 0x050
+#define R_INTERRUPT_STATUS 0x060
+#define R_INTERRUPT_ACK 0x064
+#define R_STATUS 0x070
+#define R_QUEUE_DESC 0x080  // low; high at +4
+#define R_QUEUE_DRIVER 0x090
+#define R_QUEUE_DEVICE 0x0a0
+#define R_CONFIG_GENERATION 0x0fc
+#define R_CONFIG 0x100
+
+#define S_ACKNOWLEDGE 1
+#define S_DRIVER 2
+#define S_DRIVER_OK 4
+#define S_FEATURES_OK 8
+#define S_NEEDS_RESET 0x40
+
+#define F_FLUSH 9  // VIRTIO_BLK_F_FLUSH
+#define F_VERSION_1 32
+
+#define T_IN 0
+#define T_OUT 1
+#define T_FLUSH 4
+#define T_GET_ID 8
+
+static u64 base;  // the device's registers
+
+static u32 rd(u32 off) { return *(volatile u32 *)(base + off); }
+static void wr(u32 off, u32 v) { *(volatile u32 *)(base + off) = v; }
+
+#define QSIZE 8
+struct desc {
+  u64 addr;
+  u32 len;
+  u16 flags, next;
+};
+#define D_NEXT 1
+#define D_WRITE 2
+static struct desc desc[QSIZE] __attribute__((aligned(4096)));
+static struct {
+  u16 flags, idx, ring[QSIZE], used_event;
+} avail __attribute__((aligned(4096)));
+static struct {
+  u16 flags;
+  volatile u16 idx;
+  struct {
+    u32 id, len;
+  } ring[QSIZE];
+  u16 avail_event;
+} used __attribute__((aligned(4096)));
+static u16 last_used;
+
+static struct {
+  u32 type, reserved;
+  u64 sector;
+} hdr;
+static volatile u8 status;
+static u8 sector0[512], buf[1024];
+static int has_flush;
+
+// Reset the device and set it up: features, queue 0, DRIVER_OK.
+// Returns 0, or prints why not and returns -1.
+static int setup(void) {
+  wr(R_STATUS, 0);
+  while (rd(R_STATUS) != 0)
+    ;
+  wr(R_STATUS, S_ACKNOWLEDGE);
+  wr(R_STATUS, S_ACKNOWLEDGE | S_DRIVER);
+  wr(R_DEVICE_FEATURES_SEL, 0);
+  u32 lo = rd(R_DEVICE_FEATURES);
+  wr(R_DEVICE_FEATURES_SEL, 1);
+  u32 hi = rd(R_DEVICE_FEATURES);
+  if (!(hi & 1u << (F_VERSION_1 - 32))) {
+    puts_("vblk_guest: the device does not offer VIRTIO_F_VERSION_1\n");
+    return -1;
+  }
+  has_flush = lo >> F_FLUSH & 1;
+  wr(R_DRIVER_FEATURES_SEL, 0);
+  wr(R_DRIVER_FEATURES, lo & 1u << F_FLUSH);
+  wr(R_DRIVER_FEATURES_SEL, 1);
+  wr(R_DRIVER_FEATURES, 1u << (F_VERSION_1 - 32));
+  wr(R_STATUS, S_ACKNOWLEDGE | S_DRIVER | S_FEATURES_OK);
+  if (!(rd(R_STATUS) & S_FEATURES_OK)) {
+    puts_("vblk_guest: the device refused our features\n");
+    return -1;
+  }
+  wr(R_QUEUE_SEL, 0);
+  if (rd(R_QUEUE_READY) != 0 || rd(R_QUEUE_NUM_MAX) < QSIZE) {
+    puts_("vblk_guest: queue 0 is in use or too small\n");
+    return -1;
+  }
+  for (int i = 0; i < QSIZE; i++)
+    used.ring[i].id = used.ring[i].len = 0;
+  avail.flags = avail.idx = 0;
+  used.idx = 0;
+  last_used = 0;
+  wr(R_QUEUE_NUM, QSIZE);
+  wr(R_QUEUE_DESC, (u32)(u64)desc);
+  wr(R_QUEUE_DESC + 4, (u32)((u64)desc >> 32));
+  wr(R_QUEUE_DRIVER, (u32)(u64)&avail);
+  wr(R_QUEUE_DRIVER + 4, (u32)((u64)&avail >> 32));
+  wr(R_QUEUE_DEVICE, (u32)(u64)&used);
+  wr(R_QUEUE_DEVICE + 4, (u32)((u64)&used >> 32));
+  wr(R_QUEUE_READY, 1);
+  wr(R_STATUS, S_ACKNOWLEDGE | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK);
+  return 0;
+}
+
+// What came back from a request.
+struct result {
+  int st;   // the status byte; -1: the device needs a reset; -2: no answer
+  u32 len;  // the used ring's length
+  u32 irq;  // InterruptStatus when it completed (then acknowledged)
+};
+
+// Hand the device descriptors 0..n-1 (already filled in, head 0) and wait.
+static struct result submit(void) {
+  struct result r = {-2, 0, 0};
+  status = 0xff;
+  avail.ring[avail.idx % QSIZE] = 0;
+  asm volatile("fence rw, rw" ::: "memory");
+  avail.idx++;
+  asm volatile("fence iorw, iorw" ::: "memory");
+  wr(R_QUEUE_NOTIFY, 0);
+  for (u64 i = 0; i < 200000000; i++) {
+    if (used.idx != last_used) {
+      asm volatile("fence rw, rw" ::: "memory");
+      r.len = used.ring[last_used % QSIZE].len;
+      last_used++;
+      r.st = status;
+      break;
+    }
+    if (i % 256 == 0 && (rd(R_STATUS) & S_NEEDS_RESET)) {
+      r.st = -1;
+      break;
+    }
+  }
+  r.irq = rd(R_INTERRUPT_STATUS);
+  wr(R_INTERRUPT_ACK, r.irq);
+  return r;
+}
+
+// Descriptors for a request: header, data (if len), status.
+static void fill(u32 type, u64 sector, u64 data, u32 len) {
+  hdr.type = type;
+  hdr.reserved = 0;
+  hdr.sector = sector;
+  int n = 0;
+  desc[n] = (struct desc){(u64)&hdr, sizeof hdr, D_NEXT, 1};
+  n++;
+  if (len) {
+    u16 w = type == T_OUT ? 0 : D_WRITE;
+    desc[n] = (struct desc){data, len, (u16)(w | D_NEXT), (u16)(n + 1)};
+    n++;
+  }
+  desc[n] = (struct desc){(u64)&status, 1, D_WRITE, 0};
+}
+
+static struct result request(u32 type, u64 sector, u64 data, u32 len) {
+  fill(type, sector, data, len);
+  return submit();
+}
+
+static void show(const char *what, struct result r) {
+  puts_("vblk_guest: ");
+  puts_(what);
+  if (r.st == -1)
+    puts_(": the device needs a reset\n");
+  else if (r.st == -2)
+    puts_(": no answer\n");
+  else {
+    puts_(": status ");
+    putnum((u64)r.st);
+    if (r.st == 0) {  // (what an error's says differs: QEMU counts it all)
+      puts_(", used length ");
+      putnum(r.len);
+    }
+    puts_(", interrupt ");
+    putnum(r.irq & 1);
+    puts_("\n");
+  }
+}
+
+static int same(const u8 *a, const u8 *b, int n) {
+  while (n-- > 0)
+    if (*a++ != *b++)
+      return 0;
+  return 1;
+}
+
+// The pattern written to sector 2, made from sector 0 (whose text the test
+// makes new every run): tests/test_vblk.c computes it the same way.
+static u8 pattern(int i) { return (u8)(sector0[i % 64] ^ (0xa5 + i)); }
+
+// A request a driver must never send, then a reset to go on.
+static void hostile(const char *what) {
+  struct result r = submit();
+  show(what, r);
+  if (r.st == -1 && setup() < 0)
+    shutdown(1);
+}
+
+void main(u64 hartid, const u8 *dtb) {
+  (void)hartid;
+  u64 slots[MAX_SLOTS];
+  int n = virtio_slots(dtb, slots);
+  for (int i = 0; i < n && !base; i++) {
+    base = slots[i];
+    if (rd(R_MAGIC) != 0x74726976 || rd(R_DEVICE_ID) != 2)
+      base = 0;
+  }
+  if (!base) {
+    puts_("vblk_guest: no virtio-mmio block device in the device tree\n");
+    shutdown(1);
+  }
+  if (rd(R_VERSION) != 2) {
+    puts_("vblk_guest: a legacy virtio-mmio transport (version ");
+    putnum(rd(R_VERSION));
+    puts_("): this driver speaks only version 2\n");
+    shutdown(1);
+  }
+  puts_("vblk_guest: a virtio-mmio block device, version 2\n");
+  if (setup() < 0)
+    shutdown(1);
+  puts_("vblk_guest: flush offered: ");
+  puts_(has_flush ? "yes\n" : "no\n");
+  u32 gen, lo, hi;
+  do {
+    gen = rd(R_CONFIG_GENERATION);
+    lo = rd(R_CONFIG);
+    hi = rd(R_CONFIG + 4);
+  } while (gen != rd(R_CONFIG_GENERATION));
+  u64 capacity = (u64)hi << 32 | lo;
+  puts_("vblk_guest: capacity ");
+  putnum(capacity);
+  puts_(" sectors\n");
+
+  struct result r = request(T_GET_ID, 0, (u64)buf, 20);
+  show("get id", r);
+  buf[20] = 0;
+  puts_("vblk_guest: id \"");
+  puts_((const char *)buf);
+  puts_("\"\n");
+
+  r = request(T_IN, 0, (u64)sector0, 512);
+  show("read sector 0", r);
+  puts_("vblk_guest: sector 0 says \"");
+  for (int i = 0; i < 64 && sector0[i] >= ' ' && sector0[i] < 127; i++)
+    sbi(1, 0, sector0[i], 0);
+  puts_("\"\n");
+
+  for (int i = 0; i < 512; i++)
+    buf[i] = pattern(i);
+  show("write sector 2", request(T_OUT, 2, (u64)buf, 512));
+  if (has_flush)
+    show("flush", request(T_FLUSH, 0, 0, 0));
+  for (int i = 0; i < 512; i++)
+    buf[i] = 0;
+  avail.flags = 1;  // VIRTQ_AVAIL_F_NO_INTERRUPT: no interrupt wanted
+  show("read sector 2 (no interrupt wanted)", request(T_IN, 2, (u64)buf, 512));
+  avail.flags = 0;
+  int ok = 1;
+  for (int i = 0; i < 512; i++)
+    ok &= buf[i] == pattern(i);
+  puts_(ok ? "vblk_guest: sector 2 holds the pattern\n"
+           : "vblk_guest: sector 2 does NOT hold the pattern\n");
+
+  // Requests that must fail, and how.
+  show("read 511 bytes", request(T_IN, 0, (u64)buf, 511));
+  show("read past the end", request(T_IN, capacity, (u64)buf, 512));
+  show("read the last sector and one past it",
+       request(T_IN, capacity - 1, (u64)buf, 1024));
+  show("unknown request type 99", request(99, 0, (u64)buf, 512));
+  // Descriptors a device must not follow: it stops until reset.
+  fill(T_IN, 0, 1UL << 56, 512);  // past any physical address
+  hostile("data outside guest RAM");
+  fill(T_IN, 0, (u64)buf, 512);
+  desc[1].next = 200;
+  hostile("a descriptor index past the queue");
+  fill(T_IN, 0, (u64)buf, 512);
+  desc[2].flags |= D_NEXT;
+  desc[2].next = 1;
+  hostile("a chain that loops");
+  desc[0] = (struct desc){(u64)&hdr, sizeof hdr, 0, 0};
+  hdr.type = T_IN;
+  hostile("a request with no status byte");
+
+  r = request(T_IN, 0, (u64)buf, 512);
+  show("after the resets, read sector 0", r);
+  puts_(same(buf, sector0, 512) ? "vblk_guest: the same bytes as before\n"
+                                : "vblk_guest: DIFFERENT bytes\n");
+  puts_("vblk_guest: done, shutting down through SRST\n");
+  shutdown(0);
+}
