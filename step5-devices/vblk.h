@@ -1,0 +1,21 @@
+// Stage 5: the guest's block device, virtio-mmio (modern transport,
+// Version 2) at virt's first virtio slot, backed by the disk QEMU gives
+// the hypervisor (hostblk.h).
+#pragma once
+
+#include "vm.h"
+
+// Register the device at VIRT_VIRTIO_GPA in vm. With a disk (hostblk_init
+// found one) it is a block device (DeviceID 2) of the disk's size; without
+// one it is an empty virtio-mmio slot (DeviceID 0), as QEMU's are, so that
+// the guest's device tree may list the slot either way. Returns 1 (a
+// disk), 0 (an empty slot) or -1 (the region could not be registered).
+int vblk_init(struct vm *vm);
+
+// What the device has done, for tests and the trace.
+struct vblk_stats {
+  u64 requests;  // chains completed (any status)
+  u64 errors;    // of which status was not VIRTIO_BLK_S_OK
+  u64 resets;    // times the device set NEEDS_RESET
+};
+extern struct vblk_stats vblk_stats;
