@@ -365,7 +365,9 @@ static void half(u64 *r, u64 off, u32 val) {
 static void reg_write(struct vblk *d, u64 off, u32 val) {
   if (!d->disk)
     return;
-  int q0 = d->queue_sel == 0;
+  // Queue 0's size and addresses, while it is not in use (QEMU too takes
+  // them only when QueueReady is set).
+  int q0 = d->queue_sel == 0 && !d->ready;
   int setup = !(d->status & VIRTIO_S_FEATURES_OK);
   switch (off) {
   case VIRTIO_MMIO_DEVICE_FEATURES_SEL: d->features_sel = val; break;
@@ -380,7 +382,7 @@ static void reg_write(struct vblk *d, u64 off, u32 val) {
       d->num = val;
     break;
   case VIRTIO_MMIO_QUEUE_READY:
-    if (q0)
+    if (d->queue_sel == 0)
       d->ready = val & 1;
     break;
   case VIRTIO_MMIO_QUEUE_NOTIFY:

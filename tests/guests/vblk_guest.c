@@ -173,6 +173,7 @@ static struct {
 static volatile u8 status;
 static u8 sector0[512], buf[1024];
 static int has_flush;
+static u64 desc_at = (u64)desc;  // where the device is told the table is
 
 // Reset the device and set it up: features, queue 0, DRIVER_OK.
 // Returns 0, or prints why not and returns -1.
@@ -211,8 +212,8 @@ static int setup(void) {
   used.idx = 0;
   last_used = 0;
   wr(R_QUEUE_NUM, QSIZE);
-  wr(R_QUEUE_DESC, (u32)(u64)desc);
-  wr(R_QUEUE_DESC + 4, (u32)((u64)desc >> 32));
+  wr(R_QUEUE_DESC, (u32)desc_at);
+  wr(R_QUEUE_DESC + 4, (u32)(desc_at >> 32));
   wr(R_QUEUE_DRIVER, (u32)(u64)&avail);
   wr(R_QUEUE_DRIVER + 4, (u32)((u64)&avail >> 32));
   wr(R_QUEUE_DEVICE, (u32)(u64)&used);
@@ -320,6 +321,11 @@ void main(u64 hartid, const u8 *dtb) {
   (void)hartid;
   u64 slots[MAX_SLOTS];
   int n = virtio_slots(dtb, slots);
+  if (n == 0) {  // (QEMU's always lists its eight slots)
+    puts_("vblk_guest: no virtio-mmio node in the device tree: trying "
+          "virt's first slot, 0x10001000\n");
+    slots[n++] = 0x10001000;
+  }
   for (int i = 0; i < n && !base; i++) {
     base = slots[i];
     if (rd(R_MAGIC) != 0x74726976 || rd(R_DEVICE_ID) != 2)
@@ -390,6 +396,8 @@ void main(u64 hartid, const u8 *dtb) {
   // Descriptors a device must not follow: it stops until reset.
   fill(T_IN, 0, 1UL << 56, 512);  // past any physical address
   hostile("data outside guest RAM");
+  fill(T_IN, 0, (u64)buf, 0xfffffe00);
+  hostile("a data descriptor of nearly 4 GiB");
   fill(T_IN, 0, (u64)buf, 512);
   desc[1].next = 200;
   hostile("a descriptor index past the queue");
@@ -397,6 +405,12 @@ void main(u64 hartid, const u8 *dtb) {
   desc[2].flags |= D_NEXT;
   desc[2].next = 1;
   hostile("a chain that loops");
+  desc_at = 1UL << 56;
+  if (setup() < 0)
+    shutdown(1);
+  desc_at = (u64)desc;  // (for the reset after this)
+  fill(T_IN, 0, (u64)buf, 512);
+  hostile("a descriptor table outside guest RAM");
   desc[0] = (struct desc){(u64)&hdr, sizeof hdr, 0, 0};
   hdr.type = T_IN;
   hostile("a request with no status byte");
