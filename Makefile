@@ -61,6 +61,7 @@ help:
 	@echo "  make qemu STEP=N      the same (make run STEP=N too)"
 	@echo "      GUEST=image       stage 4+: boot a guest from a file (raw or ELF)"
 	@echo "      GUEST_ARGS='...'  its /chosen bootargs; GUEST_INITRD=file its initrd"
+	@echo "      GUEST_DISK=file   stage 5: a raw disk image for the guest's virtio disk"
 	@echo "      H=off             run on a CPU without the H extension"
 	@echo "      ARGS='k=v ...'    boot arguments for the stage (QEMU -append)"
 	@echo "  make qemu-gdb STEP=N  boot stage N halted, with a gdbstub on a free port"
@@ -282,9 +283,25 @@ ifneq ($(filter-out 1 2 3 4,$(GUEST_HARTS))$(words $(GUEST_HARTS)),1)
 $(error GUEST_HARTS must be 1, 2, 3 or 4, not '$(GUEST_HARTS)')
 endif
 check-harts = $(if $(filter-out 1,$(GUEST_HARTS)),$(if $(filter 5,$(STEP)),,$(error GUEST_HARTS= needs STEP=5)))
+# GUEST_DISK=file (stage 5): a raw disk image for the guest's virtio block
+# device. QEMU gets it as a virtio-blk-device with the modern transport,
+# which the hypervisor drives (step5-devices/hostblk.c): the guest's writes
+# reach the file. (hostlib/qemu.c's `disk` gives QEMU the same options.)
+GUEST_DISK ?=
+comma := ,
+check-disk = $(if $(GUEST_DISK),$(if $(filter 5,$(STEP)),,$(error GUEST_DISK= needs STEP=5))$(if \
+  $(findstring ',$(GUEST_DISK)),$(error GUEST_DISK: a file name with a ' in it is not supported)))
+disk-ok = $(if $(GUEST_DISK),f='$(GUEST_DISK)'; \
+  if [ ! -e "$$f" ]; then echo "hvlab: GUEST_DISK=$$f: no such file" >&2; exit 2; \
+  elif [ ! -f "$$f" ]; then echo "hvlab: GUEST_DISK=$$f: not a regular file" >&2; exit 2; \
+  elif [ ! -r "$$f" ] || [ ! -w "$$f" ]; then \
+    echo "hvlab: GUEST_DISK=$$f: must be readable and writable" >&2; exit 2; fi &&)
+DISKOPTS = $(if $(GUEST_DISK),-global virtio-mmio.force-legacy=false \
+  -drive 'file=$(subst $(comma),$(comma)$(comma),$(GUEST_DISK))$(comma)if=none$(comma)format=raw$(comma)id=hvdisk' \
+  -device virtio-blk-device$(comma)drive=hvdisk)
 QEMUOPTS = -M virt -cpu $(QEMU_CPU) -m $(QEMU_MEM) -smp $(GUEST_HARTS) -nographic -bios default \
   -kernel $(BUILD)/step$(STEP)/hv.elf $(if $(HVLAB_ARGS),-append "$$HVLAB_ARGS") \
-  $(if $(GUEST),-initrd $(GUEST_PKG))
+  $(if $(GUEST),-initrd $(GUEST_PKG)) $(DISKOPTS)
 check-guest = $(if $(GUEST),$(if $(filter 4 5,$(STEP)),,$(error GUEST= needs STEP=4 or later)))
 # Package the guest (an error stops make before QEMU starts). GUEST_ARGS
 # goes the way ARGS goes: raw, through the environment, one quoted word.
@@ -298,6 +315,8 @@ qemu run: deps-qemu
 	$(call check-step)
 	$(call check-guest)
 	$(call check-harts)
+	$(call check-disk)
+	$(Q)$(disk-ok) true
 	$(Q)$(MAKE) --no-print-directory $(BUILD)/step$(STEP)/hv.elf $(if $(GUEST),$(BUILD)/host/guestpack)
 	$(Q)$(pack-guest) true
 	@echo "hvlab: booting stage $(STEP) in QEMU (Ctrl-A X quits)"
@@ -319,6 +338,8 @@ qemu-gdb: deps-qemu $(BUILD)/host/freeport $(BUILD)/gdb/target.xml
 	$(call check-step)
 	$(call check-guest)
 	$(call check-harts)
+	$(call check-disk)
+	$(Q)$(disk-ok) true
 	$(Q)$(MAKE) --no-print-directory $(BUILD)/step$(STEP)/hv.elf $(if $(GUEST),$(BUILD)/host/guestpack)
 	$(Q)$(pack-guest) port=$$($(BUILD)/host/freeport) && \
 	  sed -e "s|@ELF@|$(BUILD)/step$(STEP)/hv.elf|" -e "s|@PORT@|$$port|" \
@@ -503,10 +524,12 @@ demo: deps-build deps-qemu deps-host
 monitor: deps-build deps-qemu deps-host
 	$(call check-step)
 	$(call check-guest)
+	$(call check-disk)
+	$(Q)$(disk-ok) true
 	$(Q)$(MAKE) --no-print-directory $(BUILD)/step$(STEP)/hv.elf $(BUILD)/host/monitor \
 	  $(if $(GUEST),$(BUILD)/host/guestpack)
 	$(Q)$(pack-guest) $(BUILD)/host/monitor --elf $(BUILD)/step$(STEP)/hv.elf \
-	  $(if $(GUEST),--initrd $(GUEST_PKG)) $(MONITORFLAGS)
+	  $(if $(GUEST),--initrd $(GUEST_PKG)) $(if $(GUEST_DISK),--disk '$(GUEST_DISK)') $(MONITORFLAGS)
 
 compdb: deps-build deps-host
 	$(Q)mk/deps.sh bear

@@ -74,6 +74,29 @@ static int build_argv(const struct qemu_cfg *cfg, int gdb_fd, char **argv,
     ARG("-gdb");
     ARG("tcp:localhost:AUTO");  // only for qemu_argv: a port chosen at start
   }
+  if (cfg->disk) {
+    // The Makefile's GUEST_DISK= gives the same. The modern transport is
+    // the one hostblk.c drives; QEMU puts the device on the highest free
+    // virtio-mmio slot. A ',' in -drive's file name is written ",,".
+    ARG("-global");
+    ARG("virtio-mmio.force-legacy=false");
+    ARG("-drive");
+    size_t k = used;
+    const char *parts[] = {"file=", cfg->disk, ",if=none,format=raw,id=hvdisk"};
+    for (int p = 0; p < 3; p++)
+      for (const char *s = parts[p]; *s; s++) {
+        if (k + 2 >= bn)
+          return -1;
+        if (p == 1 && *s == ',')
+          buf[k++] = ',';
+        buf[k++] = *s;
+      }
+    buf[k] = 0;
+    ARG(buf + used);
+    used = k + 1;
+    ARG("-device");
+    ARG("virtio-blk-device,drive=hvdisk");
+  }
   if (cfg->halted)
     ARG("-S");
   for (const char *const *e = cfg->extra; e && *e; e++)
@@ -109,7 +132,7 @@ static int listen_any(int *port) {
 }
 
 int qemu_start(const struct qemu_cfg *cfg, struct qemu_proc *p) {
-  char *argv[64], buf[256];
+  char *argv[64], buf[1024];
   memset(p, 0, sizeof(*p));
   p->fd = -1;
   p->status = -1;

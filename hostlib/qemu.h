@@ -24,6 +24,8 @@ struct qemu_cfg {
   int icount;                // 1: -icount shift=0 (exact instruction counts)
   double timeout;            // seconds before the run is killed; <= 0: none
   size_t max_output;         // output cap in bytes; 0: QEMU_DEFAULT_MAX_OUTPUT
+  const char *disk;          // a raw disk image for stage 5's guest (QEMU's
+                             // virtio-blk-device, modern transport), or NULL
   const char *const *extra;  // more QEMU arguments, NULL-terminated, or NULL
   const char *qemu;          // binary; NULL: qemu-system-riscv64
 };

@@ -69,6 +69,9 @@ static void usage(FILE *f) {
       "  --initrd FILE       a file for QEMU's -initrd (make monitor "
       "GUEST=...\n"
       "                      passes stage 4's guest package this way)\n"
+      "  --disk FILE         a raw disk image for stage 5's guest (make "
+      "monitor\n"
+      "                      GUEST_DISK=...)\n"
       "  --no-h              a CPU without the H extension\n"
       "  --connect HOST:PORT attach to a QEMU already running with -gdb\n"
       "  --mem-path FILE     with --connect: the file QEMU's RAM is in\n"
@@ -285,12 +288,14 @@ static int parse_args(int argc, char **argv, struct target *t, struct opts *o,
     O_CSV,
     O_NOH,
     O_FINAL,
-    O_INITRD
+    O_INITRD,
+    O_DISK
   };
   static const struct option opts[] = {
       {"elf", required_argument, 0, O_ELF},
       {"append", required_argument, 0, O_APPEND},
       {"initrd", required_argument, 0, O_INITRD},
+      {"disk", required_argument, 0, O_DISK},
       {"connect", required_argument, 0, O_CONNECT},
       {"mem-path", required_argument, 0, O_MEMPATH},
       {"trace-via", required_argument, 0, O_VIA},
@@ -312,6 +317,7 @@ static int parse_args(int argc, char **argv, struct target *t, struct opts *o,
     case O_ELF: t->elf_path = optarg; break;
     case O_APPEND: t->append = optarg; break;
     case O_INITRD: t->initrd = optarg; break;
+    case O_DISK: t->disk = optarg; break;
     case O_CONNECT: t->connect = optarg; break;
     case O_MEMPATH: t->mem_path = optarg; break;
     case O_VIA: o->via = optarg; break;

@@ -189,6 +189,7 @@ struct target {
   const char *elf_path;
   const char *append;
   const char *initrd;    // --initrd: a file for QEMU's -initrd (GUEST=)
+  const char *disk;      // --disk: stage 5's disk image (GUEST_DISK=)
   const char *connect;   // "host:port", or NULL to start QEMU ourselves
   const char *mem_path;  // --mem-path: a file QEMU backs its RAM with
   int use_shm;           // 1: read the trace from shared RAM (no stops)

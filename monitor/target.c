@@ -946,6 +946,7 @@ static int launch(struct target *t) {
                          .append = t->append,
                          .gdb_port = QEMU_GDB_AUTO,
                          .halted = 1,
+                         .disk = t->disk,
                          .extra = extra};
   if (qemu_start(&cfg, &t->qemu) < 0) {
     mon_log("monitor: cannot start qemu-system-riscv64: %s", strerror(errno));
