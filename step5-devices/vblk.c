@@ -101,7 +101,9 @@ static void raise(struct vblk *d, u32 bit) {
 
 // The queue is beyond repair: stop until the driver resets the device.
 static void needs_reset(struct vblk *d, const char *why) {
-  printf("hv: vblk: %s: the device needs a reset\n", why);
+  if (vblk_stats.resets < 8)  // (a hostile guest could flood the console)
+    printf("hv: vblk: %s: the device needs a reset%s\n", why,
+           vblk_stats.resets == 7 ? " (no more of these messages)" : "");
   vblk_stats.resets++;
   d->status |= VIRTIO_S_NEEDS_RESET;
   if (d->status & VIRTIO_S_DRIVER_OK)

@@ -102,6 +102,55 @@ static int virtio_slots(const u8 *fdt, u64 *slots) {
   return n;
 }
 
+// The value of the first property called `name` (e.g. /chosen's
+// "bootargs"), or 0.
+static const char *fdt_find(const u8 *fdt, const char *name) {
+  if (fdt == 0 || be32(fdt) != 0xd00dfeed)
+    return 0;
+  u32 size = be32(fdt + 4), off = be32(fdt + 8), end = off + be32(fdt + 36);
+  const char *strs = (const char *)fdt + be32(fdt + 12);
+  if (end > size)
+    return 0;
+  while (off + 4 <= end) {
+    u32 tok = be32(fdt + off);
+    off += 4;
+    if (tok == 1) {
+      while (off < end && fdt[off])
+        off++;
+      off = (off + 4) & ~3u;
+    } else if (tok == 3) {
+      u32 len = be32(fdt + off), nameoff = be32(fdt + off + 4);
+      off += 8;
+      if (streq(strs + nameoff, name))
+        return (const char *)fdt + off;
+      off += (len + 3) & ~3u;
+    } else if (tok == 9) {
+      break;
+    }
+  }
+  return 0;
+}
+
+// The number after "key=" in the boot arguments s, or dflt.
+static u64 arg_num(const char *s, const char *key, u64 dflt) {
+  while (s && *s) {
+    while (*s == ' ')
+      s++;
+    const char *k = key;
+    while (*k && *s == *k)
+      k++, s++;
+    if (*k == 0 && *s == '=') {
+      u64 v = 0;
+      for (s++; *s >= '0' && *s <= '9'; s++)
+        v = v * 10 + (u64)(*s - '0');
+      return v;
+    }
+    while (*s && *s != ' ')
+      s++;
+  }
+  return dflt;
+}
+
 // ---- virtio-mmio -----------------------------------------------------------
 
 #define R_MAGIC 0x000
@@ -317,6 +366,125 @@ static void hostile(const char *what) {
     shutdown(1);
 }
 
+// ---- fuzz=N: random requests (under stage 5: QEMU's device aborts
+// QEMU on some of them) --------------------------------------------------
+
+static u64 rng;
+static u64 rnd(void) {  // xorshift64
+  rng ^= rng << 13;
+  rng ^= rng >> 7;
+  rng ^= rng << 17;
+  return rng;
+}
+#define PICK(a) (a)[rnd() % (sizeof(a) / sizeof((a)[0]))]
+
+static u8 scratch[8192] __attribute__((aligned(4096)));
+
+// N rounds of chains with random addresses (never the program's own code,
+// stack or queue), lengths, flags and links, random heads and avail
+// indexes, and now and then random stores and loads of any width to the
+// registers. Then sector 0 must still read back right. The device must
+// answer every notify at once (it works inside the notifying store).
+static void fuzz(u64 rounds, u64 capacity) {
+  // (Only scratch of our own memory: a device told to write 4 KiB at a
+  // small variable would do so, over whatever follows it.)
+  const u64 addrs[] = {(u64)scratch, (u64)scratch + 4000, 0,
+                       1UL << 56,    0x10001000,          0x87ffff00};
+  const u32 lens[] = {0,   1,    15,   16,          17,         511,
+                      512, 1024, 4096, 0x80000000u, 0xffffffffu};
+  const u32 types[] = {T_IN, T_IN, T_OUT, T_FLUSH, T_GET_ID, 99};
+  const u64 sectors[] = {0, 2, 100, capacity - 1, capacity, ~0UL};
+  u64 answered = 0, resets = 0, pokes = 0, hangs = 0, st_count[4] = {0};
+  for (u64 r = 0; r < rounds; r++) {
+    if (rnd() % 16 == 0) {  // stores and loads of any width, anywhere
+      u64 off = rnd() % 0x200, v = rnd();
+      int w = 1 << (rnd() % 4);
+      off &= ~(u64)(w - 1);
+      if (rnd() & 1) {
+        if (w == 1)
+          *(volatile u8 *)(base + off) = (u8)v;
+        if (w == 2)
+          *(volatile u16 *)(base + off) = (u16)v;
+        if (w == 4)
+          *(volatile u32 *)(base + off) = (u32)v;
+        if (w == 8)
+          *(volatile u64 *)(base + off) = v;
+      } else {
+        if (w == 1)
+          v = *(volatile u8 *)(base + off);
+        if (w == 2)
+          v = *(volatile u16 *)(base + off);
+        if (w == 4)
+          v = *(volatile u32 *)(base + off);
+        if (w == 8)
+          v = *(volatile u64 *)(base + off);
+      }
+      pokes++;
+      if (setup() < 0)
+        shutdown(1);
+      continue;
+    }
+    for (int i = 0; i < QSIZE; i++) {
+      desc[i].addr = PICK(addrs);
+      desc[i].len = PICK(lens);
+      desc[i].flags = (u16)(rnd() % 8);
+      desc[i].next = (u16)(rnd() % 10);
+      avail.ring[i] = (u16)(rnd() % 10);
+    }
+    if (rnd() % 4) {  // mostly a chain that looks right, one field off
+      fill(T_IN, 0, PICK(addrs), PICK(lens));
+      desc[1].flags = (u16)((rnd() & 1 ? D_WRITE : 0) | D_NEXT);
+      for (int i = 0; i < QSIZE; i++)
+        avail.ring[i] = 0;
+      u16 *f[] = {&desc[rnd() % 3].flags, &desc[rnd() % 3].next,
+                  &avail.ring[rnd() % QSIZE]};
+      if (rnd() % 2)
+        *PICK(f) = (u16)(rnd() % 10);
+    }
+    hdr.type = PICK(types);
+    hdr.sector = PICK(sectors);
+    if (hdr.type == T_OUT && hdr.sector < 100)
+      hdr.sector = 100;  // (sectors 0 and 2 are the test's)
+    u16 before = used.idx;
+    avail.idx = (u16)(avail.idx + (rnd() % 8 == 0 ? 1 + rnd() % 20 : 1));
+    asm volatile("fence iorw, iorw" ::: "memory");
+    wr(R_QUEUE_NOTIFY, 0);
+    u32 st = rd(R_STATUS);
+    if (st & S_NEEDS_RESET) {
+      resets++;
+    } else if (used.idx != before) {
+      answered++;
+      st_count[status < 3 ? status : 3]++;
+    } else {
+      hangs++;
+    }
+    wr(R_INTERRUPT_ACK, rd(R_INTERRUPT_STATUS));
+    if (setup() < 0)  // (also the easy way to a clean queue)
+      shutdown(1);
+  }
+  puts_("vblk_guest: fuzz: ");
+  putnum(rounds);
+  puts_(" rounds: ");
+  putnum(answered);
+  puts_(" answered (");
+  putnum(st_count[0]);
+  puts_(" ok, ");
+  putnum(st_count[1]);
+  puts_(" ioerr, ");
+  putnum(st_count[2]);
+  puts_(" unsupp), ");
+  putnum(resets);
+  puts_(" resets, ");
+  putnum(pokes);
+  puts_(" register pokes, ");
+  putnum(hangs);
+  puts_(" unanswered\n");
+  struct result res = request(T_IN, 0, (u64)buf, 512);
+  show("after the fuzz, read sector 0", res);
+  puts_(same(buf, sector0, 512) ? "vblk_guest: the same bytes as before\n"
+                                : "vblk_guest: DIFFERENT bytes\n");
+}
+
 void main(u64 hartid, const u8 *dtb) {
   (void)hartid;
   u64 slots[MAX_SLOTS];
@@ -419,6 +587,18 @@ void main(u64 hartid, const u8 *dtb) {
   show("after the resets, read sector 0", r);
   puts_(same(buf, sector0, 512) ? "vblk_guest: the same bytes as before\n"
                                 : "vblk_guest: DIFFERENT bytes\n");
+  const char *args = fdt_find(dtb, "bootargs");
+  u64 rounds = arg_num(args, "fuzz", 0);
+  if (rounds) {
+    rng = arg_num(args, "seed", 0);
+    for (int i = 0; i < 64 && !arg_num(args, "seed", 0); i++)
+      rng = rng * 31 + sector0[i];  // (from the test's disk text)
+    rng = rng ? rng : 1;
+    puts_("vblk_guest: fuzz seed ");
+    putnum(rng);
+    puts_("\n");
+    fuzz(rounds, capacity);
+  }
   puts_("vblk_guest: done, shutting down through SRST\n");
   shutdown(0);
 }
