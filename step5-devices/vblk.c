@@ -94,9 +94,17 @@ static int in_ram(struct vm *vm, u64 gpa, u64 n) {
   return 1;
 }
 
+// The device's interrupt line into the guest's PLIC (vplic.c; weak until
+// it is in: then the guest has to poll).
+void virq_set(int irq, int level) __attribute__((weak));
+static void irq_line(int level) {
+  if (virq_set)
+    virq_set(VIRT_VIRTIO_IRQ, level);
+}
+
 static void raise(struct vblk *d, u32 bit) {
   d->int_status |= bit;
-  virq_set(VIRT_VIRTIO_IRQ, 1);
+  irq_line(1);
 }
 
 // The queue is beyond repair: stop until the driver resets the device.
@@ -117,7 +125,7 @@ static void reset(struct vblk *d) {
   d->num = d->ready = 0;
   d->desc = d->driver = d->device = 0;
   d->last_avail = d->used_idx = 0;
-  virq_set(VIRT_VIRTIO_IRQ, 0);
+  irq_line(0);
 }
 
 // Copy n bytes between buf and the stream s at offset off (to_guest: into
@@ -394,7 +402,7 @@ static void reg_write(struct vblk *d, u64 off, u32 val) {
   case VIRTIO_MMIO_INTERRUPT_ACK:
     d->int_status &= ~val;
     if (d->int_status == 0)
-      virq_set(VIRT_VIRTIO_IRQ, 0);
+      irq_line(0);
     break;
   case VIRTIO_MMIO_STATUS: set_status(d, val); break;
   case VIRTIO_MMIO_QUEUE_DESC_LOW:
