@@ -139,22 +139,24 @@ static const char *const differ[] = {
     "vblk_guest: data outside guest RAM",
     "vblk_guest: a data descriptor of nearly 4 GiB", NULL};
 
-TEST(vblk_guest_same_natively_and_under_stage5) {
-  NEED_VBLK();
+// Run vblk_guest with boot arguments `args` natively, then under stage 5,
+// each on a fresh image with the same new text in sector 0.
+static void same_both_ways(const char *args, const char *tag) {
   char disk[256], pkg[256], text[128];
-  tmpname(disk, sizeof disk, "disk");
+  tmpname(disk, sizeof disk, tag);
   tmpname(pkg, sizeof pkg, "pkg");
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   snprintf(text, sizeof text, "hvlab test disk %d.%ld", (int)getpid(),
            ts.tv_nsec);
-  CHECK(pack_guest(pkg, "") == 0, "guestpack failed");
+  CHECK(pack_guest(pkg, args) == 0, "guestpack failed");
 
   // Natively: QEMU's virtio-blk-device, OpenSBI underneath.
   CHECK(make_disk(disk, text) == 0, "cannot write %s", disk);
   char elf[256];
   snprintf(elf, sizeof elf, "%s/guests/vblk_guest.elf", build_dir());
-  struct qemu_cfg native = {.kernel = elf, .disk = disk, .timeout = 120};
+  struct qemu_cfg native = {
+      .kernel = elf, .append = args, .disk = disk, .timeout = 120};
   struct qemu_proc n;
   memset(&n, 0, sizeof n);
   CHECK(qemu_run(&native, &n) == 0, "could not start QEMU");
@@ -163,6 +165,8 @@ TEST(vblk_guest_same_natively_and_under_stage5) {
   CHECK(n.status == 0 && strstr(want, "sector 2 holds the pattern"),
         "natively: status %d, lines:\n%s", n.status, want);
   CHECK(strstr(want, text) != NULL, "natively, sector 0 not read:\n%s", want);
+  CHECK(!strstr(args, "irq=1") || strstr(want, "plic: claim its source"),
+        "natively, no interrupt claimed:\n%s", want);
   CHECK(has_pattern(disk), "natively: no pattern in sector 2 of the file");
   qemu_free(&n);
 
@@ -187,6 +191,21 @@ TEST(vblk_guest_same_natively_and_under_stage5) {
   qemu_free(&p);
   unlink(disk);
   unlink(pkg);
+}
+
+TEST(vblk_guest_same_natively_and_under_stage5) {
+  NEED_VBLK();
+  same_both_ways("", "disk");
+}
+
+// The same with irq=1: after every request the guest claims the device's
+// interrupt from the PLIC (its source, from the device tree) and completes
+// it; a request that asked for no interrupt leaves nothing to claim.
+TEST(vblk_interrupt_through_the_plic) {
+  NEED_VBLK();
+  if (access("step5-devices/vplic.c", R_OK) != 0)
+    SKIP("the guest's PLIC (step5-devices/vplic.c) is not in yet");
+  same_both_ways("irq=1", "irqdisk");
 }
 
 // A hostile guest: thousands of random chains (bad addresses, lengths,

@@ -64,15 +64,20 @@ static int streq(const char *a, const char *b) {
 
 #define MAX_SLOTS 16
 
-// The first address of each node compatible with "virtio,mmio" (QEMU's
-// virt uses two address cells). Returns how many there are.
-static int virtio_slots(const u8 *fdt, u64 *slots) {
+// The first address (QEMU's virt uses two address cells) and interrupt of
+// each node compatible with "virtio,mmio". Returns how many there are.
+struct slot {
+  u64 base;
+  u32 irq;
+};
+static int virtio_slots(const u8 *fdt, struct slot *slots) {
   if (fdt == 0 || be32(fdt) != 0xd00dfeed)
     return 0;
   u32 size = be32(fdt + 4), off = be32(fdt + 8), end = off + be32(fdt + 36);
   const char *strs = (const char *)fdt + be32(fdt + 12);
   int n = 0, compat = 0;
   u64 reg = 0;
+  u32 irq = 0;
   if (end > size)
     return 0;
   while (off + 4 <= end) {
@@ -82,10 +87,10 @@ static int virtio_slots(const u8 *fdt, u64 *slots) {
       while (off < end && fdt[off])
         off++;
       off = (off + 4) & ~3u;
-      compat = 0, reg = 0;
+      compat = 0, reg = 0, irq = 0;
     } else if (tok == 2) {  // END_NODE
       if (compat && reg && n < MAX_SLOTS)
-        slots[n++] = reg;
+        slots[n++] = (struct slot){reg, irq};
       compat = 0;
     } else if (tok == 3) {  // PROP
       u32 len = be32(fdt + off), nameoff = be32(fdt + off + 4);
@@ -95,6 +100,8 @@ static int virtio_slots(const u8 *fdt, u64 *slots) {
         compat = streq((const char *)val, "virtio,mmio");
       else if (streq(strs + nameoff, "reg") && len >= 8)
         reg = (u64)be32(val) << 32 | be32(val + 4);
+      else if (streq(strs + nameoff, "interrupts") && len >= 4)
+        irq = be32(val);
     } else if (tok == 9) {
       break;
     }
@@ -274,14 +281,31 @@ static int setup(void) {
 
 // What came back from a request.
 struct result {
-  int st;   // the status byte; -1: the device needs a reset; -2: no answer
-  u32 len;  // the used ring's length
-  u32 irq;  // InterruptStatus when it completed (then acknowledged)
+  int st;     // the status byte; -1: the device needs a reset; -2: no answer
+  u32 len;    // the used ring's length
+  u32 irq;    // InterruptStatus when it completed (then acknowledged)
+  u32 claim;  // irq=1: what the PLIC's claim gave then
 };
+
+// irq=1 (a boot argument): the device's interrupt through virt's PLIC
+// too -- on this hart's S-mode context -- claimed and completed after
+// each request, with interrupts off. (Not sip.SEIP: QEMU 7.2 shows a
+// guest under a hypervisor none there, hvip.VSEIP or not.)
+#define PLIC 0x0c000000UL
+static u32 irq_src;  // its source, from the device tree
+static int use_plic;
+static u64 plic_ctx;  // 2 * hart id + 1: virt's S-mode context of the hart
+
+static volatile u32 *plic(u64 off) { return (volatile u32 *)(PLIC + off); }
+static void plic_setup(void) {
+  *plic(4 * irq_src) = 1;  // priority; then enable, threshold
+  *plic(0x2000 + 0x80 * plic_ctx + irq_src / 32 * 4) = 1u << irq_src % 32;
+  *plic(0x200000 + 0x1000 * plic_ctx) = 0;
+}
 
 // Hand the device descriptors 0..n-1 (already filled in, head 0) and wait.
 static struct result submit(void) {
-  struct result r = {-2, 0, 0};
+  struct result r = {-2, 0, 0, 0};
   status = 0xff;
   avail.ring[avail.idx % QSIZE] = 0;
   asm volatile("fence rw, rw" ::: "memory");
@@ -303,6 +327,11 @@ static struct result submit(void) {
   }
   r.irq = rd(R_INTERRUPT_STATUS);
   wr(R_INTERRUPT_ACK, r.irq);
+  if (use_plic) {
+    r.claim = *plic(0x200004 + 0x1000 * plic_ctx);
+    if (r.claim)
+      *plic(0x200004 + 0x1000 * plic_ctx) = r.claim;  // complete
+  }
   return r;
 }
 
@@ -328,6 +357,14 @@ static struct result request(u32 type, u64 sector, u64 data, u32 len) {
 }
 
 static void show(const char *what, struct result r) {
+  if (use_plic) {
+    puts_("vblk_guest: plic: claim ");
+    if (r.claim && r.claim == irq_src)
+      puts_("its source");
+    else
+      putnum(r.claim);
+    puts_("\n");
+  }
   puts_("vblk_guest: ");
   puts_(what);
   if (r.st == -1)
@@ -486,16 +523,16 @@ static void fuzz(u64 rounds, u64 capacity) {
 }
 
 void main(u64 hartid, const u8 *dtb) {
-  (void)hartid;
-  u64 slots[MAX_SLOTS];
+  struct slot slots[MAX_SLOTS];
   int n = virtio_slots(dtb, slots);
   if (n == 0) {  // (QEMU's always lists its eight slots)
     puts_("vblk_guest: no virtio-mmio node in the device tree: trying "
           "virt's first slot, 0x10001000\n");
-    slots[n++] = 0x10001000;
+    slots[n++] = (struct slot){0x10001000, 1};
   }
   for (int i = 0; i < n && !base; i++) {
-    base = slots[i];
+    base = slots[i].base;
+    irq_src = slots[i].irq;
     if (rd(R_MAGIC) != 0x74726976 || rd(R_DEVICE_ID) != 2)
       base = 0;
   }
@@ -510,6 +547,11 @@ void main(u64 hartid, const u8 *dtb) {
     shutdown(1);
   }
   puts_("vblk_guest: a virtio-mmio block device, version 2\n");
+  const char *args = fdt_find(dtb, "bootargs");
+  use_plic = arg_num(args, "irq", 0) == 1;
+  plic_ctx = 2 * hartid + 1;
+  if (use_plic)
+    plic_setup();
   if (setup() < 0)
     shutdown(1);
   puts_("vblk_guest: flush offered: ");
@@ -587,7 +629,6 @@ void main(u64 hartid, const u8 *dtb) {
   show("after the resets, read sector 0", r);
   puts_(same(buf, sector0, 512) ? "vblk_guest: the same bytes as before\n"
                                 : "vblk_guest: DIFFERENT bytes\n");
-  const char *args = fdt_find(dtb, "bootargs");
   u64 rounds = arg_num(args, "fuzz", 0);
   if (rounds) {
     rng = arg_num(args, "seed", 0);
