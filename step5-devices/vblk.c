@@ -26,6 +26,7 @@
 #include "vblk.h"
 #include "defs.h"
 #include "hostblk.h"
+#include "spinlock.h"
 #include "vdev.h"
 #include "virtio.h"
 
@@ -47,9 +48,9 @@ struct vblk {
   // Queue 0 (the only one): its size and tables, as the driver set them.
   u32 num, ready;
   u64 desc, driver, device;
-  u16 last_avail;  // the next avail ring entry to take
-  u16 used_idx;    // the next used ring entry to fill (ours, not re-read)
-  volatile int lock;
+  u16 last_avail;   // the next avail ring entry to take
+  u16 used_idx;     // the next used ring entry to fill (ours, not re-read)
+  spinlock_t lock;  // several vCPUs may touch the device at once
 };
 static struct vblk vblk;
 struct vblk_stats vblk_stats;
@@ -68,15 +69,6 @@ struct stream {
 };
 static struct stream rs, ws;  // (under vblk.lock)
 static u8 bounce[VBLK_BOUNCE] __attribute__((aligned(4096)));
-
-// Several vCPUs may touch the device at once (each on its own hart).
-static void lock(struct vblk *d) {
-  while (__atomic_exchange_n(&d->lock, 1, __ATOMIC_ACQUIRE))
-    ;
-}
-static void unlock(struct vblk *d) {
-  __atomic_store_n(&d->lock, 0, __ATOMIC_RELEASE);
-}
 
 // Is [gpa, gpa + n) all guest RAM (not ROM, a device or a hole)?
 static int in_ram(struct vm *vm, u64 gpa, u64 n) {
@@ -427,7 +419,7 @@ static void reg_write(struct vblk *d, u64 off, u32 val) {
 static int vblk_access(struct vcpu *v, void *dev, struct mmio_access *a) {
   struct vblk *d = dev;
   (void)v;
-  lock(d);
+  spin_lock(&d->lock);
   if (a->off >= VIRTIO_MMIO_CONFIG) {  // any width; writes are ignored
     if (!a->write)
       a->val = d->disk ? config_read(a) : 0;
@@ -439,7 +431,7 @@ static int vblk_access(struct vcpu *v, void *dev, struct mmio_access *a) {
   } else {
     a->val = reg_read(d, a->off);
   }
-  unlock(d);
+  spin_unlock(&d->lock);
   return VDEV_OK;
 }
 

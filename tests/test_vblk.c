@@ -95,12 +95,16 @@ static int pack_guest(const char *pkg, const char *args) {
 }
 
 // Run stage 5 with the guest package and (if disk) the disk image.
-static void run_stage5(const char *pkg, const char *disk, struct qemu_proc *p) {
+static void run_stage5(const char *pkg, const char *disk, int harts,
+                       struct qemu_proc *p) {
   char kernel[256];
   snprintf(kernel, sizeof kernel, "%s/step5/hv.elf", build_dir());
   const char *extra[] = {"-initrd", pkg, NULL};
-  struct qemu_cfg cfg = {
-      .kernel = kernel, .disk = disk, .extra = extra, .timeout = 120};
+  struct qemu_cfg cfg = {.kernel = kernel,
+                         .smp = harts,
+                         .disk = disk,
+                         .extra = extra,
+                         .timeout = 120};
   memset(p, 0, sizeof *p);
   CHECK(qemu_run(&cfg, p) == 0, "could not start QEMU");
 }
@@ -139,9 +143,10 @@ static const char *const differ[] = {
     "vblk_guest: data outside guest RAM",
     "vblk_guest: a data descriptor of nearly 4 GiB", NULL};
 
-// Run vblk_guest with boot arguments `args` natively, then under stage 5,
-// each on a fresh image with the same new text in sector 0.
-static void same_both_ways(const char *args, const char *tag) {
+// Run vblk_guest with boot arguments `args` on `harts` harts natively,
+// then under stage 5, each on a fresh image with the same new text in
+// sector 0.
+static void same_both_ways(const char *args, int harts, const char *tag) {
   char disk[256], pkg[256], text[128];
   tmpname(disk, sizeof disk, tag);
   tmpname(pkg, sizeof pkg, "pkg");
@@ -155,8 +160,11 @@ static void same_both_ways(const char *args, const char *tag) {
   CHECK(make_disk(disk, text) == 0, "cannot write %s", disk);
   char elf[256];
   snprintf(elf, sizeof elf, "%s/guests/vblk_guest.elf", build_dir());
-  struct qemu_cfg native = {
-      .kernel = elf, .append = args, .disk = disk, .timeout = 120};
+  struct qemu_cfg native = {.kernel = elf,
+                            .append = args,
+                            .smp = harts,
+                            .disk = disk,
+                            .timeout = 120};
   struct qemu_proc n;
   memset(&n, 0, sizeof n);
   CHECK(qemu_run(&native, &n) == 0, "could not start QEMU");
@@ -167,13 +175,17 @@ static void same_both_ways(const char *args, const char *tag) {
   CHECK(strstr(want, text) != NULL, "natively, sector 0 not read:\n%s", want);
   CHECK(!strstr(args, "irq=1") || strstr(want, "plic: claim its source"),
         "natively, no interrupt claimed:\n%s", want);
+  CHECK(!strstr(args, "harts=4") ||
+            strstr(want, "3 other harts read registers all along: every "
+                         "read right"),
+        "natively, the other harts did not read:\n%s", want);
   CHECK(has_pattern(disk), "natively: no pattern in sector 2 of the file");
   qemu_free(&n);
 
   // Under stage 5, on a fresh image with the same text.
   CHECK(make_disk(disk, text) == 0, "cannot write %s", disk);
   struct qemu_proc p;
-  run_stage5(pkg, disk, &p);
+  run_stage5(pkg, disk, harts, &p);
   guest_lines(p.out, got, sizeof got, differ);
   guest_lines(p.out, all, sizeof all, NULL);
   CHECK(p.status == 0, "stage 5: status %d", p.status);
@@ -195,7 +207,7 @@ static void same_both_ways(const char *args, const char *tag) {
 
 TEST(vblk_guest_same_natively_and_under_stage5) {
   NEED_VBLK();
-  same_both_ways("", "disk");
+  same_both_ways("", 1, "disk");
 }
 
 // The same with irq=1: after every request the guest claims the device's
@@ -205,7 +217,14 @@ TEST(vblk_interrupt_through_the_plic) {
   NEED_VBLK();
   if (access("step5-devices/vplic.c", R_OK) != 0)
     SKIP("the guest's PLIC (step5-devices/vplic.c) is not in yet");
-  same_both_ways("irq=1", "irqdisk");
+  same_both_ways("irq=1", 1, "irqdisk");
+}
+
+// With harts=4 the guest's other three harts read registers through the
+// device all the time hart 0 drives it (vblk.c's lock), then stop.
+TEST(vblk_other_harts_read_all_along) {
+  NEED_VBLK();
+  same_both_ways("harts=4", 4, "hartsdisk");
 }
 
 // A hostile guest: thousands of random chains (bad addresses, lengths,
@@ -220,7 +239,7 @@ TEST(vblk_hostile_random_requests) {
   CHECK(make_disk(disk, "hvlab fuzz disk") == 0, "cannot write %s", disk);
   CHECK(pack_guest(pkg, "fuzz=3000 seed=12345") == 0, "guestpack failed");
   struct qemu_proc p;
-  run_stage5(pkg, disk, &p);
+  run_stage5(pkg, disk, 1, &p);
   EXPECT_STATUS(&p, 0);
   long ok = output_num(&p, "fuzz: 3000 rounds: [0-9]+ answered \\(([0-9]+) ok");
   long ioerr = output_num(&p, "answered \\([0-9]+ ok, ([0-9]+) ioerr");
@@ -245,7 +264,7 @@ TEST(vblk_no_disk_is_an_empty_slot) {
   tmpname(pkg, sizeof pkg, "pkg0");
   CHECK(pack_guest(pkg, "") == 0, "guestpack failed");
   struct qemu_proc p;
-  run_stage5(pkg, NULL, &p);
+  run_stage5(pkg, NULL, 1, &p);
   EXPECT_OUT(&p, "^hv: virtio slot at 10001000: empty");
   EXPECT_OUT(&p, "vblk_guest: no virtio-mmio block device in the device "
                  "tree");

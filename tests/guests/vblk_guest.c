@@ -20,14 +20,22 @@ typedef unsigned char u8;
 
 // ---- SBI and printing ------------------------------------------------------
 
-static long sbi(long eid, long fid, long a0, long a1) {
+static long sbi3(long eid, long fid, long a0, long a1, long a2) {
   register long r0 asm("a0") = a0;
   register long r1 asm("a1") = a1;
+  register long r2 asm("a2") = a2;
   register long r6 asm("a6") = fid;
   register long r7 asm("a7") = eid;
-  asm volatile("ecall" : "+r"(r0), "+r"(r1) : "r"(r6), "r"(r7) : "memory");
+  asm volatile("ecall"
+               : "+r"(r0), "+r"(r1)
+               : "r"(r2), "r"(r6), "r"(r7)
+               : "memory");
   return r0;
 }
+static long sbi(long eid, long fid, long a0, long a1) {
+  return sbi3(eid, fid, a0, a1, 0);
+}
+#define SBI_HSM 0x48534d
 
 static void puts_(const char *s) {
   for (; *s; s++)
@@ -229,6 +237,7 @@ static struct {
 static volatile u8 status;
 static u8 sector0[512], buf[1024];
 static int has_flush;
+static u64 capacity;             // in sectors
 static u64 desc_at = (u64)desc;  // where the device is told the table is
 
 // Reset the device and set it up: features, queue 0, DRIVER_OK.
@@ -422,7 +431,7 @@ static u8 scratch[8192] __attribute__((aligned(4096)));
 // indexes, and now and then random stores and loads of any width to the
 // registers. Then sector 0 must still read back right. The device must
 // answer every notify at once (it works inside the notifying store).
-static void fuzz(u64 rounds, u64 capacity) {
+static void fuzz(u64 rounds) {
   // (Only scratch of our own memory: a device told to write 4 KiB at a
   // small variable would do so, over whatever follows it.)
   const u64 addrs[] = {(u64)scratch, (u64)scratch + 4000, 0,
@@ -522,6 +531,50 @@ static void fuzz(u64 rounds, u64 capacity) {
                                 : "vblk_guest: DIFFERENT bytes\n");
 }
 
+// ---- harts=N: the other harts read registers all along ------------------
+
+static volatile int readers_stop;
+static volatile u64 reads, bad_reads, readers_started, readers_done;
+
+// The other harts, started by SBI HSM (vblk_guest.S): while hart 0 works,
+// they read registers that never change, through the same device.
+void secondary(u64 hartid) {
+  (void)hartid;
+  __atomic_fetch_add(&readers_started, 1, __ATOMIC_SEQ_CST);
+  while (!readers_stop) {
+    u64 cap = (u64)rd(R_CONFIG + 4) << 32 | rd(R_CONFIG);
+    if (cap != capacity || rd(R_MAGIC) != 0x74726976 || rd(R_DEVICE_ID) != 2)
+      __atomic_fetch_add(&bad_reads, 1, __ATOMIC_SEQ_CST);
+    __atomic_fetch_add(&reads, 1, __ATOMIC_SEQ_CST);
+  }
+  __atomic_fetch_add(&readers_done, 1, __ATOMIC_SEQ_CST);
+  sbi(SBI_HSM, 1, 0, 0);  // hart_stop
+  for (;;)
+    ;
+}
+
+// Start harts 0..n-1 but this one; wait until each has read once.
+static u64 start_readers(u64 self, u64 n) {
+  extern char secondary_entry[];
+  u64 started = 0;
+  for (u64 h = 0; h < n; h++)
+    if (h != self && sbi3(SBI_HSM, 0, (long)h, (long)secondary_entry, 0) == 0)
+      started++;
+  while (readers_started < started || reads < started)
+    ;
+  return started;
+}
+
+static void stop_readers(u64 started) {
+  readers_stop = 1;
+  while (readers_done < started)
+    ;
+  puts_("vblk_guest: ");
+  putnum(started);
+  puts_(" other harts read registers all along: ");
+  puts_(bad_reads ? "some reads were WRONG\n" : "every read right\n");
+}
+
 void main(u64 hartid, const u8 *dtb) {
   struct slot slots[MAX_SLOTS];
   int n = virtio_slots(dtb, slots);
@@ -562,10 +615,11 @@ void main(u64 hartid, const u8 *dtb) {
     lo = rd(R_CONFIG);
     hi = rd(R_CONFIG + 4);
   } while (gen != rd(R_CONFIG_GENERATION));
-  u64 capacity = (u64)hi << 32 | lo;
+  capacity = (u64)hi << 32 | lo;
   puts_("vblk_guest: capacity ");
   putnum(capacity);
   puts_(" sectors\n");
+  u64 readers = start_readers(hartid, arg_num(args, "harts", 1));
 
   struct result r = request(T_GET_ID, 0, (u64)buf, 20);
   show("get id", r);
@@ -638,8 +692,10 @@ void main(u64 hartid, const u8 *dtb) {
     puts_("vblk_guest: fuzz seed ");
     putnum(rng);
     puts_("\n");
-    fuzz(rounds, capacity);
+    fuzz(rounds);
   }
+  if (readers)
+    stop_readers(readers);
   puts_("vblk_guest: done, shutting down through SRST\n");
   shutdown(0);
 }
