@@ -92,8 +92,9 @@ static int setup(void) {
 int hostblk_init(const void *dtb) {
   memset(&hostblk, 0, sizeof hostblk);
   // Only slots the device tree lists: probing an address with nothing
-  // behind it would be an access fault.
-  for (int i = 0; i < VIRT_VIRTIO_SLOTS; i++) {
+  // behind it would be an access fault. From the highest down: QEMU puts
+  // the first -device on the command line there.
+  for (int i = VIRT_VIRTIO_SLOTS - 1; i >= 0; i--) {
     u64 base = VIRT_VIRTIO_SLOT0 + (u64)i * VIRT_VIRTIO_SLOT_SIZE;
     char path[48];
     snprintf(path, sizeof path, "/soc/virtio_mmio@%lx", base);

@@ -439,6 +439,8 @@ int vblk_init(struct vm *vm) {
   memset(&vblk, 0, sizeof vblk);
   vblk.vm = vm;
   int found = hostblk_init(boot_dtb);
+  if (found < 0)  // a disk was given that we cannot use: say so, run nothing
+    return -1;
   vblk.disk = found == 1;
   vblk.features = 1UL << VIRTIO_F_VERSION_1 | 1UL << VIRTIO_BLK_F_FLUSH;
   if (hostblk.ro)

@@ -274,6 +274,34 @@ TEST(vblk_no_disk_is_an_empty_slot) {
   unlink(pkg);
 }
 
+// A disk on QEMU's legacy transport (its default without hostlib's -global)
+// is one the hypervisor cannot drive: it says so and runs nothing.
+TEST(vblk_legacy_disk_refused) {
+  NEED_VBLK();
+  char disk[256], pkg[256], drive[300], kernel[256];
+  tmpname(disk, sizeof disk, "legacydisk");
+  tmpname(pkg, sizeof pkg, "legacypkg");
+  CHECK(make_disk(disk, "hvlab legacy disk") == 0, "cannot write %s", disk);
+  CHECK(pack_guest(pkg, "") == 0, "guestpack failed");
+  snprintf(drive, sizeof drive, "file=%s,if=none,format=raw,id=d", disk);
+  snprintf(kernel, sizeof kernel, "%s/step5/hv.elf", build_dir());
+  const char *extra[] = {"-initrd", pkg,       "-drive",
+                         drive,     "-device", "virtio-blk-device,drive=d",
+                         NULL};
+  struct qemu_cfg cfg = {.kernel = kernel, .extra = extra, .timeout = 60};
+  struct qemu_proc p;
+  memset(&p, 0, sizeof p);
+  CHECK(qemu_run(&cfg, &p) == 0, "could not start QEMU");
+  EXPECT_OUT(&p, "^hv: the disk at 10008000 has the legacy virtio-mmio "
+                 "transport: QEMU needs -global "
+                 "virtio-mmio.force-legacy=false");
+  EXPECT_STATUS(&p, 1);
+  CHECK(p.out && !strstr(p.out, "vblk_guest:"), "the guest ran");
+  qemu_free(&p);
+  unlink(disk);
+  unlink(pkg);
+}
+
 // hostlib's QEMU options for a disk: the modern transport, and a ',' in
 // the file name doubled for -drive.
 TEST(vblk_qemu_disk_options) {
