@@ -53,7 +53,7 @@ struct vblk {
   spinlock_t lock;  // several vCPUs may touch the device at once
 };
 static struct vblk vblk;
-struct vblk_stats vblk_stats;
+static u64 resets;  // times the device set NEEDS_RESET
 
 // One request's descriptors, split by direction: the bytes the device
 // reads (header, then data for OUT) and those it writes (data for IN,
@@ -101,10 +101,10 @@ static void raise(struct vblk *d, u32 bit) {
 
 // The queue is beyond repair: stop until the driver resets the device.
 static void needs_reset(struct vblk *d, const char *why) {
-  if (vblk_stats.resets < 8)  // (a hostile guest could flood the console)
+  if (resets < 8)  // (a hostile guest could flood the console)
     printf("hv: vblk: %s: the device needs a reset%s\n", why,
-           vblk_stats.resets == 7 ? " (no more of these messages)" : "");
-  vblk_stats.resets++;
+           resets == 7 ? " (no more of these messages)" : "");
+  resets++;
   d->status |= VIRTIO_S_NEEDS_RESET;
   if (d->status & VIRTIO_S_DRIVER_OK)
     raise(d, VIRTIO_INT_CONFIG);
@@ -294,8 +294,6 @@ static void notify(struct vblk *d) {
     vm_write(d->vm, d->device + VIRTQ_USED_IDX, &next, 2);
     d->used_idx = next;
     d->last_avail++;
-    vblk_stats.requests++;
-    vblk_stats.errors += st != VIRTIO_BLK_S_OK;
     done = 1;
   }
   if (bad)

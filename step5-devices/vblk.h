@@ -14,11 +14,3 @@
 // registered. Call it once the guest's RAM and PLIC exist, before the
 // guest's device tree is written (1: keep its virtio node).
 int vblk_init(struct vm *vm);
-
-// What the device has done, for tests and the trace.
-struct vblk_stats {
-  u64 requests;  // chains completed (any status)
-  u64 errors;    // of which status was not VIRTIO_BLK_S_OK
-  u64 resets;    // times the device set NEEDS_RESET
-};
-extern struct vblk_stats vblk_stats;
