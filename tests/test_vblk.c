@@ -302,6 +302,30 @@ TEST(vblk_legacy_disk_refused) {
   unlink(pkg);
 }
 
+// The monitor hands the disk to QEMU too (--disk, make monitor GUEST_DISK=).
+TEST(vblk_monitor_takes_the_disk) {
+  NEED_VBLK();
+  char disk[256], pkg[256], cmd[1024];
+  static char out[1 << 16];
+  tmpname(disk, sizeof disk, "mondisk");
+  tmpname(pkg, sizeof pkg, "monpkg");
+  CHECK(make_disk(disk, "hvlab monitor disk") == 0, "cannot write %s", disk);
+  CHECK(pack_guest(pkg, "") == 0, "guestpack failed");
+  snprintf(cmd, sizeof cmd,
+           "timeout 120 %s/host/monitor --elf %s/step5/hv.elf --initrd %s "
+           "--disk %s --batch 2>&1",
+           build_dir(), build_dir(), pkg, disk);
+  FILE *f = popen(cmd, "r");
+  size_t len = f ? fread(out, 1, sizeof out - 1, f) : 0;
+  out[len] = 0;
+  int st = f ? pclose(f) : -1;
+  CHECK(st == 0 && strstr(out, "step5: PASS"), "monitor: status %d:\n%s", st,
+        out);
+  CHECK(has_pattern(disk), "no pattern in sector 2 of the file");
+  unlink(disk);
+  unlink(pkg);
+}
+
 // hostlib's QEMU options for a disk: the modern transport, and a ',' in
 // the file name doubled for -drive.
 TEST(vblk_qemu_disk_options) {
