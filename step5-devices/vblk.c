@@ -421,13 +421,16 @@ static int vblk_access(struct vcpu *v, void *dev, struct mmio_access *a) {
   if (a->off >= VIRTIO_MMIO_CONFIG) {  // any width; writes are ignored
     if (!a->write)
       a->val = d->disk ? config_read(a) : 0;
-  } else if (a->width != 4) {  // the registers are 32-bit only: as QEMU
-    if (!a->write)             // does, such an access reads 0 and writes
-      a->val = 0;              // nothing
-  } else if (a->write) {
-    reg_write(d, a->off, (u32)a->val);
-  } else {
-    a->val = reg_read(d, a->off);
+  } else if (a->width < 4) {  // the registers are 32-bit: as on QEMU, a
+    if (!a->write)            // narrower access reads 0 and writes nothing
+      a->val = 0;
+  } else {  // (a 64-bit access is two 32-bit ones, low first, as on QEMU)
+    for (u64 k = 0; k < (u64)a->width; k += 4) {
+      if (a->write)
+        reg_write(d, a->off + k, (u32)(a->val >> 8 * k));
+      else
+        a->val = (k ? a->val : 0) | (u64)reg_read(d, a->off + k) << 8 * k;
+    }
   }
   spin_unlock(&d->lock);
   return VDEV_OK;

@@ -52,6 +52,17 @@ static void putnum(u64 v) {
     sbi(1, 0, b[--n], 0);
 }
 
+static void puthex(u64 v) {
+  char b[20];
+  int n = 0;
+  do
+    b[n++] = "0123456789abcdef"[v & 15];
+  while (v >>= 4);
+  puts_("0x");
+  while (n)
+    sbi(1, 0, b[--n], 0);
+}
+
 static void shutdown(int failed) {
   sbi(0x53525354, 0, 0, failed);  // SRST: shutdown, reason 0 or 1 (failure)
   for (;;)
@@ -239,6 +250,7 @@ static u8 sector0[512], buf[1024];
 static int has_flush;
 static u64 capacity;             // in sectors
 static u64 desc_at = (u64)desc;  // where the device is told the table is
+static int wide;                 // setup() with 64-bit stores
 
 // Reset the device and set it up: features, queue 0, DRIVER_OK.
 // Returns 0, or prints why not and returns -1.
@@ -277,12 +289,18 @@ static int setup(void) {
   used.idx = 0;
   last_used = 0;
   wr(R_QUEUE_NUM, QSIZE);
-  wr(R_QUEUE_DESC, (u32)desc_at);
-  wr(R_QUEUE_DESC + 4, (u32)(desc_at >> 32));
-  wr(R_QUEUE_DRIVER, (u32)(u64)&avail);
-  wr(R_QUEUE_DRIVER + 4, (u32)((u64)&avail >> 32));
-  wr(R_QUEUE_DEVICE, (u32)(u64)&used);
-  wr(R_QUEUE_DEVICE + 4, (u32)((u64)&used >> 32));
+  if (wide) {  // 64-bit stores: both halves at once (QEMU splits them)
+    *(volatile u64 *)(base + R_QUEUE_DESC) = desc_at;
+    *(volatile u64 *)(base + R_QUEUE_DRIVER) = (u64)&avail;
+    *(volatile u64 *)(base + R_QUEUE_DEVICE) = (u64)&used;
+  } else {
+    wr(R_QUEUE_DESC, (u32)desc_at);
+    wr(R_QUEUE_DESC + 4, (u32)(desc_at >> 32));
+    wr(R_QUEUE_DRIVER, (u32)(u64)&avail);
+    wr(R_QUEUE_DRIVER + 4, (u32)((u64)&avail >> 32));
+    wr(R_QUEUE_DEVICE, (u32)(u64)&used);
+    wr(R_QUEUE_DEVICE + 4, (u32)((u64)&used >> 32));
+  }
   wr(R_QUEUE_READY, 1);
   wr(R_STATUS, S_ACKNOWLEDGE | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK);
   return 0;
@@ -531,6 +549,43 @@ static void fuzz(u64 rounds) {
                                 : "vblk_guest: DIFFERENT bytes\n");
 }
 
+// Loads of every width from a register (the spec allows only 32 bits
+// there) and from the configuration space (any width).
+static void widths(void) {
+  u64 m = base + R_MAGIC, c = base + R_CONFIG;
+  puts_("vblk_guest: MagicValue read as 8, 16, 64 bits: ");
+  puthex(*(volatile u8 *)m);
+  puts_(", ");
+  puthex(*(volatile u16 *)m);
+  puts_(", ");
+  puthex(*(volatile u64 *)m);
+  puts_("\nvblk_guest: capacity read as 8, 16, 64 bits: ");
+  puthex(*(volatile u8 *)(c + 1));
+  puts_(", ");
+  puthex(*(volatile u16 *)(c + 2));
+  puts_(", ");
+  puthex(*(volatile u64 *)c);
+  puts_("\n");
+}
+
+// A driver that accepts a feature the device did not offer (bit 55): the
+// spec lets the device refuse FEATURES_OK (QEMU drops the bit instead).
+static void unoffered(void) {
+  wr(R_STATUS, 0);
+  while (rd(R_STATUS) != 0)
+    ;
+  wr(R_STATUS, S_ACKNOWLEDGE | S_DRIVER);
+  wr(R_DRIVER_FEATURES_SEL, 0);
+  wr(R_DRIVER_FEATURES, 0);
+  wr(R_DRIVER_FEATURES_SEL, 1);
+  wr(R_DRIVER_FEATURES, 1u << (F_VERSION_1 - 32) | 1u << (55 - 32));
+  wr(R_STATUS, S_ACKNOWLEDGE | S_DRIVER | S_FEATURES_OK);
+  puts_("vblk_guest: a feature not offered: FEATURES_OK ");
+  puts_(rd(R_STATUS) & S_FEATURES_OK ? "kept\n" : "refused\n");
+  if (setup() < 0)
+    shutdown(1);
+}
+
 // ---- harts=N: the other harts read registers all along ------------------
 
 static volatile int readers_stop;
@@ -620,6 +675,8 @@ void main(u64 hartid, const u8 *dtb) {
   putnum(capacity);
   puts_(" sectors\n");
   u64 readers = start_readers(hartid, arg_num(args, "harts", 1));
+  widths();
+  unoffered();
 
   struct result r = request(T_GET_ID, 0, (u64)buf, 20);
   show("get id", r);
@@ -675,10 +732,12 @@ void main(u64 hartid, const u8 *dtb) {
   desc_at = (u64)desc;  // (for the reset after this)
   fill(T_IN, 0, (u64)buf, 512);
   hostile("a descriptor table outside guest RAM");
+  wide = 1;  // (for the setup after the next request)
   desc[0] = (struct desc){(u64)&hdr, sizeof hdr, 0, 0};
   hdr.type = T_IN;
   hostile("a request with no status byte");
 
+  wide = 0;
   r = request(T_IN, 0, (u64)buf, 512);
   show("after the resets, read sector 0", r);
   puts_(same(buf, sector0, 512) ? "vblk_guest: the same bytes as before\n"
