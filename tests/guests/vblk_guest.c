@@ -10,6 +10,12 @@
 // -global virtio-mmio.force-legacy=false) and under stage 5 (hvlab's
 // device, GUEST_DISK=): tests/test_vblk.c compares them.
 //
+// Boot arguments (/chosen bootargs: QEMU's -append, or GUEST_ARGS=):
+//   irq=1     claim the device's interrupt from the PLIC after each request
+//   harts=N   the other harts (up to N) read registers all the while
+//   fuzz=N    then N rounds of random requests and register accesses
+//   seed=S    the fuzz's seed (default: from sector 0)
+//
 // Virtio 1.2 spec: 4.2.2 (MMIO registers), 2.7 (split virtqueues),
 // 5.2 (block device).
 
