@@ -289,8 +289,9 @@ check-harts = $(if $(filter-out 1,$(GUEST_HARTS)),$(if $(filter 5,$(STEP)),,$(er
 # reach the file. (hostlib/qemu.c's `disk` gives QEMU the same options.)
 GUEST_DISK ?=
 comma := ,
-check-disk = $(if $(GUEST_DISK),$(if $(filter 5,$(STEP)),,$(error GUEST_DISK= needs STEP=5))$(if \
-  $(findstring ',$(GUEST_DISK)),$(error GUEST_DISK: a file name with a ' in it is not supported)))
+check-disk = $(if $(value GUEST_DISK),$(if $(filter 5,$(STEP)),,$(error GUEST_DISK= needs STEP=5))$(if \
+  $(findstring ',$(value GUEST_DISK))$(findstring $$,$(value GUEST_DISK)),$(error \
+  GUEST_DISK: a file name with a ' or a $$ in it is not supported)))
 disk-ok = $(if $(GUEST_DISK),f='$(GUEST_DISK)'; \
   if [ ! -e "$$f" ]; then echo "hvlab: GUEST_DISK=$$f: no such file" >&2; exit 2; \
   elif [ ! -f "$$f" ]; then echo "hvlab: GUEST_DISK=$$f: not a regular file" >&2; exit 2; \
