@@ -376,6 +376,10 @@ TEST(vblk_make_guest_disk_checked_before_qemu) {
             strstr(out, "GUEST_DISK=/nonexistent/disk.img: no such file") &&
             !strstr(out, "booting"),
         "a missing file: %s", out);
+  CHECK(make_out("run STEP=5 'GUEST_DISK=/tmp/a$b'", out, sizeof out) != 0 &&
+            strstr(out, "a ' or a $ in it is not supported") &&
+            !strstr(out, "booting"),
+        "a $ in the name: %s", out);
   tmpname(dir, sizeof dir, "dir");
   CHECK(mkdir(dir, 0700) == 0 || errno == EEXIST, "mkdir %s", dir);
   snprintf(args, sizeof args, "run STEP=5 GUEST_DISK=%s", dir);
