@@ -61,6 +61,22 @@ static int has_pattern(const char *path) {
   return 1;
 }
 
+// And sectors 100..419, what its 320-sector request writes there
+// (vblk_guest.c's big_request()).
+static int has_big_pattern(const char *path) {
+  unsigned char s0[SECTOR], s[SECTOR];
+  if (read_sector(path, 0, s0) < 0)
+    return 0;
+  for (int n = 0; n < 320; n++) {
+    if (read_sector(path, 100 + n, s) < 0)
+      return 0;
+    for (int i = 0; i < SECTOR; i++)
+      if (s[i] != (unsigned char)(s0[i % 16] + n))
+        return 0;
+  }
+  return 1;
+}
+
 // The "vblk_guest:" lines of a console (hvlab's "guest| " prefix gone),
 // but for those that start with one of skip[].
 static void guest_lines(const char *out, char *buf, size_t n,
@@ -187,6 +203,7 @@ static void same_both_ways(const char *args, int harts, const char *tag) {
                          "read right"),
         "natively, the other harts did not read:\n%s", want);
   CHECK(has_pattern(disk), "natively: no pattern in sector 2 of the file");
+  CHECK(has_big_pattern(disk), "natively: no pattern in sectors 100-419");
   qemu_free(&n);
 
   // Under stage 5, on a fresh image with the same text.
@@ -206,6 +223,7 @@ static void same_both_ways(const char *args, int harts, const char *tag) {
                                "the device needs a reset"),
         "no hypervisor line for the looping chain");
   CHECK(has_pattern(disk), "stage 5: no pattern in sector 2 of the file");
+  CHECK(has_big_pattern(disk), "stage 5: no pattern in sectors 100-419");
   qemu_free(&p);
   unlink(disk);
   unlink(pkg);

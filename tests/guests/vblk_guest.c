@@ -592,6 +592,40 @@ static void unoffered(void) {
     shutdown(1);
 }
 
+// A request of 320 sectors (more than a device's buffer, probably), its
+// header and its data cut into pieces of odd sizes -- a device must not
+// assume any framing (2.7.4) -- written, then read back cut otherwise.
+#define BIG (320 * 512)
+static u8 big_out[BIG], big_in[BIG];
+
+static struct result pieces(u32 type, const u32 *cut, int n, u8 *data) {
+  hdr.type = type;
+  hdr.reserved = 0;
+  hdr.sector = 100;
+  u16 w = type == T_IN ? D_WRITE : 0;
+  desc[0] = (struct desc){(u64)&hdr, 5, D_NEXT, 1};  // 5 + 11 bytes
+  desc[1] = (struct desc){(u64)&hdr + 5, sizeof hdr - 5, D_NEXT, 2};
+  u64 at = 0;
+  for (int i = 0; i < n; i++) {
+    desc[2 + i] =
+        (struct desc){(u64)data + at, cut[i], (u16)(w | D_NEXT), (u16)(3 + i)};
+    at += cut[i];
+  }
+  desc[2 + n] = (struct desc){(u64)&status, 1, D_WRITE, 0};
+  return submit();
+}
+
+static void big_request(void) {
+  static const u32 out_cut[] = {70001, 1, BIG - 70002};
+  static const u32 in_cut[] = {512, 100000, 3, 20000, BIG - 120515};
+  for (int i = 0; i < BIG; i++)
+    big_out[i] = (u8)(sector0[i % 16] + i / 512);
+  show("write 320 sectors from 3 pieces", pieces(T_OUT, out_cut, 3, big_out));
+  show("read them back into 5", pieces(T_IN, in_cut, 5, big_in));
+  puts_(same(big_in, big_out, BIG) ? "vblk_guest: the same 320 sectors\n"
+                                   : "vblk_guest: DIFFERENT sectors\n");
+}
+
 // ---- harts=N: the other harts read registers all along ------------------
 
 static volatile int readers_stop;
@@ -713,6 +747,7 @@ void main(u64 hartid, const u8 *dtb) {
     ok &= buf[i] == pattern(i);
   puts_(ok ? "vblk_guest: sector 2 holds the pattern\n"
            : "vblk_guest: sector 2 does NOT hold the pattern\n");
+  big_request();
 
   // Requests that must fail, and how.
   show("read 511 bytes", request(T_IN, 0, (u64)buf, 511));
