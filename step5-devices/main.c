@@ -13,21 +13,21 @@
 #include "loader.h"
 #include "palloc.h"
 #include "run.h"
+#include "vblk.h"
 #include "vdev.h"
 #include "vhart.h"
+#include "vplic.h"
+#include "vtest.h"
+#include "vuart.h"
 
 #define GUEST_RAM_GPA 0x80000000UL
 #define GUEST_VMID 1
 
 static struct vm vm;
 
-// The devices (their own files). Weak until all of them are in.
-int vuart_init(struct vm *vm) __attribute__((weak));
-int vplic_init(struct vm *vm, int nharts) __attribute__((weak));
-int vtest_init(struct vm *vm) __attribute__((weak));
-void vuart_poll(void) __attribute__((weak));
 void sbi5_init(void);
 void dtpatch_init(void);
+extern int guest_has_disk;  // dtpatch.c: keep the virtio slot in the tree
 
 static long gram_mib = 128;
 static const char *sstc_word;
@@ -58,12 +58,14 @@ static int make_vm(const char *name, u64 ram_size) {
     return -1;
   vm_current = &vm;
   gstage_current = &vm.g;
-  if ((vtest_init && vtest_init(&vm) < 0) ||
-      (vplic_init && vplic_init(&vm, nharts) < 0) ||
-      (vuart_init && vuart_init(&vm) < 0))
+  if (vtest_init(&vm) < 0 || vplic_init(&vm, nharts) < 0 || vuart_init(&vm) < 0)
     return -1;
-  if (vuart_poll)
-    host_input_poll = vuart_poll;
+  host_input_poll = vuart_poll;
+  // The disk (GUEST_DISK=file): a virtio block device, or an empty slot.
+  int disk = vblk_init(&vm);
+  if (disk < 0)
+    return -1;
+  guest_has_disk = disk;
   return 0;
 }
 

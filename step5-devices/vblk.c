@@ -86,13 +86,8 @@ static int in_ram(struct vm *vm, u64 gpa, u64 n) {
   return 1;
 }
 
-// The device's interrupt line into the guest's PLIC (vplic.c; weak until
-// it is in: then the guest has to poll).
-void virq_set(int irq, int level) __attribute__((weak));
-static void irq_line(int level) {
-  if (virq_set)
-    virq_set(VIRT_VIRTIO_IRQ, level);
-}
+// The device's interrupt line into the guest's PLIC (vplic.c).
+static void irq_line(int level) { virq_set(VIRT_VIRTIO_IRQ, level); }
 
 static void raise(struct vblk *d, u32 bit) {
   d->int_status |= bit;
