@@ -401,13 +401,6 @@ $(BUILD)/host/handout: $(BUILD)/host/obj/tools/handout.o $(BUILD)/host/obj/grade
 	$(Q)$(HOSTCC) $(HOSTLDFLAGS) -o $@ $^ $(HOSTLIBS)
 
 TEST_OBJS := $(patsubst %.c,$(BUILD)/host/obj/%.o,$(wildcard tests/*.c))
-# test_vdev.c compiles stage 5's device models for the host (as test_dtb.c
-# does the runtime's dtb.c), so it sees the stages' headers, as "..." only.
-$(BUILD)/host/obj/tests/test_vdev.o: tests/test_vdev.c $(BUILD)/hostflags | deps-host
-	@mkdir -p $(@D)
-	@echo "  HOSTCC  $<"
-	$(Q)$(HOSTCC) $(HOSTCFLAGS) -iquote $(RT_DIR) \
-	  $(foreach k,1 2 3 4 5,-iquote $(call sdir,$(k))) -c $< -o $@
 # (The tests read the task table, grader/tasks.c, like the grader.)
 $(BUILD)/host/run-tests: $(TEST_OBJS) $(BUILD)/host/obj/grader/tasks.o $(BUILD)/host/libhvhost.a
 	$(Q)$(HOSTCC) $(HOSTLDFLAGS) -o $@ $^ $(HOSTLIBS) -lpthread
