@@ -2,8 +2,9 @@
 // sees them: tests/guests/devtest probes virt's 16550A UART, PLIC and
 // power-off device from inside, natively under QEMU and under stage 5,
 // and must print the same PASS lines in both -- on one hart and on four,
-// where every hart claims the UART's interrupt at once. (The models'
-// registers one by one, on the host, are in test_vdev.c.)
+// where every hart claims the UART's interrupt at once. (The models are
+// student-changeable files, so they are tested only inside a guest: no
+// host program compiles them.)
 
 #include <stdio.h>
 #include <stdlib.h>
