@@ -247,9 +247,22 @@ $(BUILD)/guests/%.elf: tests/guests/%.S tests/guests/%.c \
 	  tests/guests/$*.S tests/guests/$*.c -o $@
 $(BUILD)/guests/sbi_hello.bin: $(BUILD)/guests/sbi_hello.elf
 	$(Q)$(CROSS)objcopy -O binary $< $@
+# Stage 5's outside checks (tests/guests/): sbitest (SBI conformance, run
+# natively under OpenSBI and under stage 5) and hostile5 (a guest that
+# misbehaves), on a small runtime of their own (vguest.*), not hvlab's.
+VGUEST_RT := tests/guests/vguest.S tests/guests/vguest.c tests/guests/vguest.h \
+  tests/guests/vguest.ld
+VGUESTS := $(BUILD)/guests/sbitest.elf
+$(VGUESTS): $(BUILD)/guests/%.elf: tests/guests/%.c $(VGUEST_RT) $(BUILD)/rvflags \
+    | deps-build
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)$(RVCC) -O1 -g $(RVARCH) -ffreestanding -nostdlib -static -no-pie \
+	  -Wall -Wextra -Wl,--no-warn-rwx-segments -T tests/guests/vguest.ld \
+	  tests/guests/vguest.S tests/guests/vguest.c $< -o $@
 # (Only where tests/ is: the student edition has none.)
 TEST_GUESTS := $(if $(wildcard tests/guests/sbi_hello.c),$(BUILD)/guests/sbi_hello.elf \
-  $(BUILD)/guests/sbi_hello.bin $(BUILD)/guests/vblk_guest.elf)
+  $(BUILD)/guests/sbi_hello.bin $(BUILD)/guests/vblk_guest.elf $(VGUESTS))
 all: $(TEST_GUESTS)
 # Stage 5's device test (tests/guests/devtest*), an S-mode program for virt
 # that tests the UART, the PLIC and the power-off device from inside.

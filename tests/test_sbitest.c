@@ -1,0 +1,269 @@
+// sbitest (tests/guests/sbitest.c), an S-mode program that checks an SBI
+// implementation against the SBI specification, run natively under QEMU's
+// OpenSBI and under stage 5: whatever passes natively must pass under the
+// hypervisor too, and the hypervisor adds DBCN (and SBI v2.0's error for a
+// hart mask naming no hart). hostile5 (tests/guests/hostile5.c) misbehaves
+// on purpose under stage 5: errors and faults as the specs say, never a
+// hypervisor crash.
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+// ---- A run's check lines -------------------------------------------------------
+#define MAXCHK 80
+struct sbires {
+  int n;
+  char name[MAXCHK][40];
+  char verdict[MAXCHK];  // 'o' ok, 'F' FAIL, 's' skip
+  char fails[2048];      // the FAIL lines, for the report
+  int summary;           // a summary line was seen
+  int sum_ok, sum_fail, sum_skip, sum_harts;
+};
+
+// A line as the guest printed it: a prefix that a hypervisor puts before
+// its guest's console lines ("guest| ", "guest1| ") is dropped.
+static const char *unprefixed(const char *s, const char *e) {
+  for (const char *q = s; q < e && q - s < 16; q++) {
+    if (q[0] == '|' && q + 1 < e && q[1] == ' ')
+      return q + 2;
+    if (!(q[0] == '_' || q[0] == ' ' || (q[0] >= '0' && q[0] <= '9') ||
+          (q[0] >= 'a' && q[0] <= 'z') || (q[0] >= 'A' && q[0] <= 'Z')))
+      break;
+  }
+  return s;
+}
+
+static void parse(const char *out, struct sbires *r) {
+  memset(r, 0, sizeof *r);
+  for (const char *s = out ? out : ""; *s;) {
+    const char *e = strchr(s, '\n');
+    if (!e)
+      e = s + strlen(s);
+    char line[512];
+    const char *b = unprefixed(s, e);
+    size_t len =
+        (size_t)(e - b) < sizeof line - 1 ? (size_t)(e - b) : sizeof line - 1;
+    memcpy(line, b, len);
+    line[len] = 0;
+    char *cr = strchr(line, '\r');
+    if (cr)
+      *cr = 0;
+    char name[40];
+    char v = 0;
+    // (sscanf's " " matches no space too: the word's space is checked.)
+    if (!strncmp(line, "ok ", 3) && sscanf(line + 3, "%39[a-z0-9_]", name))
+      v = 'o';
+    else if (!strncmp(line, "FAIL ", 5) &&
+             sscanf(line + 5, "%39[a-z0-9_]", name))
+      v = 'F';
+    else if (!strncmp(line, "skip ", 5) &&
+             sscanf(line + 5, "%39[a-z0-9_]", name))
+      v = 's';
+    else if (sscanf(line, "sbitest: summary: %d ok, %d FAIL, %d skip on %d",
+                    &r->sum_ok, &r->sum_fail, &r->sum_skip, &r->sum_harts) == 4)
+      r->summary = 1;
+    if (v && r->n < MAXCHK) {
+      snprintf(r->name[r->n], sizeof r->name[0], "%s", name);
+      r->verdict[r->n++] = v;
+    }
+    if (v == 'F') {
+      size_t k = strlen(r->fails);
+      snprintf(r->fails + k, sizeof r->fails - k, "      %s\n", line);
+    }
+    s = *e ? e + 1 : e;
+  }
+}
+
+static char verdict_of(const struct sbires *r, const char *name) {
+  for (int i = 0; i < r->n; i++)
+    if (strcmp(r->name[i], name) == 0)
+      return r->verdict[i];
+  return 0;
+}
+
+static int count(const struct sbires *r, char v) {
+  int k = 0;
+  for (int i = 0; i < r->n; i++)
+    k += r->verdict[i] == v;
+  return k;
+}
+
+// A clean run on `harts` harts: no FAIL line, a summary that agrees with
+// the lines, the legacy console's line.
+static void expect_clean(const struct qemu_proc *p, const struct sbires *r,
+                         int harts, const char *where) {
+  CHECK(count(r, 'F') == 0, "%s: FAIL lines:\n%s", where, r->fails);
+  CHECK(r->summary, "%s: no summary line (%d check lines)", where, r->n);
+  CHECK(r->sum_fail == 0 && r->sum_ok == count(r, 'o') &&
+            r->sum_skip == count(r, 's'),
+        "%s: summary %d ok, %d FAIL, %d skip; lines %d ok, %d FAIL, %d skip",
+        where, r->sum_ok, r->sum_fail, r->sum_skip, count(r, 'o'),
+        count(r, 'F'), count(r, 's'));
+  CHECK(r->sum_harts == harts, "%s: the program found %d harts, not %d", where,
+        r->sum_harts, harts);
+  CHECK(p->out && strstr(p->out, "sbitest: legacy putchar works"),
+        "%s: the legacy console's line is missing", where);
+}
+
+static void elf_path(char *buf, size_t n, const char *name) {
+  snprintf(buf, n, "%s/guests/%s.elf", build_dir(), name);
+}
+
+// sbitest natively: QEMU's own firmware (OpenSBI) is the SBI under test.
+static void run_native(int harts, struct qemu_proc *p, struct sbires *r) {
+  char elf[256];
+  elf_path(elf, sizeof elf, "sbitest");
+  struct qemu_cfg cfg = {.kernel = elf, .smp = harts, .timeout = 60};
+  memset(p, 0, sizeof *p);
+  CHECK(qemu_run(&cfg, p) == 0, "could not start QEMU");
+  parse(p->out, r);
+}
+
+static void native(int harts) {
+  struct qemu_proc p;
+  static struct sbires r;
+  run_native(harts, &p, &r);
+  char where[32];
+  snprintf(where, sizeof where, "natively on %d hart%s", harts,
+           harts == 1 ? "" : "s");
+  CHECK(p.status == 0, "%s: status %d", where, p.status);
+  expect_clean(&p, &r, harts, where);
+  // The checks that must have run here, not been skipped.
+  static const char *const must[] = {"base_spec_version",
+                                     "base_probe",
+                                     "base_unknown_calls",
+                                     "trap_illegal_16bit",
+                                     "trap_illegal_csr",
+                                     "time_set_timer_wakes_wfi",
+                                     "time_set_timer_clears_pending",
+                                     "time_past_fires_at_once",
+                                     "time_all_ones_never",
+                                     "ipi_self",
+                                     "ipi_all",
+                                     "hsm_get_status",
+                                     "hsm_bad_hartid",
+                                     "rfence_local",
+                                     "rfence_hfence",
+                                     "hsm_suspend_retentive",
+                                     "srst_bad_type",
+                                     "legacy_set_timer",
+                                     "legacy_clear_ipi",
+                                     "legacy_send_ipi"};
+  for (size_t i = 0; i < sizeof must / sizeof must[0]; i++)
+    CHECK(verdict_of(&r, must[i]) == 'o', "%s: %s is not ok", where, must[i]);
+  if (harts > 1) {
+    static const char *const multi[] = {"hsm_start",     "ipi_between_harts",
+                                        "ipi_all_harts", "hsm_stop",
+                                        "hsm_restart",   "hsm_bad_address"};
+    for (size_t i = 0; i < sizeof multi / sizeof multi[0]; i++)
+      CHECK(verdict_of(&r, multi[i]) == 'o', "%s: %s is not ok", where,
+            multi[i]);
+  }
+  qemu_free(&p);
+}
+
+TEST(sbitest_native_1hart) { native(1); }
+TEST(sbitest_native_4harts) { native(4); }
+
+// ---- Under stage 5 ---------------------------------------------------------------
+
+// Package a guest for the hypervisor (tools/guestpack); 0 on success.
+static int pack(const char *elf, const char *pkg) {
+  char cmd[1024];
+  snprintf(cmd, sizeof cmd, "%s/host/guestpack %s %s 2>&1", build_dir(), elf,
+           pkg);
+  FILE *f = popen(cmd, "r");
+  char out[1024];
+  size_t len = f ? fread(out, 1, sizeof out - 1, f) : 0;
+  out[len] = 0;
+  int st = f ? pclose(f) : -1;
+  CHECK(st == 0, "guestpack %s: %s", elf, out);
+  return st == 0 ? 0 : -1;
+}
+
+// Boot stage 5 with the guest `name` on `harts` vCPUs (one physical hart
+// each); SKIP if stage 5 is not built.
+static void run_step5(const char *name, int harts, struct qemu_proc *p) {
+  char kernel[256], elf[256], pkg[256], append[32];
+  snprintf(kernel, sizeof kernel, "%s/step5/hv.elf", build_dir());
+  if (access(kernel, R_OK) != 0)
+    SKIP("stage 5 is not built (no step5-devices/main.c yet)");
+  elf_path(elf, sizeof elf, name);
+  snprintf(pkg, sizeof pkg, "%s/tmp-%s-%d-%d.pkg", build_dir(), name, harts,
+           (int)getpid());
+  memset(p, 0, sizeof *p);
+  if (pack(elf, pkg) < 0)
+    return;
+  snprintf(append, sizeof append, "harts=%d", harts);
+  const char *extra[] = {"-initrd", pkg, NULL};
+  struct qemu_cfg cfg = {.kernel = kernel,
+                         .smp = harts,
+                         .append = append,
+                         .extra = extra,
+                         .timeout = 120};
+  CHECK(qemu_run(&cfg, p) == 0, "could not start QEMU");
+  unlink(pkg);
+  if (getenv("HVTEST_VERBOSE"))
+    printf("---- stage 5, %s, %d harts ----\n%s---- end ----\n", name, harts,
+           p->out ? p->out : "");
+}
+
+// Checks stage 5 must pass beyond what OpenSBI 1.1 offers natively.
+static const char *const step5_extra[] = {"dbcn_write", "dbcn_write_byte",
+                                          "dbcn_read", "dbcn_bad_address",
+                                          "ipi_bad_mask"};
+
+static void step5(int harts) {
+  struct qemu_proc n, p;
+  static struct sbires rn, r5;
+  run_native(harts, &n, &rn);
+  CHECK(rn.summary && count(&rn, 'F') == 0, "natively: not clean:\n%s",
+        rn.fails);
+  qemu_free(&n);
+  run_step5("sbitest", harts, &p);
+  parse(p.out, &r5);
+  char where[40];
+  snprintf(where, sizeof where, "under stage 5 on %d hart%s", harts,
+           harts == 1 ? "" : "s");
+  CHECK(p.status == 0, "%s: status %d", where, p.status);
+  expect_clean(&p, &r5, harts, where);
+  for (int i = 0; i < rn.n; i++)
+    if (rn.verdict[i] == 'o')
+      CHECK(verdict_of(&r5, rn.name[i]) == 'o',
+            "%s: %s is ok natively, '%c' here", where, rn.name[i],
+            verdict_of(&r5, rn.name[i]) ? verdict_of(&r5, rn.name[i]) : '-');
+  for (size_t i = 0; i < sizeof step5_extra / sizeof step5_extra[0]; i++)
+    CHECK(verdict_of(&r5, step5_extra[i]) == 'o', "%s: %s is not ok", where,
+          step5_extra[i]);
+  CHECK(p.out && strstr(p.out, "sbitest: dbcn write works") &&
+            strstr(p.out, "sbitest: dbcn write_byte works"),
+        "%s: DBCN's lines are missing", where);
+}
+
+TEST(sbitest_step5_1hart) { step5(1); }
+TEST(sbitest_step5_4harts) { step5(4); }
+
+// ---- Unit checks of the parser (no QEMU) ------------------------------------------
+TEST(sbitest_parser) {
+  static struct sbires r;
+  parse("OpenSBI v1.1\nok base_probe\r\nguest| ok time_counter (10 Hz)\n"
+        "guest2| FAIL ipi_self: no interrupt\nskip dbcn: absent\n"
+        "okay not_a_check\nsbitest: summary: 2 ok, 1 FAIL, 1 skip on 4 harts\n",
+        &r);
+  CHECK(r.n == 4, "%d check lines", r.n);
+  CHECK(verdict_of(&r, "base_probe") == 'o' &&
+            verdict_of(&r, "time_counter") == 'o' &&
+            verdict_of(&r, "ipi_self") == 'F' &&
+            verdict_of(&r, "dbcn") == 's' && !verdict_of(&r, "not_a_check"),
+        "verdicts wrong");
+  CHECK(r.summary && r.sum_ok == 2 && r.sum_fail == 1 && r.sum_skip == 1 &&
+            r.sum_harts == 4,
+        "summary not read");
+  CHECK(strstr(r.fails, "FAIL ipi_self: no interrupt") != NULL, "fails: %s",
+        r.fails);
+}
