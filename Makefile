@@ -252,7 +252,7 @@ $(BUILD)/guests/sbi_hello.bin: $(BUILD)/guests/sbi_hello.elf
 # misbehaves), on a small runtime of their own (vguest.*), not hvlab's.
 VGUEST_RT := tests/guests/vguest.S tests/guests/vguest.c tests/guests/vguest.h \
   tests/guests/vguest.ld
-VGUESTS := $(BUILD)/guests/sbitest.elf
+VGUESTS := $(BUILD)/guests/sbitest.elf $(BUILD)/guests/hostile5.elf
 $(VGUESTS): $(BUILD)/guests/%.elf: tests/guests/%.c $(VGUEST_RT) $(BUILD)/rvflags \
     | deps-build
 	@mkdir -p $(@D)

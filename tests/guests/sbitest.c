@@ -14,54 +14,6 @@
 
 #include "vguest.h"
 
-// ---- Checks --------------------------------------------------------------------
-static int n_ok, n_fail, n_skip;
-static const char *cur;  // the check under way
-static char why[200];    // its first failure
-static char note[120];   // what it saw, for its ok line
-
-static void begin(const char *name) {
-  cur = name;
-  why[0] = note[0] = 0;
-}
-
-// A failed expectation of the current check (the first one is reported).
-static void expect(int cond, const char *fmt, ...) {
-  if (cond || why[0])
-    return;
-  va_list ap;
-  va_start(ap, fmt);
-  vformat(why, sizeof why, fmt, ap);
-  va_end(ap);
-}
-
-static void noted(const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  vformat(note, sizeof note, fmt, ap);
-  va_end(ap);
-}
-
-static void end(void) {
-  if (why[0]) {
-    n_fail++;
-    say("FAIL %s: %s", cur, why);
-  } else {
-    n_ok++;
-    say(note[0] ? "ok %s (%s)" : "ok %s", cur, note);
-  }
-}
-
-static void skip(const char *name, const char *fmt, ...) {
-  char line[200];
-  va_list ap;
-  va_start(ap, fmt);
-  vformat(line, sizeof line, fmt, ap);
-  va_end(ap);
-  n_skip++;
-  say("skip %s: %s", name, line);
-}
-
 // ---- Waiting -------------------------------------------------------------------
 // Busy-wait (interrupts on) until *count moves from `before` or `ms` pass.
 static int wait_count(volatile long *count, long before, u64 ms) {
@@ -828,7 +780,5 @@ void boot_main(u64 hartid, const void *fdt) {
   check_dbcn();
   check_srst();
   check_legacy();
-  say("sbitest: summary: %d ok, %d FAIL, %d skip on %d hart%s", n_ok, n_fail,
-      n_skip, nharts, nharts == 1 ? "" : "s");
-  shutdown(n_fail != 0);
+  finish("sbitest", nharts);
 }

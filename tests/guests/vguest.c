@@ -237,6 +237,33 @@ static int prefix(const char *s, const char *p) {
   return !*p;
 }
 
+// Remember the unit address of a node called name@hex.
+static void note_unit(const char *name) {
+  while (*name && *name != '@')
+    name++;
+  if (!*name++ || dt.nunits == 64)
+    return;
+  u64 v = 0;
+  for (; *name; name++) {
+    char c = *name;
+    int d = c >= '0' && c <= '9'   ? c - '0'
+            : c >= 'a' && c <= 'f' ? c - 'a' + 10
+            : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                   : -1;
+    if (d < 0)
+      break;
+    v = v << 4 | (u64)d;
+  }
+  dt.units[dt.nunits++] = v;
+}
+
+int dt_node_at(u64 addr) {
+  for (int i = 0; i < dt.nunits; i++)
+    if (dt.units[i] == addr)
+      return 1;
+  return 0;
+}
+
 // Walk the structure block, tracking the names of the enclosing nodes
 // (assumes #address-cells = #size-cells = 2, as on virt).
 void dt_read(const void *fdt_) {
@@ -259,6 +286,7 @@ void dt_read(const void *fdt_) {
       if (depth < 16)
         names[depth] = (const char *)fdt + off;
       depth++;
+      note_unit((const char *)fdt + off);
       while (off < end && fdt[off])
         off++;
       off = (off + 4) & ~3u;
@@ -318,3 +346,56 @@ int isa_has(const char *name) {
 }
 
 u64 ms_ticks(u64 ms) { return dt.timebase / 1000 * ms; }
+
+// ---- Checks ------------------------------------------------------------------
+static int n_ok, n_fail, n_skip;
+static const char *cur;  // the check under way
+static char why[200];    // its first failure
+static char note[160];   // what it saw, for its ok line
+
+void begin(const char *name) {
+  cur = name;
+  why[0] = note[0] = 0;
+}
+
+void expect(int cond, const char *fmt, ...) {
+  if (cond || why[0])
+    return;
+  va_list ap;
+  va_start(ap, fmt);
+  vformat(why, sizeof why, fmt, ap);
+  va_end(ap);
+}
+
+void noted(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vformat(note, sizeof note, fmt, ap);
+  va_end(ap);
+}
+
+void end(void) {
+  if (why[0]) {
+    n_fail++;
+    say("FAIL %s: %s", cur, why);
+  } else {
+    n_ok++;
+    say(note[0] ? "ok %s (%s)" : "ok %s", cur, note);
+  }
+}
+
+void skip(const char *name, const char *fmt, ...) {
+  char line[200];
+  va_list ap;
+  va_start(ap, fmt);
+  vformat(line, sizeof line, fmt, ap);
+  va_end(ap);
+  n_skip++;
+  say("skip %s: %s", name, line);
+}
+
+void finish(const char *prog, int harts) {
+  say("%s: summary: %d ok, %d FAIL, %d skip on %d hart%s", prog, n_ok, n_fail,
+      n_skip, harts, harts == 1 ? "" : "s");
+  shutdown(n_fail != 0);
+}

@@ -126,6 +126,8 @@ struct dtinfo {
   char isa[128];             // the first cpu's riscv,isa
   u64 mem_base, mem_size;    // the first /memory region
   u64 resv_base, resv_size;  // the first /reserved-memory child, if any
+  int nunits;                // the unit addresses of the nodes (name@addr)
+  u64 units[64];
 };
 extern struct dtinfo dt;
 void dt_read(const void *fdt);
@@ -134,3 +136,17 @@ int isa_has_letter(char c);
 // Does it list the multi-letter extension `name` (e.g. "sstc")?
 int isa_has(const char *name);
 u64 ms_ticks(u64 ms);
+// Is there a node whose unit address (name@addr) is addr?
+int dt_node_at(u64 addr);
+
+// ---- Checks: one line each, "ok NAME (note)", "FAIL NAME: why", "skip ..." --
+void begin(const char *name);
+// A failed expectation of the current check (the first one is reported).
+void expect(int cond, const char *fmt, ...);
+// What the check saw, for its ok line.
+void noted(const char *fmt, ...);
+void end(void);
+void skip(const char *name, const char *fmt, ...);
+// "PROG: summary: N ok, N FAIL, N skip on N harts", then SRST shutdown
+// (reason 1, system failure, if a check failed).
+void finish(const char *prog, int harts) __attribute__((noreturn));
