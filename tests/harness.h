@@ -29,6 +29,9 @@ void check_(int ok, const char *file, int line, const char *fmt, ...)
 #define CHECK(cond, ...) check_(!!(cond), __FILE__, __LINE__, __VA_ARGS__)
 void skip_(const char *why) __attribute__((noreturn));
 #define SKIP(why) skip_(why)
+// How many CHECKs of the current test have failed so far (a test that
+// would SKIP after its checks must not hide a failure that way).
+int checks_failed(void);
 
 // ---- Helpers for tests that boot a stage in QEMU ----------------------------
 // The build directory: $HVLAB_BUILD (make sets it), else "build".

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "elfsym.h"
 #include "harness.h"
 
 // ---- A run's check lines -------------------------------------------------------
@@ -93,13 +94,16 @@ static int count(const struct sbires *r, char v) {
   return k;
 }
 
-// A clean run on `harts` harts: no FAIL line, a summary that agrees with
-// the lines, the legacy console's line.
+// A clean run on `harts` harts: no FAIL line (but for the check
+// `excused`, if not NULL), a summary that agrees with the lines, the
+// legacy console's line.
 static void expect_clean(const struct qemu_proc *p, const struct sbires *r,
-                         int harts, const char *where) {
-  CHECK(count(r, 'F') == 0, "%s: FAIL lines:\n%s", where, r->fails);
+                         int harts, const char *where, const char *excused) {
+  int fails = count(r, 'F'),
+      ok_fails = excused && verdict_of(r, excused) == 'F';
+  CHECK(fails == ok_fails, "%s: FAIL lines:\n%s", where, r->fails);
   CHECK(r->summary, "%s: no summary line (%d check lines)", where, r->n);
-  CHECK(r->sum_fail == 0 && r->sum_ok == count(r, 'o') &&
+  CHECK(r->sum_fail == fails && r->sum_ok == count(r, 'o') &&
             r->sum_skip == count(r, 's'),
         "%s: summary %d ok, %d FAIL, %d skip; lines %d ok, %d FAIL, %d skip",
         where, r->sum_ok, r->sum_fail, r->sum_skip, count(r, 'o'),
@@ -132,7 +136,7 @@ static void native(int harts) {
   snprintf(where, sizeof where, "natively on %d hart%s", harts,
            harts == 1 ? "" : "s");
   CHECK(p.status == 0, "%s: status %d", where, p.status);
-  expect_clean(&p, &r, harts, where);
+  expect_clean(&p, &r, harts, where, NULL);
   // The checks that must have run here, not been skipped.
   static const char *const must[] = {"base_spec_version",
                                      "base_probe",
@@ -189,7 +193,7 @@ static int pack(const char *elf, const char *pkg) {
 // Boot stage 5 with the guest `name` on `harts` vCPUs (one physical hart
 // each); SKIP if stage 5 is not built.
 static void run_step5(const char *name, int harts, struct qemu_proc *p) {
-  char kernel[256], elf[256], pkg[256], append[32];
+  char kernel[256], elf[256], pkg[256];
   snprintf(kernel, sizeof kernel, "%s/step5/hv.elf", build_dir());
   if (access(kernel, R_OK) != 0)
     SKIP("stage 5 is not built (no step5-devices/main.c yet)");
@@ -199,13 +203,10 @@ static void run_step5(const char *name, int harts, struct qemu_proc *p) {
   memset(p, 0, sizeof *p);
   if (pack(elf, pkg) < 0)
     return;
-  snprintf(append, sizeof append, "harts=%d", harts);
+  // (GUEST_HARTS=n: the guest has as many harts as QEMU has)
   const char *extra[] = {"-initrd", pkg, NULL};
-  struct qemu_cfg cfg = {.kernel = kernel,
-                         .smp = harts,
-                         .append = append,
-                         .extra = extra,
-                         .timeout = 120};
+  struct qemu_cfg cfg = {
+      .kernel = kernel, .smp = harts, .extra = extra, .timeout = 120};
   CHECK(qemu_run(&cfg, p) == 0, "could not start QEMU");
   unlink(pkg);
   if (getenv("HVTEST_VERBOSE"))
@@ -218,9 +219,23 @@ static const char *const step5_extra[] = {"dbcn_write", "dbcn_write_byte",
                                           "dbcn_read", "dbcn_bad_address",
                                           "ipi_bad_mask"};
 
+// Does stage 5's image have its UART model (vuart_init, weak in main.c
+// until the device is in)?
+static int step5_has_uart(void) {
+  char kernel[256], err[256];
+  snprintf(kernel, sizeof kernel, "%s/step5/hv.elf", build_dir());
+  struct elfsym *e = elfsym_open(kernel, err, sizeof err);
+  uint64_t addr = 0;
+  int has = e && elfsym_lookup(e, "vuart_init", &addr, NULL) == 0 && addr;
+  if (e)
+    elfsym_close(e);
+  return has;
+}
+
 static void step5(int harts) {
   struct qemu_proc n, p;
   static struct sbires rn, r5;
+  int uart = step5_has_uart();
   run_native(harts, &n, &rn);
   CHECK(rn.summary && count(&rn, 'F') == 0, "natively: not clean:\n%s",
         rn.fails);
@@ -230,10 +245,14 @@ static void step5(int harts) {
   char where[40];
   snprintf(where, sizeof where, "under stage 5 on %d hart%s", harts,
            harts == 1 ? "" : "s");
-  CHECK(p.status == 0, "%s: status %d", where, p.status);
-  expect_clean(&p, &r5, harts, where);
+  // Without its UART model, stage 5 cannot pass console_uart; the rest
+  // is checked all the same, and the test is skipped only if that passed.
+  const char *excused = uart ? NULL : "console_uart";
+  int st = excused && verdict_of(&r5, excused) == 'F';
+  CHECK(p.status == st, "%s: status %d, not %d", where, p.status, st);
+  expect_clean(&p, &r5, harts, where, excused);
   for (int i = 0; i < rn.n; i++)
-    if (rn.verdict[i] == 'o')
+    if (rn.verdict[i] == 'o' && !(excused && !strcmp(rn.name[i], excused)))
       CHECK(verdict_of(&r5, rn.name[i]) == 'o',
             "%s: %s is ok natively, '%c' here", where, rn.name[i],
             verdict_of(&r5, rn.name[i]) ? verdict_of(&r5, rn.name[i]) : '-');
@@ -243,6 +262,10 @@ static void step5(int harts) {
   CHECK(p.out && strstr(p.out, "sbitest: dbcn write works") &&
             strstr(p.out, "sbitest: dbcn write_byte works"),
         "%s: DBCN's lines are missing", where);
+  qemu_free(&p);
+  if (excused && !checks_failed())
+    SKIP("stage 5 has no UART model yet (no vuart_init in hv.elf): every "
+         "other check passed");
 }
 
 TEST(sbitest_step5_1hart) { step5(1); }
@@ -303,8 +326,13 @@ static void hostile_step5(int harts) {
   CHECK(p.status == 0, "status %d%s", p.status,
         p.status == 3 ? " (a hypervisor panic)" : "");
   CHECK(!strstr(out, "hypervisor panic"), "the hypervisor panicked");
-  CHECK(r.n > 0 && strstr(out, "hostile5: summary: ") != NULL,
-        "no summary line: the guest did not end by itself");
+  // The guest's summary, then its own SRST shutdown, then the stage's end.
+  const char *sum = strstr(out, "hostile5: summary: ");
+  const char *down =
+      strstr(out, "hv: guest 'hostile5.elf' shut down (status 0)");
+  CHECK(sum != NULL, "no summary line: the guest did not end by itself");
+  CHECK(sum && down && down > sum && strstr(down, "step5: PASS: "),
+        "not ended by the guest's shutdown and the stage's PASS line");
   CHECK(count(&r, 'F') == 0, "FAIL lines:\n%s", r.fails);
   static const char *const must[] = {
       "uart_ld_64bit",      "uart_sw_32bit", "uart_lw_misaligned",
@@ -327,6 +355,7 @@ static void hostile_step5(int harts) {
     CHECK(strstr(ok_note(out, faults[i].name, note, sizeof note),
                  faults[i].want) != NULL,
           "%s: '%s', not '%s...'", faults[i].name, note, faults[i].want);
+  qemu_free(&p);
 }
 
 TEST(hostile5_step5_1hart) { hostile_step5(1); }

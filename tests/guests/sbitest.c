@@ -39,6 +39,9 @@ static void wfi_until(volatile long *count, long before) {
 
 static int sip_has(u64 bit) { return (csrr(sip) & bit) != 0; }
 
+// wfi with interrupts off: returns once an enabled interrupt is pending.
+static void wfi_pending(void) { asm volatile("wfi"); }
+
 static u64 boot_hart;
 static int present[MAXHART];  // by HSM hart_get_status at the start
 static int nharts;
@@ -187,25 +190,32 @@ static void check_time(void) {
          h->last_irq);
   end();
 
+  // These watch the interrupt being taken, not sip.STIP: in VS-mode, QEMU
+  // 7.2 reads sip.STIP as 0 even while a timer interrupt is pending and
+  // delivered (a guest under a hypervisor cannot see it there).
   begin("time_set_timer_clears_pending");
   irq_off();
+  before = h->sti;
   sbi_set_timer(now());
-  u64 end_at = now() + ms_ticks(1000);
-  while (!sip_has(SIP_STIP) && now() < end_at)
+  wfi_pending();                // returns once the timer interrupt is pending
+  u64 t = now() + ms_ticks(2);  // (or spuriously: a wfi may; then surely)
+  while (now() < t)
     ;
-  expect(sip_has(SIP_STIP), "a deadline of now was not pending within 1 s");
   r = sbi_set_timer(now() + ms_ticks(10000));
   expect(r.error == 0, "set_timer error %ld", r.error);
-  expect(!sip_has(SIP_STIP), "sip.STIP still set after a future set_timer");
+  irq_on();  // a timer interrupt still pending would be taken here
+  expect(!wait_count(&h->sti, before, 50),
+         "the pending timer interrupt was taken after a later set_timer");
   end();
 
   begin("time_past_fires_at_once");
   before = h->sti;
-  sbi_set_timer(now() / 2);
-  int pending = sip_has(SIP_STIP);
-  irq_on();
-  expect(pending, "sip.STIP not set right after set_timer(past)");
-  expect(wait_count(&h->sti, before, 1000), "no interrupt within 1 s");
+  t = now();
+  sbi_set_timer(t / 2);
+  long after = h->sti;  // taken on the way back from the call, if at once
+  expect(after != before || !wait_count(&h->sti, before, 1000),
+         "not at once: the interrupt came %lu ticks later", now() - t);
+  expect(h->sti != before, "no interrupt within 1 s");
   end();
 
   begin("time_all_ones_never");
@@ -250,11 +260,9 @@ static void check_sstc(void) {
   expect(h->last_irq == IRQ_STI, "scause %lx, not supervisor timer",
          h->last_irq);
   before = h->sti;
-  irq_off();
   csrw(0x14d, now() / 2);
-  int pending = sip_has(SIP_STIP);
-  irq_on();
-  expect(pending, "stimecmp in the past: STIP not pending at once");
+  long after = h->sti;
+  expect(after != before, "stimecmp in the past: no interrupt at once");
   expect(wait_count(&h->sti, before, 1000), "no interrupt within 1 s");
   h->sstc = 0;
   csrw(0x14d, -1UL);
@@ -759,6 +767,7 @@ static void check_legacy(void) {
 void boot_main(u64 hartid, const void *fdt);
 void boot_main(u64 hartid, const void *fdt) {
   boot_hart = hartid;
+  console_init();
   dt_read(fdt);
   sbi_set_timer(-1UL);
   csrc(sie, SIP_SEIP);
@@ -767,6 +776,10 @@ void boot_main(u64 hartid, const void *fdt) {
       dt.ok ? "read" : "MISSING", dt.isa[0] ? dt.isa : "?", dt.mem_base,
       dt.mem_size, dt.resv_base, dt.resv_size);
   find_harts();
+  begin("console_uart");
+  expect(!uart_missing, "reading the UART's LSR at 10000000: scause %ld",
+         uart_missing);
+  end();
   check_base();
   check_traps();
   check_time();

@@ -113,6 +113,11 @@ void try_begin(void);
 i64 try_end(void);
 
 // ---- Console: the 16550 UART at 0x10000000, polled -------------------------
+// console_init probes the UART first: if reading it traps, uart_missing
+// is that scause and the lines go through SBI (DBCN, else legacy putchar),
+// so that a run still says what it found.
+void console_init(void);
+extern long uart_missing;
 // One whole line per call (a lock keeps harts' lines apart); %s %c %d %u %x
 // with an optional l and zero-padded width.
 void say(const char *fmt, ...);
