@@ -214,6 +214,25 @@ static void run_step5(const char *name, int harts, struct qemu_proc *p) {
            p->out ? p->out : "");
 }
 
+// The note of check `name`'s ok line ("ok name (note)"), or "".
+// (Whatever follows the closing parenthesis, a '\r' say, is left out.)
+static const char *ok_note(const char *out, const char *name, char *buf,
+                           size_t n) {
+  char key[64];
+  snprintf(key, sizeof key, "ok %s (", name);
+  const char *s = out ? strstr(out, key) : NULL;
+  buf[0] = 0;
+  if (s) {
+    s += strlen(key);
+    size_t k = strcspn(s, "\n");  // up to the line's last ')'
+    while (k > 0 && s[k - 1] != ')')
+      k--;
+    k = k ? k - 1 : 0;
+    snprintf(buf, n, "%.*s", (int)(k < n ? k : n - 1), s);
+  }
+  return buf;
+}
+
 // Checks stage 5 must pass beyond what OpenSBI 1.1 offers natively.
 static const char *const step5_extra[] = {"dbcn_write", "dbcn_write_byte",
                                           "dbcn_read", "dbcn_bad_address",
@@ -262,6 +281,14 @@ static void step5(int harts) {
   CHECK(p.out && strstr(p.out, "sbitest: dbcn write works") &&
             strstr(p.out, "sbitest: dbcn write_byte works"),
         "%s: DBCN's lines are missing", where);
+  // QEMU's input is /dev/null here: nothing was typed.
+  char note[200];
+  CHECK(!strcmp(ok_note(p.out, "dbcn_read", note, sizeof note),
+                "0 bytes waiting"),
+        "%s: dbcn_read: '%s', not '0 bytes waiting'", where, note);
+  CHECK(!strcmp(ok_note(p.out, "legacy_getchar", note, sizeof note),
+                "returned -1"),
+        "%s: legacy_getchar: '%s', not 'returned -1'", where, note);
   qemu_free(&p);
   if (excused && !checks_failed())
     SKIP("stage 5 has no UART model yet (no vuart_init in hv.elf): every "
@@ -272,21 +299,6 @@ TEST(sbitest_step5_1hart) { step5(1); }
 TEST(sbitest_step5_4harts) { step5(4); }
 
 // ---- hostile5 -----------------------------------------------------------------------
-
-// The note of check `name`'s ok line ("ok name (note)"), or "".
-static const char *ok_note(const char *out, const char *name, char *buf,
-                           size_t n) {
-  char key[64];
-  snprintf(key, sizeof key, "ok %s (", name);
-  const char *s = out ? strstr(out, key) : NULL;
-  buf[0] = 0;
-  if (s) {
-    s += strlen(key);
-    size_t k = strcspn(s, "\n");
-    snprintf(buf, n, "%.*s", (int)(k < n ? k : n - 1), s);
-  }
-  return buf;
-}
 
 // Natively the program's own judgement holds against OpenSBI, but for one
 // known deviation of OpenSBI 1.1: it cuts hart ids to 32 bits.
@@ -379,4 +391,15 @@ TEST(sbitest_parser) {
         "summary not read");
   CHECK(strstr(r.fails, "FAIL ipi_self: no interrupt") != NULL, "fails: %s",
         r.fails);
+  char note[64];
+  const char *out = "guest| ok dbcn_read (0 bytes (of 64) waiting)\\x0d\n"
+                    "ok legacy_getchar (returned -1)\r\nok bare\n";
+  CHECK(!strcmp(ok_note(out, "dbcn_read", note, sizeof note),
+                "0 bytes (of 64) waiting"),
+        "note '%s'", note);
+  CHECK(
+      !strcmp(ok_note(out, "legacy_getchar", note, sizeof note), "returned -1"),
+      "note '%s'", note);
+  CHECK(!strcmp(ok_note(out, "bare", note, sizeof note), ""), "note '%s'",
+        note);
 }
