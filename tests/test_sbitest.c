@@ -319,7 +319,7 @@ TEST(hostile5_native) {
           "FAIL lines:\n%s", r.fails);
   static const char *const must[] = {
       "uart_ld_64bit", "nodev_lw",    "hsm_bad_harts", "sbi_unknown_storm",
-      "ipi_storm",     "timer_storm", "illegal_storm"};
+      "ipi_storm",     "timer_storm", "illegal_storm", "cross_hart_storm"};
   for (size_t i = 0; i < sizeof must / sizeof must[0]; i++)
     CHECK(verdict_of(&r, must[i]) == 'o', "%s is not ok", must[i]);
   qemu_free(&p);
@@ -355,6 +355,9 @@ static void hostile_step5(int harts) {
       "timer_storm",        "illegal_storm"};
   for (size_t i = 0; i < sizeof must / sizeof must[0]; i++)
     CHECK(verdict_of(&r, must[i]) == 'o', "%s is not ok", must[i]);
+  if (harts > 1)
+    CHECK(verdict_of(&r, "cross_hart_storm") == 'o',
+          "cross_hart_storm is not ok");
   static const struct {
     const char *name, *want;
   } faults[] = {{"nodev_lw", "lw 10002000: scause 5,"},

@@ -272,6 +272,8 @@ static void check_storms(void) {
   end();
 }
 
+static void check_cross_storm(void);
+
 void boot_main(u64 hartid, const void *fdt);
 void boot_main(u64 hartid, const void *fdt) {
   boot_hart = hartid;
@@ -286,12 +288,75 @@ void boot_main(u64 hartid, const void *fdt) {
   check_hsm();
   check_unknown_storm();
   check_storms();
+  check_cross_storm();
   finish("hostile5", nharts);
 }
 
-// (hostile5 starts no other hart; the entry code wants the symbol.)
+// A second hart in a storm of its own: IPIs at the boot hart and
+// set_timer calls, until it has done 3000 of each and taken 100 IPIs from
+// the boot hart (or 10 s passed), then hart_stop.
+static volatile int storm_done;
+static volatile long storm_errs;
+
 void secondary_main(u64 hartid, u64 opaque);
 void secondary_main(u64 hartid, u64 opaque) {
   (void)hartid;
   (void)opaque;
+  struct hart *h = self();
+  sbi_set_timer(-1UL);
+  csrs(sie, SIP_SSIP | SIP_STIP);
+  irq_on();
+  h->arrived = 1;
+  long errs = 0;
+  u64 end_at = now() + ms_ticks(10000);
+  for (int i = 0; (i < 3000 || h->ssi < 100) && now() < end_at; i++) {
+    if (sbi_send_ipi(1UL << boot_hart, 0).error)
+      errs++;
+    if (sbi_set_timer(i & 1 ? now() - 1 : -1UL).error)
+      errs++;
+  }
+  sbi_set_timer(-1UL);
+  storm_errs = errs;
+  asm volatile("fence" ::: "memory");
+  storm_done = 1;
+  sbi(EXT_HSM, 1, 0, 0, 0);  // hart_stop: does not return
+  storm_errs = -1;
+}
+
+static void check_cross_storm(void) {
+  int id = -1;
+  for (int i = 0; i < MAXHART && id < 0; i++)
+    if (i != (int)boot_hart && sbi(EXT_HSM, 2, i, 0, 0).value == 1 &&
+        sbi(EXT_HSM, 2, i, 0, 0).error == 0)
+      id = i;
+  if (id < 0) {
+    skip("cross_hart_storm", "no second hart to start");
+    return;
+  }
+  struct hart *h = self(), *o = &harts[id];
+  begin("cross_hart_storm");
+  long before = h->ssi, errs = 0, sent = 0;
+  struct sbiret r = sbi(EXT_HSM, 0, id, (u64)_secondary, 0);
+  expect(r.error == 0, "hart_start(%d): %ld", id, r.error);
+  u64 end_at = now() + ms_ticks(12000);
+  while (r.error == 0 && !o->arrived && now() < end_at)
+    ;
+  while (r.error == 0 && o->arrived && !storm_done && now() < end_at) {
+    if (sbi_send_ipi(1UL << id, 0).error)
+      errs++;
+    sent++;
+  }
+  i64 st = -9;
+  while (r.error == 0 && (st = sbi(EXT_HSM, 2, id, 0, 0).value) != 1 &&
+         now() < end_at)
+    ;
+  expect(storm_done, "hart %d did not finish its storm", id);
+  expect(!errs && !storm_errs, "errors: %ld here, %ld on hart %d", errs,
+         storm_errs, id);
+  expect(o->ssi >= 100, "hart %d took %ld of %ld IPIs", id, o->ssi, sent);
+  expect(h->ssi > before, "no IPI from hart %d", id);
+  expect(st == 1, "hart %d: status %ld after its hart_stop", id, st);
+  noted("hart %d: %ld IPIs taken of %ld sent; here: %ld taken", id, o->ssi,
+        sent, h->ssi - before);
+  end();
 }
