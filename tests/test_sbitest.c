@@ -118,13 +118,31 @@ static void elf_path(char *buf, size_t n, const char *name) {
   snprintf(buf, n, "%s/guests/%s.elf", build_dir(), name);
 }
 
-// sbitest natively: QEMU's own firmware (OpenSBI) is the SBI under test.
-static void run_native(int harts, struct qemu_proc *p, struct sbires *r) {
+// A guest natively: QEMU's own firmware (OpenSBI) is the SBI under test.
+// OpenSBI 1.1 has a race of its own: on a loaded host, a hart that was
+// late to boot can be sent to the kernel's entry (with the device tree)
+// instead of to hart_start's address. The guests say so ("entered at the
+// boot entry again"); such a run, and only such a run, is done once more.
+static void run_guest_natively(const char *name, int harts,
+                               struct qemu_proc *p) {
   char elf[256];
-  elf_path(elf, sizeof elf, "sbitest");
+  elf_path(elf, sizeof elf, name);
   struct qemu_cfg cfg = {.kernel = elf, .smp = harts, .timeout = 60};
-  memset(p, 0, sizeof *p);
-  CHECK(qemu_run(&cfg, p) == 0, "could not start QEMU");
+  for (int tries = 0;; tries++) {
+    memset(p, 0, sizeof *p);
+    CHECK(qemu_run(&cfg, p) == 0, "could not start QEMU");
+    if (tries > 0 || !p->out ||
+        !strstr(p->out, "entered at the boot entry again"))
+      break;
+    printf("    (%s: OpenSBI sent a late hart to the boot entry: once "
+           "more)\n",
+           name);
+    qemu_free(p);
+  }
+}
+
+static void run_native(int harts, struct qemu_proc *p, struct sbires *r) {
+  run_guest_natively("sbitest", harts, p);
   parse(p->out, r);
 }
 
@@ -192,7 +210,8 @@ static int pack(const char *elf, const char *pkg) {
 
 // Boot stage 5 with the guest `name` on `harts` vCPUs (one physical hart
 // each); SKIP if stage 5 is not built.
-static void run_step5(const char *name, int harts, struct qemu_proc *p) {
+static void run_step5(const char *name, int harts, const char *append,
+                      struct qemu_proc *p) {
   char kernel[256], elf[256], pkg[256];
   snprintf(kernel, sizeof kernel, "%s/step5/hv.elf", build_dir());
   if (access(kernel, R_OK) != 0)
@@ -205,8 +224,11 @@ static void run_step5(const char *name, int harts, struct qemu_proc *p) {
     return;
   // (GUEST_HARTS=n: the guest has as many harts as QEMU has)
   const char *extra[] = {"-initrd", pkg, NULL};
-  struct qemu_cfg cfg = {
-      .kernel = kernel, .smp = harts, .extra = extra, .timeout = 120};
+  struct qemu_cfg cfg = {.kernel = kernel,
+                         .smp = harts,
+                         .append = append,
+                         .extra = extra,
+                         .timeout = 120};
   CHECK(qemu_run(&cfg, p) == 0, "could not start QEMU");
   unlink(pkg);
   if (getenv("HVTEST_VERBOSE"))
@@ -251,7 +273,9 @@ static int step5_has_uart(void) {
   return has;
 }
 
-static void step5(int harts) {
+// append: the stage's boot arguments (sstc=off: the guest gets no Sstc,
+// its timer goes through SBI alone), or NULL.
+static void step5(int harts, const char *append) {
   struct qemu_proc n, p;
   static struct sbires rn, r5;
   int uart = step5_has_uart();
@@ -259,11 +283,14 @@ static void step5(int harts) {
   CHECK(rn.summary && count(&rn, 'F') == 0, "natively: not clean:\n%s",
         rn.fails);
   qemu_free(&n);
-  run_step5("sbitest", harts, &p);
+  int failed = checks_failed();
+  run_step5("sbitest", harts, append, &p);
   parse(p.out, &r5);
-  char where[40];
-  snprintf(where, sizeof where, "under stage 5 on %d hart%s", harts,
+  char where[80];
+  snprintf(where, sizeof where, "under stage 5%s%s on %d hart%s",
+           append ? " with " : "", append ? append : "", harts,
            harts == 1 ? "" : "s");
+  int nosstc = append && strstr(append, "sstc=off");
   // Without its UART model, stage 5 cannot pass console_uart; the rest
   // is checked all the same, and the test is skipped only if that passed.
   const char *excused = uart ? NULL : "console_uart";
@@ -271,7 +298,10 @@ static void step5(int harts) {
   CHECK(p.status == st, "%s: status %d, not %d", where, p.status, st);
   expect_clean(&p, &r5, harts, where, excused);
   for (int i = 0; i < rn.n; i++)
-    if (rn.verdict[i] == 'o' && !(excused && !strcmp(rn.name[i], excused)))
+    if (nosstc && !strcmp(rn.name[i], "sstc_stimecmp"))
+      CHECK(verdict_of(&r5, rn.name[i]) == 's',
+            "%s: the guest's stimecmp works, or the tree says sstc", where);
+    else if (rn.verdict[i] == 'o' && !(excused && !strcmp(rn.name[i], excused)))
       CHECK(verdict_of(&r5, rn.name[i]) == 'o',
             "%s: %s is ok natively, '%c' here", where, rn.name[i],
             verdict_of(&r5, rn.name[i]) ? verdict_of(&r5, rn.name[i]) : '-');
@@ -289,27 +319,27 @@ static void step5(int harts) {
   CHECK(!strcmp(ok_note(p.out, "legacy_getchar", note, sizeof note),
                 "returned -1"),
         "%s: legacy_getchar: '%s', not 'returned -1'", where, note);
+  if (checks_failed() > failed)
+    show_tail(&p, 40);
   qemu_free(&p);
   if (excused && !checks_failed())
     SKIP("stage 5 has no UART model yet (no vuart_init in hv.elf): every "
          "other check passed");
 }
 
-TEST(sbitest_step5_1hart) { step5(1); }
-TEST(sbitest_step5_4harts) { step5(4); }
+TEST(sbitest_step5_1hart) { step5(1, NULL); }
+TEST(sbitest_step5_4harts) { step5(4, NULL); }
+// The timer without Sstc: SBI set_timer alone, injected by the hypervisor.
+TEST(sbitest_step5_2harts_nosstc) { step5(2, "sstc=off"); }
 
 // ---- hostile5 -----------------------------------------------------------------------
 
 // Natively the program's own judgement holds against OpenSBI, but for one
 // known deviation of OpenSBI 1.1: it cuts hart ids to 32 bits.
 TEST(hostile5_native) {
-  char elf[256];
-  elf_path(elf, sizeof elf, "hostile5");
-  struct qemu_cfg cfg = {.kernel = elf, .smp = 2, .timeout = 60};
   struct qemu_proc p;
   static struct sbires r;
-  memset(&p, 0, sizeof p);
-  CHECK(qemu_run(&cfg, &p) == 0, "could not start QEMU");
+  run_guest_natively("hostile5", 2, &p);
   parse(p.out, &r);
   CHECK(p.status == 0, "status %d", p.status);
   CHECK(strstr(p.out ? p.out : "", "hostile5: summary: ") != NULL,
@@ -329,10 +359,11 @@ TEST(hostile5_native) {
 // shutdown; every case answered as the specs say, device accesses where
 // the guest has no device with the access faults (5 for a load, 7 for a
 // store), bad pointers and harts with SBI_ERR_INVALID_PARAM.
-static void hostile_step5(int harts) {
+static void hostile_step5(int harts, const char *append) {
   struct qemu_proc p;
   static struct sbires r;
-  run_step5("hostile5", harts, &p);
+  int failed = checks_failed();
+  run_step5("hostile5", harts, append, &p);
   parse(p.out, &r);
   const char *out = p.out ? p.out : "";
   CHECK(p.status == 0, "status %d%s", p.status,
@@ -370,11 +401,15 @@ static void hostile_step5(int harts) {
     CHECK(strstr(ok_note(out, faults[i].name, note, sizeof note),
                  faults[i].want) != NULL,
           "%s: '%s', not '%s...'", faults[i].name, note, faults[i].want);
+  if (checks_failed() > failed)
+    show_tail(&p, 40);
   qemu_free(&p);
 }
 
-TEST(hostile5_step5_1hart) { hostile_step5(1); }
-TEST(hostile5_step5_2harts) { hostile_step5(2); }
+TEST(hostile5_step5_1hart) { hostile_step5(1, NULL); }
+TEST(hostile5_step5_2harts) { hostile_step5(2, NULL); }
+// The timer storms through the hypervisor's own timer injection.
+TEST(hostile5_step5_2harts_nosstc) { hostile_step5(2, "sstc=off"); }
 
 // ---- Unit checks of the parser (no QEMU) ------------------------------------------
 TEST(sbitest_parser) {

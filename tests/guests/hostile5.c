@@ -274,7 +274,6 @@ static void check_storms(void) {
 
 static void check_cross_storm(void);
 
-void boot_main(u64 hartid, const void *fdt);
 void boot_main(u64 hartid, const void *fdt) {
   boot_hart = hartid;
   console_init();
@@ -298,7 +297,6 @@ void boot_main(u64 hartid, const void *fdt) {
 static volatile int storm_done;
 static volatile long storm_errs;
 
-void secondary_main(u64 hartid, u64 opaque);
 void secondary_main(u64 hartid, u64 opaque) {
   (void)hartid;
   (void)opaque;

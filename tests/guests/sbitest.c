@@ -405,6 +405,10 @@ static int start_hart(int id, u64 opaque, const char *what) {
   while (!s->arrived && now() < end_at)
     ;
   expect(s->arrived, "%s: hart %d did not arrive within 2 s", what, id);
+  expect(!s->late,
+         "%s: hart %d came in at the program's boot entry, not at "
+         "hart_start's address",
+         what, id);
   expect(!s->arrived || s->got_a0 == (u64)id, "%s: hart %d came with a0 = %lx",
          what, id, s->got_a0);
   expect(!s->arrived || s->got_a1 == opaque,
@@ -764,7 +768,6 @@ static void check_legacy(void) {
 }
 
 // ---- main ------------------------------------------------------------------------
-void boot_main(u64 hartid, const void *fdt);
 void boot_main(u64 hartid, const void *fdt) {
   boot_hart = hartid;
   console_init();

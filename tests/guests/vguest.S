@@ -14,6 +14,14 @@ _start:
         li      t0, MAXHART
         bgeu    a0, t0, park            # a hart id we have no stack for
         mv      tp, a0
+        # Only the first hart to come here boots the program. Another one
+        # may come later: OpenSBI 1.1 has sent a hart that was late to boot
+        # (a loaded host) here, with the device tree in a1, instead of to
+        # hart_start's address. It must not clear .bss under the program.
+        la      t0, entries
+        li      t1, 1
+        amoadd.w t1, t1, (t0)
+        bnez    t1, late
         # Clear .bss (a raw image does not carry it); the stacks are in it,
         # and nothing uses them yet.
         la      t0, __bss_start
@@ -24,6 +32,10 @@ _start:
         j       1b
 2:      call    hart_setup
         call    boot_main               # boot_main(hartid, dtb): never returns
+        j       park
+
+late:   call    hart_setup
+        call    late_main               # late_main(hartid, a1)
         j       park
 
 # hart_start's entry: the hart comes in with the MMU off, interrupts off.
@@ -120,6 +132,10 @@ trap_vector:
         ld      x31, 248(sp)
         addi    sp, sp, 256
         sret
+
+.section .data
+.balign 4
+entries: .word  0                       # harts that came in at _start
 
 .section .bss
 .balign 16

@@ -183,6 +183,17 @@ void say(const char *fmt, ...) {
   unlock();
 }
 
+// A hart that came in at _start after the boot hart (vguest.S): it says
+// so, then goes on as if hart_start had sent it, with what it got in a1.
+void late_main(u64 hartid, u64 a1);
+void late_main(u64 hartid, u64 a1) {
+  harts[hartid].late = 1;
+  say("vguest: hart %lu entered at the boot entry again (a1 = %lx), not "
+      "where hart_start sent it",
+      hartid, a1);
+  secondary_main(hartid, a1);
+}
+
 // ---- Traps -------------------------------------------------------------------
 struct frame {
   u64 x[32];

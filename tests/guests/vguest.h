@@ -101,10 +101,14 @@ struct hart {
   // the secondary harts' side of sbitest
   volatile u64 got_a0, got_a1;
   volatile int arrived;
+  volatile int late;  // came in at _start after the boot hart (see vguest.S)
   volatile int cmd, cmd_seq, done_seq;
   volatile i64 reply;
 };
 extern struct hart harts[MAXHART];
+// Each program's: the boot hart's and hart_start's entry points.
+void boot_main(u64 hartid, const void *fdt);
+void secondary_main(u64 hartid, u64 opaque);
 static inline struct hart *self(void) { return &harts[me()]; }
 
 // Run one instruction that may trap (between try_begin and try_end); the
