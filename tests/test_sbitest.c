@@ -12,7 +12,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "elfsym.h"
 #include "harness.h"
 
 // ---- A run's check lines -------------------------------------------------------
@@ -94,14 +93,12 @@ static int count(const struct sbires *r, char v) {
   return k;
 }
 
-// A clean run on `harts` harts: no FAIL line (but for the check
-// `excused`, if not NULL), a summary that agrees with the lines, the
-// legacy console's line.
+// A clean run on `harts` harts: no FAIL line, a summary that agrees with
+// the lines, the legacy console's line.
 static void expect_clean(const struct qemu_proc *p, const struct sbires *r,
-                         int harts, const char *where, const char *excused) {
-  int fails = count(r, 'F'),
-      ok_fails = excused && verdict_of(r, excused) == 'F';
-  CHECK(fails == ok_fails, "%s: FAIL lines:\n%s", where, r->fails);
+                         int harts, const char *where) {
+  int fails = count(r, 'F');
+  CHECK(fails == 0, "%s: FAIL lines:\n%s", where, r->fails);
   CHECK(r->summary, "%s: no summary line (%d check lines)", where, r->n);
   CHECK(r->sum_fail == fails && r->sum_ok == count(r, 'o') &&
             r->sum_skip == count(r, 's'),
@@ -154,7 +151,7 @@ static void native(int harts) {
   snprintf(where, sizeof where, "natively on %d hart%s", harts,
            harts == 1 ? "" : "s");
   CHECK(p.status == 0, "%s: status %d", where, p.status);
-  expect_clean(&p, &r, harts, where, NULL);
+  expect_clean(&p, &r, harts, where);
   // The checks that must have run here, not been skipped.
   static const char *const must[] = {"base_spec_version",
                                      "base_probe",
@@ -260,25 +257,11 @@ static const char *const step5_extra[] = {"dbcn_write", "dbcn_write_byte",
                                           "dbcn_read", "dbcn_bad_address",
                                           "ipi_bad_mask"};
 
-// Does stage 5's image have its UART model (vuart_init, weak in main.c
-// until the device is in)?
-static int step5_has_uart(void) {
-  char kernel[256], err[256];
-  snprintf(kernel, sizeof kernel, "%s/step5/hv.elf", build_dir());
-  struct elfsym *e = elfsym_open(kernel, err, sizeof err);
-  uint64_t addr = 0;
-  int has = e && elfsym_lookup(e, "vuart_init", &addr, NULL) == 0 && addr;
-  if (e)
-    elfsym_close(e);
-  return has;
-}
-
 // append: the stage's boot arguments (sstc=off: the guest gets no Sstc,
 // its timer goes through SBI alone), or NULL.
 static void step5(int harts, const char *append) {
   struct qemu_proc n, p;
   static struct sbires rn, r5;
-  int uart = step5_has_uart();
   run_native(harts, &n, &rn);
   CHECK(rn.summary && count(&rn, 'F') == 0, "natively: not clean:\n%s",
         rn.fails);
@@ -291,17 +274,13 @@ static void step5(int harts, const char *append) {
            append ? " with " : "", append ? append : "", harts,
            harts == 1 ? "" : "s");
   int nosstc = append && strstr(append, "sstc=off");
-  // Without its UART model, stage 5 cannot pass console_uart; the rest
-  // is checked all the same, and the test is skipped only if that passed.
-  const char *excused = uart ? NULL : "console_uart";
-  int st = excused && verdict_of(&r5, excused) == 'F';
-  CHECK(p.status == st, "%s: status %d, not %d", where, p.status, st);
-  expect_clean(&p, &r5, harts, where, excused);
+  CHECK(p.status == 0, "%s: status %d", where, p.status);
+  expect_clean(&p, &r5, harts, where);
   for (int i = 0; i < rn.n; i++)
     if (nosstc && !strcmp(rn.name[i], "sstc_stimecmp"))
       CHECK(verdict_of(&r5, rn.name[i]) == 's',
             "%s: the guest's stimecmp works, or the tree says sstc", where);
-    else if (rn.verdict[i] == 'o' && !(excused && !strcmp(rn.name[i], excused)))
+    else if (rn.verdict[i] == 'o')
       CHECK(verdict_of(&r5, rn.name[i]) == 'o',
             "%s: %s is ok natively, '%c' here", where, rn.name[i],
             verdict_of(&r5, rn.name[i]) ? verdict_of(&r5, rn.name[i]) : '-');
@@ -322,9 +301,6 @@ static void step5(int harts, const char *append) {
   if (checks_failed() > failed)
     show_tail(&p, 40);
   qemu_free(&p);
-  if (excused && !checks_failed())
-    SKIP("stage 5 has no UART model yet (no vuart_init in hv.elf): every "
-         "other check passed");
 }
 
 TEST(sbitest_step5_1hart) { step5(1, NULL); }

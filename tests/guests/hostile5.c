@@ -348,6 +348,7 @@ static void check_cross_storm(void) {
   while (r.error == 0 && (st = sbi(EXT_HSM, 2, id, 0, 0).value) != 1 &&
          now() < end_at)
     ;
+  settle(50);
   expect(storm_done, "hart %d did not finish its storm", id);
   expect(!errs && !storm_errs, "errors: %ld here, %ld on hart %d", errs,
          storm_errs, id);

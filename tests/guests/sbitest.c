@@ -581,6 +581,7 @@ static void check_hsm_stop(void) {
     harts[i].reply = 0;
     command(i, CMD_STOP, 50);  // no answer if it stopped
     i64 st = wait_status(i, HSM_STOPPED, 2000);
+    settle(50);
     expect(st == HSM_STOPPED, "hart %d: status %ld after hart_stop", i, st);
     expect(harts[i].reply == 0, "hart %d: hart_stop returned %ld", i,
            harts[i].reply);
@@ -602,6 +603,7 @@ static void check_hsm_stop(void) {
     expect(wait_count(&self()->ssi, mine, 1000), "no IPI from hart %d", last);
     command(last, CMD_STOP, 50);
     i64 st = wait_status(last, HSM_STOPPED, 2000);
+    settle(50);
     expect(st == HSM_STOPPED, "hart %d: status %ld after hart_stop", last, st);
     if (st == HSM_STOPPED)
       running[last] = 0;

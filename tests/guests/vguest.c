@@ -385,6 +385,12 @@ int isa_has(const char *name) {
 
 u64 ms_ticks(u64 ms) { return dt.timebase / 1000 * ms; }
 
+void settle(u64 ms) {
+  u64 end_at = now() + ms_ticks(ms);
+  while (now() < end_at)
+    ;
+}
+
 // ---- Checks ------------------------------------------------------------------
 static int n_ok, n_fail, n_skip;
 static const char *cur;  // the check under way

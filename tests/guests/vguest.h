@@ -145,6 +145,11 @@ int isa_has_letter(char c);
 // Does it list the multi-letter extension `name` (e.g. "sstc")?
 int isa_has(const char *name);
 u64 ms_ticks(u64 ms);
+// Busy-wait ms milliseconds. Used once a hart has been seen STOPPED: a
+// hypervisor may still be printing its own line about the stop on that
+// hart's physical hart (hvlab's stage 5 did, after publishing STOPPED),
+// and our next line would be mixed into it byte by byte.
+void settle(u64 ms);
 // Is there a node whose unit address (name@addr) is addr?
 int dt_node_at(u64 addr);
 
