@@ -168,8 +168,9 @@ static void vhart_serve(struct vhart *h) {
     int st = vcpu_loop(&h->vcpu);
     fp_save(h->fp);
     if (h->hsm == SBI_HSM_STATE_STOP_PENDING && !vm_over) {
-      __atomic_store_n(&h->hsm, SBI_HSM_STATE_STOPPED, __ATOMIC_RELEASE);
+      // Say so first: a guest that sees STOPPED may print at once.
       printf("hv: vCPU %d stopped (SBI HSM hart_stop)\n", h->id);
+      __atomic_store_n(&h->hsm, SBI_HSM_STATE_STOPPED, __ATOMIC_RELEASE);
       continue;
     }
     __atomic_store_n(&h->hsm, SBI_HSM_STATE_STOPPED, __ATOMIC_RELEASE);
