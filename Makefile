@@ -247,9 +247,16 @@ $(BUILD)/guests/%.elf: tests/guests/%.S tests/guests/%.c \
 	  tests/guests/$*.S tests/guests/$*.c -o $@
 $(BUILD)/guests/sbi_hello.bin: $(BUILD)/guests/sbi_hello.elf
 	$(Q)$(CROSS)objcopy -O binary $< $@
+# A two-hart guest (HSM hart_start, exits from vCPU 1): the monitor's test.
+$(BUILD)/guests/smp_pair.elf: tests/guests/smp_pair.S tests/guests/sbi_hello.ld \
+    $(BUILD)/rvflags | deps-build
+	@mkdir -p $(@D)
+	@echo "  AS      $@"
+	$(Q)$(RVCC) $(RVARCH) -nostdlib -static -no-pie -Wl,--no-warn-rwx-segments \
+	  -T tests/guests/sbi_hello.ld $< -o $@
 # (Only where tests/ is: the student edition has none.)
 TEST_GUESTS := $(if $(wildcard tests/guests/sbi_hello.c),$(BUILD)/guests/sbi_hello.elf \
-  $(BUILD)/guests/sbi_hello.bin $(BUILD)/guests/vblk_guest.elf)
+  $(BUILD)/guests/sbi_hello.bin $(BUILD)/guests/vblk_guest.elf $(BUILD)/guests/smp_pair.elf)
 all: $(TEST_GUESTS)
 # Stage 5's device test (tests/guests/devtest*), an S-mode program for virt
 # that tests the UART, the PLIC and the power-off device from inside.
@@ -514,16 +521,19 @@ demo: deps-build deps-qemu deps-host
 	$(Q)$(BUILD)/host/monitor --elf $(BUILD)/step3/hv.elf --append guest=demo $(MONITORFLAGS)
 
 # `make monitor STEP=N`: boot stage N under QEMU with the monitor attached.
-# GUEST=image (stage 4 on) packs the guest as `make qemu` does.
+# GUEST=image (stage 4 on) packs the guest as `make qemu` does;
+# GUEST_HARTS=n (stage 5) gives QEMU n harts, as `make qemu` does.
 monitor: deps-build deps-qemu deps-host
 	$(call check-step)
 	$(call check-guest)
 	$(call check-disk)
+	$(call check-harts)
 	$(Q)$(disk-ok) true
 	$(Q)$(MAKE) --no-print-directory $(BUILD)/step$(STEP)/hv.elf $(BUILD)/host/monitor \
 	  $(if $(GUEST),$(BUILD)/host/guestpack)
 	$(Q)$(pack-guest) $(BUILD)/host/monitor --elf $(BUILD)/step$(STEP)/hv.elf \
-	  $(if $(GUEST),--initrd $(GUEST_PKG)) $(if $(GUEST_DISK),--disk '$(GUEST_DISK)') $(MONITORFLAGS)
+	  $(if $(GUEST),--initrd $(GUEST_PKG)) $(if $(GUEST_DISK),--disk '$(GUEST_DISK)') \
+	  --smp $(GUEST_HARTS) $(MONITORFLAGS)
 
 compdb: deps-build deps-host
 	$(Q)mk/deps.sh bear
