@@ -247,16 +247,19 @@ $(BUILD)/guests/%.elf: tests/guests/%.S tests/guests/%.c \
 	  tests/guests/$*.S tests/guests/$*.c -o $@
 $(BUILD)/guests/sbi_hello.bin: $(BUILD)/guests/sbi_hello.elf
 	$(Q)$(CROSS)objcopy -O binary $< $@
-# A two-hart guest (HSM hart_start, exits from vCPU 1): the monitor's test.
-$(BUILD)/guests/smp_pair.elf: tests/guests/smp_pair.S tests/guests/sbi_hello.ld \
-    $(BUILD)/rvflags | deps-build
+# Two more, in assembly: smp_pair (two harts: HSM hart_start, exits from
+# vCPU 1; the monitor's test) and ticks (timer ticks with and without Sstc;
+# labs/step5-devices.md).
+$(BUILD)/guests/smp_pair.elf $(BUILD)/guests/ticks.elf: $(BUILD)/guests/%.elf: \
+    tests/guests/%.S tests/guests/sbi_hello.ld $(BUILD)/rvflags | deps-build
 	@mkdir -p $(@D)
 	@echo "  AS      $@"
 	$(Q)$(RVCC) $(RVARCH) -nostdlib -static -no-pie -Wl,--no-warn-rwx-segments \
 	  -T tests/guests/sbi_hello.ld $< -o $@
 # (Only where tests/ is: the student edition has none.)
 TEST_GUESTS := $(if $(wildcard tests/guests/sbi_hello.c),$(BUILD)/guests/sbi_hello.elf \
-  $(BUILD)/guests/sbi_hello.bin $(BUILD)/guests/vblk_guest.elf $(BUILD)/guests/smp_pair.elf)
+  $(BUILD)/guests/sbi_hello.bin $(BUILD)/guests/vblk_guest.elf $(BUILD)/guests/smp_pair.elf \
+  $(BUILD)/guests/ticks.elf)
 all: $(TEST_GUESTS)
 # Stage 5's device test (tests/guests/devtest*), an S-mode program for virt
 # that tests the UART, the PLIC and the power-off device from inside.
