@@ -213,14 +213,18 @@ static int gstage_hpa(struct target *t, uint64_t hgatp, uint64_t gpa,
 // the guest has no page tables of its own (vsatp Bare) that is a guest
 // physical address: in stage 3 (hgatp Bare) also where the bytes are in
 // RAM, from stage 4 on where the hypervisor's G-stage table says.
+// From stage 4 on there is always a G-stage table: a Bare hgatp in the
+// view means the vCPU was not set up yet when it was read (not cached).
 static int guest_half(struct target *t, uint64_t pc, uint16_t *h) {
+  int gstage = t->stage >= 4;
   if (!t->vcpu_valid)  // nothing known: stage 3's guests are in RAM
-    return mem_read(t, pc, h, 2);
+    return gstage ? -1 : mem_read(t, pc, h, 2);
   if (t->vcpu.vsatp >> 60)
     return -1;
   uint64_t at = pc;
-  if (t->vcpu.hgatp >> 60 && gstage_hpa(t, t->vcpu.hgatp, pc, &at) < 0)
-    return -1;
+  if (gstage || t->vcpu.hgatp >> 60)
+    if (gstage_hpa(t, t->vcpu.hgatp, pc, &at) < 0)
+      return -1;
   return mem_read(t, at, h, 2);
 }
 
@@ -230,10 +234,14 @@ int tgt_insn(struct target *t, uint64_t pc, uint32_t *bits) {
     *bits = t->icache[h].bits;
     return 0;
   }
-  // From memory if we can find the guest's bytes; else the image's.
+  // From memory if we can find the guest's bytes; else, in stage 3,
+  // whose guests are part of the image, the image's. (From stage 4 on the
+  // image's bytes at a guest's address are the hypervisor's own.)
   uint16_t h16[2] = {0, 0};
   int ok = guest_half(t, pc, &h16[0]) == 0 &&
            (rv_insn_len(h16[0]) == 2 || guest_half(t, pc + 2, &h16[1]) == 0);
+  if (!ok && t->stage >= 4)
+    return -1;
   if (!ok) {
     ok = elfsym_read(t->elf, pc, &h16[0], 2) == 0 &&
          (rv_insn_len(h16[0]) == 2 ||

@@ -360,7 +360,8 @@ TEST(monitor_tui_in_tmux) {
 // Stage 5 with two harts (--smp 2, as `make monitor GUEST_HARTS=2` runs
 // it): smp_pair starts hart 1 through SBI HSM, and hart 1 makes 16 SBI
 // calls of its own. The exit log's vCPU column must tell them apart:
-// hart_start and the shutdown from vCPU 0, the rest from vCPU 1. And the
+// hart_start, hart_status and the shutdown from vCPU 0, the BASE calls
+// and the IPI that stops it at the end from vCPU 1. And the
 // instruction column must show each `ecall`, read from guest RAM through
 // the hypervisor's G-stage table (the guest's 0x80200000 is elsewhere in
 // host memory, where the hypervisor's own code is).
@@ -380,7 +381,7 @@ TEST(monitor_tui_vcpu_column_stage5) {
            mon, build_dir(), pkg);
   if (tmux_start_size(script, 100, 80) < 0)  // room for 19 log rows
     return;
-  // The stage powers off after 19 exits; the screen stays, with the log.
+  // The stage powers off after 20 exits; the screen stays, with the log.
   char *s = tmux_wait("^ hvlab monitor \\| stage 5 \\| ended", 60, "the end");
   free(s);
   s = tmux_wait("ecall VS .*SRST", 10, "the shutdown in the log");
@@ -390,15 +391,18 @@ TEST(monitor_tui_vcpu_column_stage5) {
       "^ +[0-9]+ +[0-9.]+ +1 ecall VS +[0-9a-f]{10} ecall +BASE spec_version");
   int start = count_lines(
       s, "^ +[0-9]+ +[0-9.]+ +0 ecall VS +[0-9a-f]{10} ecall +HSM hart_start");
-  int stop = count_lines(
-      s, "^ +[0-9]+ +[0-9.]+ +1 ecall VS +[0-9a-f]{10} ecall +HSM hart_stop");
+  int status = count_lines(
+      s, "^ +[0-9]+ +[0-9.]+ +0 ecall VS +[0-9a-f]{10} ecall +HSM hart_status");
+  int ipi = count_lines(s, "^ +[0-9]+ +[0-9.]+ +1 irq S soft ");
   int end = count_lines(
       s, "^ +[0-9]+ +[0-9.]+ +0 ecall VS +[0-9a-f]{10} ecall +SRST");
   int wrong = count_lines(s, "^ +[0-9]+ +[0-9.]+ +[02-9] ecall VS .*BASE");
-  CHECK(one == 16 && start == 1 && stop == 1 && end == 1 && wrong == 0,
-        "want 16 BASE calls from vCPU 1 (got %d), hart_start from 0 (%d), "
-        "hart_stop from 1 (%d), SRST from 0 (%d), BASE from another (%d):\n%s",
-        one, start, stop, end, wrong, s);
+  CHECK(one == 16 && start == 1 && status == 1 && end == 1 && ipi == 1 &&
+            wrong == 0,
+        "want 16 BASE calls from vCPU 1 (got %d), hart_start (%d), "
+        "hart_status (%d) and SRST (%d) from 0, the final IPI from 1 (%d), "
+        "BASE from another vCPU (%d):\n%s",
+        one, start, status, end, ipi, wrong, s);
   free(s);
   tmux_keys("q");
   s = tmux_wait("^SCRIPT-DONE", 15, "q");

@@ -181,6 +181,7 @@ static int parse_anchors(const char *md, char **l, int n, struct anchor *a) {
       snprintf(x->text, sizeof x->text, "%.*s", (int)(m[3].rm_eo - m[3].rm_so),
                p + m[3].rm_so);
       char path[512];
+      p += m[0].rm_eo;  // the next anchor on this line, if any
       if (resolve(x->file, path, sizeof path) < 0) {
         problem(md, i + 1, "anchor: no single file called %s", x->file);
         x->now = x->line;
@@ -199,7 +200,6 @@ static int parse_anchors(const char *md, char **l, int n, struct anchor *a) {
                 x->file, x->line, x->text, x->now);
       if (x->now <= 0)
         x->now = x->line;
-      p += m[0].rm_eo;
     }
   }
   return na;
