@@ -61,6 +61,7 @@ help:
 	@echo "  make qemu STEP=N      the same (make run STEP=N too)"
 	@echo "      GUEST=image       stage 4+: boot a guest from a file (raw or ELF)"
 	@echo "      GUEST_ARGS='...'  its /chosen bootargs; GUEST_INITRD=file its initrd"
+	@echo "      GUEST_HARTS=n     stage 5: the guest's harts, 1-4 (QEMU -smp n)"
 	@echo "      GUEST_DISK=file   stage 5: a raw disk image for the guest's virtio disk"
 	@echo "      H=off             run on a CPU without the H extension"
 	@echo "      ARGS='k=v ...'    boot arguments for the stage (QEMU -append)"
