@@ -549,6 +549,11 @@ static void check_console(const char *md, char **l, int first, int last,
       problem(md, i + 1, "the stage does not print this line %s:\n  %s",
               gap ? "(after the ones above)" : "right after the one above",
               l[i]);
+      // What it printed instead, from the stage's first line on (the
+      // firmware's banner is of no interest).
+      const char *out = p.out ? p.out : "", *from = strstr(out, "\nstep");
+      fprintf(stderr, "  (it printed: %s, from:)\n%.4000s\n",
+              qemu_verdict(&p, want, sizeof want), from ? from + 1 : out);
       break;
     }
     at = found + 1;
