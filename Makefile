@@ -61,6 +61,7 @@ help:
 	@echo "  make qemu STEP=N      the same (make run STEP=N too)"
 	@echo "      GUEST=image       stage 4+: boot a guest from a file (raw or ELF)"
 	@echo "      GUEST_ARGS='...'  its /chosen bootargs; GUEST_INITRD=file its initrd"
+	@echo "      GUEST_HARTS=n     stage 5: the guest's harts, 1-4 (QEMU -smp n)"
 	@echo "      GUEST_DISK=file   stage 5: a raw disk image for the guest's virtio disk"
 	@echo "      H=off             run on a CPU without the H extension"
 	@echo "      ARGS='k=v ...'    boot arguments for the stage (QEMU -append)"
@@ -260,9 +261,19 @@ $(VGUESTS): $(BUILD)/guests/%.elf: tests/guests/%.c $(VGUEST_RT) $(BUILD)/rvflag
 	$(Q)$(RVCC) -O1 -g $(RVARCH) -ffreestanding -nostdlib -static -no-pie \
 	  -Wall -Wextra -Wl,--no-warn-rwx-segments -T tests/guests/vguest.ld \
 	  tests/guests/vguest.S tests/guests/vguest.c $< -o $@
+# Two more, in assembly: smp_pair (two harts: HSM hart_start, exits from
+# vCPU 1; the monitor's test) and ticks (timer ticks with and without Sstc;
+# labs/step5-devices.md).
+$(BUILD)/guests/smp_pair.elf $(BUILD)/guests/ticks.elf: $(BUILD)/guests/%.elf: \
+    tests/guests/%.S tests/guests/sbi_hello.ld $(BUILD)/rvflags | deps-build
+	@mkdir -p $(@D)
+	@echo "  AS      $@"
+	$(Q)$(RVCC) $(RVARCH) -nostdlib -static -no-pie -Wl,--no-warn-rwx-segments \
+	  -T tests/guests/sbi_hello.ld $< -o $@
 # (Only where tests/ is: the student edition has none.)
 TEST_GUESTS := $(if $(wildcard tests/guests/sbi_hello.c),$(BUILD)/guests/sbi_hello.elf \
-  $(BUILD)/guests/sbi_hello.bin $(BUILD)/guests/vblk_guest.elf $(VGUESTS))
+  $(BUILD)/guests/sbi_hello.bin $(BUILD)/guests/vblk_guest.elf $(VGUESTS) \
+  $(BUILD)/guests/smp_pair.elf $(BUILD)/guests/ticks.elf)
 all: $(TEST_GUESTS)
 # Stage 5's device test (tests/guests/devtest*), an S-mode program for virt
 # that tests the UART, the PLIC and the power-off device from inside.
@@ -527,16 +538,19 @@ demo: deps-build deps-qemu deps-host
 	$(Q)$(BUILD)/host/monitor --elf $(BUILD)/step3/hv.elf --append guest=demo $(MONITORFLAGS)
 
 # `make monitor STEP=N`: boot stage N under QEMU with the monitor attached.
-# GUEST=image (stage 4 on) packs the guest as `make qemu` does.
+# GUEST=image (stage 4 on) packs the guest as `make qemu` does;
+# GUEST_HARTS=n (stage 5) gives QEMU n harts, as `make qemu` does.
 monitor: deps-build deps-qemu deps-host
 	$(call check-step)
 	$(call check-guest)
 	$(call check-disk)
+	$(call check-harts)
 	$(Q)$(disk-ok) true
 	$(Q)$(MAKE) --no-print-directory $(BUILD)/step$(STEP)/hv.elf $(BUILD)/host/monitor \
 	  $(if $(GUEST),$(BUILD)/host/guestpack)
 	$(Q)$(pack-guest) $(BUILD)/host/monitor --elf $(BUILD)/step$(STEP)/hv.elf \
-	  $(if $(GUEST),--initrd $(GUEST_PKG)) $(if $(GUEST_DISK),--disk '$(GUEST_DISK)') $(MONITORFLAGS)
+	  $(if $(GUEST),--initrd $(GUEST_PKG)) $(if $(GUEST_DISK),--disk '$(GUEST_DISK)') \
+	  --smp $(GUEST_HARTS) $(MONITORFLAGS)
 
 compdb: deps-build deps-host
 	$(Q)mk/deps.sh bear

@@ -17,9 +17,12 @@ int gdb_available(void) {
 char *gdb_run(const struct gdb_run *cfg, const char *script, char *err,
               size_t errlen) {
   double timeout = cfg->timeout > 0 ? cfg->timeout : 120;
+  const char *extra[] = {"-initrd", cfg->initrd, NULL};
   struct qemu_cfg qc = {.kernel = cfg->elf,
                         .append = cfg->append,
                         .no_h = cfg->no_h,
+                        .smp = cfg->smp,
+                        .extra = cfg->initrd ? extra : NULL,
                         .gdb_port = QEMU_GDB_AUTO,
                         .halted = 1,
                         .timeout = timeout + 10};

@@ -10,6 +10,8 @@ struct gdb_run {
   const char *tdesc;   // the target description (build/gdb/target.xml)
   const char *append;  // boot arguments, or NULL
   int no_h;            // 1: a CPU without the H extension
+  int smp;             // harts (QEMU -smp); 0: one
+  const char *initrd;  // a file for QEMU's -initrd (a guest package), or NULL
   double timeout;      // seconds for the whole session; <= 0: 120
 };
 

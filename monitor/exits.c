@@ -204,12 +204,31 @@ int cause_parse(const char *in, int *cand, int max, int *ncand) {
   return *ncand > 1 ? -2 : -1;
 }
 
+// "EXT name" for a function id the table has, "EXT fid N" otherwise.
+static const char *fn_name(const char *ext, const char *const *names,
+                           uint64_t nnames, uint64_t fid, char *buf, size_t n) {
+  if (fid < nnames)
+    snprintf(buf, n, "%s %s", ext, names[fid]);
+  else
+    snprintf(buf, n, "%s fid %llu", ext, (unsigned long long)fid);
+  return buf;
+}
+
 // SBI calls by name (ids from the shared include/hvlab/sbi_ids.h).
 const char *sbi_name(uint64_t eid, uint64_t fid, char *buf, size_t n) {
   static const char *const base_fn[] = {
       "spec_version", "impl_id", "impl_version", "probe_ext",
       "mvendorid",    "marchid", "mimpid"};
   static const char *const hvlab_fn[] = {"SEED", "TEST", "COUNT", "NOP"};
+  static const char *const hsm_fn[] = {"hart_start", "hart_stop", "hart_status",
+                                       "hart_suspend"};
+  static const char *const rfence_fn[] = {
+      "fence_i",     "sfence_vma",       "sfence_vma_asid", "hfence_gvma_vmid",
+      "hfence_gvma", "hfence_vvma_asid", "hfence_vvma"};
+  static const char *const dbcn_fn[] = {"write", "read", "write_byte"};
+  static const char *const legacy_fn[] = {"clear_ipi", "send_ipi",
+                                          "remote_fence_i", "remote_sfence_vma",
+                                          "remote_sfence_vma_asid"};
   switch (eid) {
   case SBI_EXT_LEGACY_SET_TIMER:
     return snprintf(buf, n, "legacy set_timer"), buf;
@@ -223,11 +242,18 @@ const char *sbi_name(uint64_t eid, uint64_t fid, char *buf, size_t n) {
       snprintf(buf, n, "BASE fid %llu", (unsigned long long)fid);
     return buf;
   case SBI_EXT_TIME: return snprintf(buf, n, "TIME set_timer"), buf;
-  case SBI_EXT_IPI: return snprintf(buf, n, "IPI"), buf;
-  case SBI_EXT_RFENCE:
-    return snprintf(buf, n, "RFENCE fid %llu", (unsigned long long)fid), buf;
-  case SBI_EXT_HSM:
-    return snprintf(buf, n, "HSM fid %llu", (unsigned long long)fid), buf;
+  case SBI_EXT_LEGACY_CLEAR_IPI:
+  case SBI_EXT_LEGACY_SEND_IPI:
+  case SBI_EXT_LEGACY_REMOTE_FENCE_I:
+  case SBI_EXT_LEGACY_REMOTE_SFENCE_VMA:
+  case SBI_EXT_LEGACY_REMOTE_SFENCE_VMA_ASID:
+    return snprintf(buf, n, "legacy %s",
+                    legacy_fn[eid - SBI_EXT_LEGACY_CLEAR_IPI]),
+           buf;
+  case SBI_EXT_IPI: return snprintf(buf, n, "IPI send_ipi"), buf;
+  case SBI_EXT_RFENCE: return fn_name("RFENCE", rfence_fn, 7, fid, buf, n);
+  case SBI_EXT_HSM: return fn_name("HSM", hsm_fn, 4, fid, buf, n);
+  case SBI_EXT_DBCN: return fn_name("DBCN", dbcn_fn, 3, fid, buf, n);
   case SBI_EXT_SRST:
     return snprintf(buf, n, fid == 0 ? "SRST" : "SRST fid %llu",
                     (unsigned long long)fid),

@@ -73,6 +73,8 @@ static void usage(FILE *f) {
       "monitor\n"
       "                      GUEST_DISK=...)\n"
       "  --no-h              a CPU without the H extension\n"
+      "  --smp N             harts for QEMU's -smp, 1-8 (default 1; make\n"
+      "                      monitor GUEST_HARTS=n passes stage 5's here)\n"
       "  --connect HOST:PORT attach to a QEMU already running with -gdb\n"
       "  --mem-path FILE     with --connect: the file QEMU's RAM is in\n"
       "  --trace-via shm|gdb read the trace from shared RAM (default when we\n"
@@ -289,13 +291,15 @@ static int parse_args(int argc, char **argv, struct target *t, struct opts *o,
     O_NOH,
     O_FINAL,
     O_INITRD,
-    O_DISK
+    O_DISK,
+    O_SMP
   };
   static const struct option opts[] = {
       {"elf", required_argument, 0, O_ELF},
       {"append", required_argument, 0, O_APPEND},
       {"initrd", required_argument, 0, O_INITRD},
       {"disk", required_argument, 0, O_DISK},
+      {"smp", required_argument, 0, O_SMP},
       {"connect", required_argument, 0, O_CONNECT},
       {"mem-path", required_argument, 0, O_MEMPATH},
       {"trace-via", required_argument, 0, O_VIA},
@@ -309,7 +313,7 @@ static int parse_args(int argc, char **argv, struct target *t, struct opts *o,
       {"final-break", no_argument, 0, O_FINAL},
       {"help", no_argument, 0, 'h'},
       {0, 0, 0, 0}};
-  double port = 0;
+  double port = 0, smp = 0;
   opterr = 0;  // our own messages
   for (int c; (c = getopt_long(argc, argv, ":hl:", opts, NULL)) != -1;) {
     int bad = 0;
@@ -318,6 +322,7 @@ static int parse_args(int argc, char **argv, struct target *t, struct opts *o,
     case O_APPEND: t->append = optarg; break;
     case O_INITRD: t->initrd = optarg; break;
     case O_DISK: t->disk = optarg; break;
+    case O_SMP: bad = num_opt("--smp", optarg, 1, 8, &smp); break;
     case O_CONNECT: t->connect = optarg; break;
     case O_MEMPATH: t->mem_path = optarg; break;
     case O_VIA: o->via = optarg; break;
@@ -348,6 +353,11 @@ static int parse_args(int argc, char **argv, struct target *t, struct opts *o,
     return 2;
   }
   o->gdb_port = (int)port;
+  if (smp != (int)smp) {
+    fprintf(stderr, "monitor: --smp wants a whole number\n");
+    return 2;
+  }
+  t->smp = (int)smp;
   if (optind < argc) {
     fprintf(stderr, "monitor: unexpected argument '%s'\n", argv[optind]);
     return 2;

@@ -68,6 +68,9 @@ const char *stage_str(const struct target *t);  // "3", or "?"
 #define LOG_MAX 2048  // exit records the monitor keeps for its log
 #define SBI_ROWS 32   // different SBI calls counted one by one
 
+// A record's hart when its trace has none (version 1): shown as "-".
+#define REC_NO_HART UINT64_MAX
+
 struct mon_rec {
   struct exit_record r;
   double when;  // monotonic seconds when the monitor read it
@@ -190,6 +193,7 @@ struct target {
   const char *append;
   const char *initrd;    // --initrd: a file for QEMU's -initrd (GUEST=)
   const char *disk;      // --disk: stage 5's disk image (GUEST_DISK=)
+  int smp;               // --smp: harts for QEMU's -smp (0: one)
   const char *connect;   // "host:port", or NULL to start QEMU ourselves
   const char *mem_path;  // --mem-path: a file QEMU backs its RAM with
   int use_shm;           // 1: read the trace from shared RAM (no stops)
@@ -216,6 +220,7 @@ struct target {
 
   // addresses from the ELF
   uint64_t trace_addr, vcpu_addr, vcpu_size, guest_exit, hv_vector;
+  int vcpu_of_hart0;      // vcpu_addr is stage 5's vharts[0] (of several)
   uint64_t poweroff_bp;   // gdbstub mode: the poweroff store, or 0
   uint64_t hv_lo, hv_hi;  // the image's extent (_start.._end)
   int seen_hv;            // a stop inside it has been seen

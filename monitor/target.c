@@ -34,6 +34,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,7 @@
 #include "file.h"
 #include "hvlab/csr.h"
 #include "hvlab/escape.h"
+#include "hvlab/pte.h"
 #include "monitor.h"
 #include "rvdecode.h"
 #include "rvscan.h"
@@ -185,21 +187,61 @@ static uint64_t ram_u64(const struct target *t, uint64_t addr) {
                          __ATOMIC_ACQUIRE);
 }
 
+// A guest physical address through the hypervisor's G-stage table
+// (Sv39x4, include/hvlab/pte.h), read from host memory: the host physical
+// address, or -1 where the table maps nothing.
+static int gstage_hpa(struct target *t, uint64_t hgatp, uint64_t gpa,
+                      uint64_t *hpa) {
+  if (hgatp >> HGATP_MODE_SHIFT != HGATP_MODE_SV39X4 || gpa >> SV39X4_GPA_BITS)
+    return -1;
+  uint64_t table = (hgatp & HGATP_PPN) << PAGE_SHIFT;
+  for (int level = 2; level >= 0; level--) {
+    uint64_t shift = PAGE_SHIFT + 9 * (uint64_t)level;
+    uint64_t idx = (gpa >> shift) & (level == 2 ? 0x7ff : 0x1ff), pte;
+    if (mem_read(t, table + 8 * idx, &pte, 8) < 0 || !(pte & PTE_V))
+      return -1;
+    if (PTE_IS_LEAF(pte)) {
+      *hpa = (PTE_PPN(pte) << PAGE_SHIFT) + (gpa & ((1ULL << shift) - 1));
+      return 0;
+    }
+    table = PTE_PPN(pte) << PAGE_SHIFT;
+  }
+  return -1;
+}
+
+// 16 bits of guest code at a guest pc (a guest virtual address). While
+// the guest has no page tables of its own (vsatp Bare) that is a guest
+// physical address: in stage 3 (hgatp Bare) also where the bytes are in
+// RAM, from stage 4 on where the hypervisor's G-stage table says.
+// From stage 4 on there is always a G-stage table: a Bare hgatp in the
+// view means the vCPU was not set up yet when it was read (not cached).
+static int guest_half(struct target *t, uint64_t pc, uint16_t *h) {
+  int gstage = t->stage >= 4;
+  if (!t->vcpu_valid)  // nothing known: stage 3's guests are in RAM
+    return gstage ? -1 : mem_read(t, pc, h, 2);
+  if (t->vcpu.vsatp >> 60)
+    return -1;
+  uint64_t at = pc;
+  if (gstage || t->vcpu.hgatp >> 60)
+    if (gstage_hpa(t, t->vcpu.hgatp, pc, &at) < 0)
+      return -1;
+  return mem_read(t, at, h, 2);
+}
+
 int tgt_insn(struct target *t, uint64_t pc, uint32_t *bits) {
   unsigned h = (unsigned)(pc >> 1) % 256;
   if (t->icache[h].ok && t->icache[h].pc == pc) {
     *bits = t->icache[h].bits;
     return 0;
   }
-  // A guest pc is a guest virtual address. Only while the guest has no
-  // page tables of its own (vsatp and hgatp Bare, as in stage 3) is it
-  // also where the bytes are in RAM; otherwise use the image's bytes.
-  int bare = t->vcpu_valid
-                 ? (t->vcpu.vsatp >> 60) == 0 && (t->vcpu.hgatp >> 60) == 0
-                 : 1;
+  // From memory if we can find the guest's bytes; else, in stage 3,
+  // whose guests are part of the image, the image's. (From stage 4 on the
+  // image's bytes at a guest's address are the hypervisor's own.)
   uint16_t h16[2] = {0, 0};
-  int ok = bare && mem_read(t, pc, &h16[0], 2) == 0 &&
-           (rv_insn_len(h16[0]) == 2 || mem_read(t, pc + 2, &h16[1], 2) == 0);
+  int ok = guest_half(t, pc, &h16[0]) == 0 &&
+           (rv_insn_len(h16[0]) == 2 || guest_half(t, pc + 2, &h16[1]) == 0);
+  if (!ok && t->stage >= 4)
+    return -1;
   if (!ok) {
     ok = elfsym_read(t->elf, pc, &h16[0], 2) == 0 &&
          (rv_insn_len(h16[0]) == 2 ||
@@ -288,6 +330,8 @@ static int read_records(struct target *t, uint64_t from, uint64_t to) {
       struct exit_record r = {0};
       size_t sz = h->record_size < sizeof r ? h->record_size : sizeof r;
       memcpy(&r, buf + i * h->record_size, sz);
+      if (h->version < 2 || sz < offsetof(struct exit_record, hart) + 8)
+        r.hart = REC_NO_HART;  // an older trace: no vCPU in its records
       uint64_t want = from + i;
       int ok = r.seq == want;
       uint64_t at = addr + i * h->record_size;
@@ -943,6 +987,7 @@ static int launch(struct target *t) {
   // it to QEMU, so the port cannot be taken between choosing and binding.
   struct qemu_cfg cfg = {.kernel = t->elf_path,
                          .no_h = t->no_h,
+                         .smp = t->smp,
                          .append = t->append,
                          .gdb_port = QEMU_GDB_AUTO,
                          .halted = 1,
@@ -997,11 +1042,18 @@ int tgt_open(struct target *t) {
             t->elf_path);
     return -1;
   }
-  if (elfsym_lookup(t->elf, "vcpu", &t->vcpu_addr, &size) == 0) {
+  // Stages 3 and 4 have one vCPU, `vcpu`; stage 5 has one per hart in
+  // `vharts`, each beginning with its struct vcpu: the pane shows vCPU 0.
+  int per_hart = 0;
+  if (elfsym_lookup(t->elf, "vcpu", &t->vcpu_addr, &size) < 0 &&
+      elfsym_lookup(t->elf, "vharts", &t->vcpu_addr, &size) == 0)
+    per_hart = 1;
+  if (t->vcpu_addr) {
     t->vcpu_size = size;
+    t->vcpu_of_hart0 = per_hart;
     if (vcpu_layout_read(&t->layout, t->elf_path) < 0)
       mon_log("monitor: warning: no guest registers: %s", t->layout.why);
-    else if (size && size != t->layout.size)
+    else if (size && size != t->layout.size && !per_hart)
       mon_log("monitor: warning: the symbol vcpu is %llu bytes, its type "
               "%llu: registers may be wrong",
               (unsigned long long)size, (unsigned long long)t->layout.size);

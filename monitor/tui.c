@@ -284,8 +284,8 @@ static void draw_log(struct target *t, struct ui *u, int y, int w, int h) {
   if (u->log_back > n - rows)
     u->log_back = n - rows > 0 ? n - rows : 0;
   put(y, 0, w, col(C_HEAD) | A_BOLD | A_UNDERLINE,
-      "%8s %8s %-12s %-10s %-18s %s", "exit #", "time", "reason", "guest pc",
-      "instruction",
+      "%8s %8s %4s %-12s %-10s %-18s %s", "exit #", "time", "vCPU", "reason",
+      "guest pc", "instruction",
       u->log_back ? "arguments  (scrolled: End for the newest)" : "arguments");
   int top = n - rows - u->log_back;  // want[] index of the first row
   for (int k = 0; k < rows; k++) {
@@ -302,10 +302,16 @@ static void draw_log(struct target *t, struct ui *u, int y, int w, int h) {
       rv_decode(bits, m->r.pc, &in);
       text = in.text;
     }
-    char args[96];
+    // The vCPU: "-" when the trace is too old to say, "?" for nonsense
+    // (stage 3's guest can write over the trace).
+    char args[96], hart[8] = "-";
     rec_args(&m->r, args, sizeof args);
-    put(yy, 0, w, 0, "%8llu %8.3f %-12.12s %010llx %-18.18s %s",
-        (unsigned long long)m->r.seq, m->when - t->refresh_t0,
+    if (m->r.hart < 1000)
+      snprintf(hart, sizeof hart, "%llu", (unsigned long long)m->r.hart);
+    else if (m->r.hart != REC_NO_HART)
+      snprintf(hart, sizeof hart, "?");
+    put(yy, 0, w, 0, "%8llu %8.3f %4s %-12.12s %010llx %-18.18s %s",
+        (unsigned long long)m->r.seq, m->when - t->refresh_t0, hart,
         cause_short(m->r.cause), (unsigned long long)m->r.pc, text, args);
   }
 }

@@ -49,7 +49,7 @@ TEST(labs_check_catches_a_moved_line) {
   static char out[16384];
   snprintf(cmd, sizeof cmd,
            "cp -r labs runtime include step1-vmxon step2-vmcs step3-guest "
-           "step4-mem '%s/' 2>&1",
+           "step4-mem step5-devices '%s/' 2>&1",
            dir);
   CHECK(sh(cmd, out, sizeof out) == 0, "copying the tree: %s", out);
   snprintf(cmd, sizeof cmd, "%s/host/labcheck --anchors-only --src %s 2>&1",

@@ -357,6 +357,61 @@ TEST(monitor_tui_in_tmux) {
   tmux_end();
 }
 
+// Stage 5 with two harts (--smp 2, as `make monitor GUEST_HARTS=2` runs
+// it): smp_pair starts hart 1 through SBI HSM, and hart 1 makes 16 SBI
+// calls of its own. The exit log's vCPU column must tell them apart:
+// hart_start, hart_status and the shutdown from vCPU 0, the BASE calls
+// and the IPI that stops it at the end from vCPU 1. And the
+// instruction column must show each `ecall`, read from guest RAM through
+// the hypervisor's G-stage table (the guest's 0x80200000 is elsewhere in
+// host memory, where the hypervisor's own code is).
+TEST(monitor_tui_vcpu_column_stage5) {
+  if (!have("tmux"))
+    SKIP("tmux is not installed (make deps installs it)");
+  paths();
+  char pkg[256], cmd[1024], script[1024];
+  snprintf(pkg, sizeof pkg, "%s/tmp-monpkg-%d", build_dir(), (int)getpid());
+  snprintf(cmd, sizeof cmd,
+           "%s/host/guestpack %s/guests/smp_pair.elf %s >/dev/null 2>&1",
+           build_dir(), build_dir(), pkg);
+  CHECK(system(cmd) == 0, "guestpack smp_pair.elf failed");
+  snprintf(script, sizeof script,
+           "timeout --foreground 120 %s --elf %s/step5/hv.elf --initrd %s "
+           "--smp 2\n" AFTER,
+           mon, build_dir(), pkg);
+  if (tmux_start_size(script, 100, 80) < 0)  // room for 19 log rows
+    return;
+  // The stage powers off after 20 exits; the screen stays, with the log.
+  char *s = tmux_wait("^ hvlab monitor \\| stage 5 \\| ended", 60, "the end");
+  free(s);
+  s = tmux_wait("ecall VS .*SRST", 10, "the shutdown in the log");
+  CHECK(strstr(s, "vCPU reason"), "no vCPU column in the log:\n%s", s);
+  int one = count_lines(
+      s,
+      "^ +[0-9]+ +[0-9.]+ +1 ecall VS +[0-9a-f]{10} ecall +BASE spec_version");
+  int start = count_lines(
+      s, "^ +[0-9]+ +[0-9.]+ +0 ecall VS +[0-9a-f]{10} ecall +HSM hart_start");
+  int status = count_lines(
+      s, "^ +[0-9]+ +[0-9.]+ +0 ecall VS +[0-9a-f]{10} ecall +HSM hart_status");
+  int ipi = count_lines(s, "^ +[0-9]+ +[0-9.]+ +1 irq S soft ");
+  int end = count_lines(
+      s, "^ +[0-9]+ +[0-9.]+ +0 ecall VS +[0-9a-f]{10} ecall +SRST");
+  int wrong = count_lines(s, "^ +[0-9]+ +[0-9.]+ +[02-9] ecall VS .*BASE");
+  CHECK(one == 16 && start == 1 && status == 1 && end == 1 && ipi == 1 &&
+            wrong == 0,
+        "want 16 BASE calls from vCPU 1 (got %d), hart_start (%d), "
+        "hart_status (%d) and SRST (%d) from 0, the final IPI from 1 (%d), "
+        "BASE from another vCPU (%d):\n%s",
+        one, start, status, end, ipi, wrong, s);
+  free(s);
+  tmux_keys("q");
+  s = tmux_wait("^SCRIPT-DONE", 15, "q");
+  CHECK(strstr(s, "MONITOR-EXIT=0"), "monitor status after q:\n%s", s);
+  free(s);
+  tmux_end();
+  unlink(pkg);
+}
+
 // The live QEMU whose arguments contain `token` (the monitor's, found by
 // a boot argument of its own): its pid, or 0. shm: its RAM file, if any.
 static pid_t find_qemu(const char *token, char *shm, size_t n) {
@@ -659,6 +714,9 @@ TEST(monitor_options_are_checked) {
       {"--hz 0", "--hz wants a number"},
       {"--hz 1000", "--hz wants a number"},
       {"--hz", "--hz needs a value"},
+      {"--smp 0", "--smp wants a number from 1 to 8"},
+      {"--smp 9", "--smp wants a number from 1 to 8"},
+      {"--smp 2.5", "--smp wants a whole number"},
       {"--frobnicate", "unknown option '--frobnicate'"},
       {"stray", "unexpected argument 'stray'"},
   };
@@ -979,8 +1037,9 @@ TEST(monitor_tui_demo_keys) {
     return;
   free(tmux_wait("putchar '[a-z ]'", 15, "putchar as a character"));
   // Each row has its time: a refresh's rows are spread, not all equal.
+  // (Then the vCPU, 0 in stage 3, then the reason.)
   regex_t r;
-  regcomp(&r, "^ +[0-9]+ +([0-9]+\\.[0-9]{3}) [a-z]",
+  regcomp(&r, "^ +[0-9]+ +([0-9]+\\.[0-9]{3}) +0 [a-z]",
           REG_EXTENDED | REG_NEWLINE);
   int rows = 0, other = 0;
   char *s = NULL;

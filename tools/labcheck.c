@@ -12,7 +12,8 @@
 //       contains `sret` (a substring, which must be unique in the file).
 //       Every file:line in the prose and in gdb commands needs one. When
 //       the line moves, --update renumbers the anchor and every reference.
-//   <!-- gdb STEP=3 [H=off] [ARGS="guest=seed seed=3"] -->
+//   <!-- gdb STEP=3 [H=off] [ARGS="guest=seed seed=3"] [GUEST=.. [HARTS=n]] -->
+//       (GUEST= and HARTS= as for console blocks, below.)
 //       Starts a gdb session: the stage booted halted, gdb attached as
 //       `make gdb` attaches. Every following ```gdb block, up to the next
 //       session, is part of it: lines starting with "(gdb) " are the
@@ -21,8 +22,11 @@
 //       (addresses and large numbers aside: they change with any code)
 //       and --update rewrites. An output that ends with a line "..." is
 //       cut to as many lines as it shows.
-//   <!-- console STEP=2 [H=off] [ARGS="..."] -->
-//       The next ``` block is what the stage prints: labcheck boots it and
+//   <!-- console STEP=2 [H=off] [ARGS="..."] [GUEST=image [HARTS=n]] -->
+//       The next ``` block is what the stage prints: labcheck boots it (with
+//       GUEST=, stage 4 on, as `make run GUEST=image GUEST_HARTS=n` does:
+//       the image packed by guestpack for QEMU's -initrd, n harts; a path
+//       that starts with build/ is in the --build directory) and
 //       checks that every line of the block is printed, in this order and
 //       one right after the other, except where a line "..." stands for
 //       lines left out, and addresses in the hypervisor's image
@@ -31,6 +35,7 @@
 
 #include <ctype.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <regex.h>
 #include <stdarg.h>
@@ -38,6 +43,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "file.h"
 #include "gdbrun.h"
@@ -174,6 +181,7 @@ static int parse_anchors(const char *md, char **l, int n, struct anchor *a) {
       snprintf(x->text, sizeof x->text, "%.*s", (int)(m[3].rm_eo - m[3].rm_so),
                p + m[3].rm_so);
       char path[512];
+      p += m[0].rm_eo;  // the next anchor on this line, if any
       if (resolve(x->file, path, sizeof path) < 0) {
         problem(md, i + 1, "anchor: no single file called %s", x->file);
         x->now = x->line;
@@ -192,7 +200,6 @@ static int parse_anchors(const char *md, char **l, int n, struct anchor *a) {
                 x->file, x->line, x->text, x->now);
       if (x->now <= 0)
         x->now = x->line;
-      p += m[0].rm_eo;
     }
   }
   return na;
@@ -259,6 +266,8 @@ struct cmd {
 struct session {
   int step, no_h;
   char args[256];
+  char guest[256];  // console blocks: GUEST=image, or ""
+  int harts;        // and HARTS=n (QEMU -smp), 1..4
   struct cmd c[MAX_CMDS];
   int n;
 };
@@ -279,6 +288,19 @@ static int parse_session(const char *s, struct session *ss) {
       return -1;
     snprintf(ss->args, sizeof ss->args, "%.*s", (int)(e - p), p);
   }
+  ss->harts = 1;
+  if ((p = strstr(s, "GUEST=")) != NULL) {
+    p += 6;
+    size_t k = strcspn(p, " \t");
+    if (k == 0 || k >= sizeof ss->guest || ss->step < 4)
+      return -1;
+    snprintf(ss->guest, sizeof ss->guest, "%.*s", (int)k, p);
+  }
+  if ((p = strstr(s, "HARTS=")) != NULL) {
+    ss->harts = atoi(p + 6);
+    if (ss->harts < 1 || ss->harts > 4 || !ss->guest[0])
+      return -1;
+  }
   return ss->step >= 1 && ss->step <= 5 ? 0 : -1;
 }
 
@@ -295,12 +317,15 @@ static void command_of(const char *line, char *out, size_t n) {
 }
 
 // Is this line of gdb output noise that depends on the moment, not the
-// code? (The register-description request of mk/gdbinit.in, blanks.)
+// code? (The register-description request of mk/gdbinit.in, blanks, and
+// with several harts gdb's "[Switching to Thread 1.2]": which physical
+// hart runs what depends on which one OpenSBI made the boot hart.)
 static int noise(const char *s) {
   while (*s == ' ' || *s == '\t' || *s == '\r')
     s++;
   return !*s || strncmp(s, "sending: ", 9) == 0 ||
-         strncmp(s, "received: ", 10) == 0;
+         strncmp(s, "received: ", 10) == 0 ||
+         strncmp(s, "[Switching to Thread ", 21) == 0;
 }
 
 // Addresses and the large numbers derived from them change with any change
@@ -308,7 +333,14 @@ static int noise(const char *s) {
 static void normalize(const char *s, char *out, size_t n) {
   size_t k = 0;
   while (*s && k + 4 < n) {
-    if (s[0] == '0' && s[1] == 'x' && isxdigit((unsigned char)s[2])) {
+    if (strncmp(s, "Thread ", 7) == 0 && isdigit((unsigned char)s[7])) {
+      s += 7;  // gdb's thread (a physical hart): see noise()
+      while (isdigit((unsigned char)*s) || *s == '.')
+        s++;
+      if (k + 9 >= n)
+        break;
+      memcpy(out + k, "Thread #", 8), k += 8;
+    } else if (s[0] == '0' && s[1] == 'x' && isxdigit((unsigned char)s[2])) {
       s += 2;
       while (isxdigit((unsigned char)*s))
         s++;
@@ -332,6 +364,44 @@ static void normalize(const char *s, char *out, size_t n) {
   out[k] = 0;
 }
 
+// Pack a GUEST= image as `make run GUEST=` does (build/host/guestpack,
+// no boot arguments) into pkg. Returns 0, or -1 with the problem said.
+static int pack_guest(const char *md, int line, const char *guest, char *pkg,
+                      size_t n) {
+  char image[1024], tool[1024];
+  int build_rel = strncmp(guest, "build/", 6) == 0;
+  if (snprintf(image, sizeof image, "%s/%s", build_rel ? build : src,
+               build_rel ? guest + 6 : guest) >= (int)sizeof image ||
+      snprintf(tool, sizeof tool, "%s/host/guestpack", build) >=
+          (int)sizeof tool ||
+      snprintf(pkg, n, "%s/labcheck-guest-XXXXXX", build) >= (int)n) {
+    problem(md, line, "a path too long for GUEST=%s", guest);
+    return -1;
+  }
+  int fd = mkstemp(pkg);
+  if (fd < 0) {
+    problem(md, line, "cannot create %s", pkg);
+    return -1;
+  }
+  close(fd);
+  pid_t pid = fork();
+  if (pid == 0) {
+    int null = open("/dev/null", O_WRONLY);
+    if (null >= 0)
+      dup2(null, 1);  // its one line of success; errors stay on stderr
+    execl(tool, tool, image, pkg, (char *)NULL);
+    _exit(127);
+  }
+  int st = -1;
+  if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) ||
+      WEXITSTATUS(st) != 0) {
+    problem(md, line, "cannot pack the guest %s with %s", image, tool);
+    unlink(pkg);
+    return -1;
+  }
+  return 0;
+}
+
 // Run a session's commands; fill outs[i] with command i's output lines
 // (joined by newlines). Returns 0, or -1.
 static int run_session(const char *md, int at, char **l, struct session *ss,
@@ -346,15 +416,23 @@ static int run_session(const char *md, int at, char **l, struct session *ss,
     adds(&script, "\n");
   }
   adds(&script, "echo \\n@@labcheck end@@\\n\n");
-  char elf[512], tdesc[512], err[256];
+  char elf[512], tdesc[512], err[256], pkg[1024] = "";
   snprintf(elf, sizeof elf, "%s/step%d/hv.elf", build, ss->step);
   snprintf(tdesc, sizeof tdesc, "%s/gdb/target.xml", build);
+  if (ss->guest[0] && pack_guest(md, at, ss->guest, pkg, sizeof pkg) < 0) {
+    free(script.s);
+    return -1;
+  }
   struct gdb_run cfg = {.elf = elf,
                         .tdesc = tdesc,
                         .append = ss->args[0] ? ss->args : NULL,
-                        .no_h = ss->no_h};
+                        .no_h = ss->no_h,
+                        .smp = ss->harts,
+                        .initrd = pkg[0] ? pkg : NULL};
   char *out = gdb_run(&cfg, script.s, err, sizeof err);
   free(script.s);
+  if (pkg[0])
+    unlink(pkg);
   if (!out) {
     problem(md, at, "gdb session: %s", err);
     return -1;
@@ -415,15 +493,23 @@ static void image_addresses(const char *s, char *out, size_t n) {
 // Check the block l[first..last) against what the stage prints.
 static void check_console(const char *md, char **l, int first, int last,
                           const struct session *ss) {
-  char elf[512];
+  char elf[512], pkg[1024] = "";
   snprintf(elf, sizeof elf, "%s/step%d/hv.elf", build, ss->step);
+  if (ss->guest[0] && pack_guest(md, first, ss->guest, pkg, sizeof pkg) < 0)
+    return;
+  const char *extra[] = {"-initrd", pkg, NULL};
   struct qemu_cfg cfg = {.kernel = elf,
                          .no_h = ss->no_h,
+                         .smp = ss->harts,
                          .append = ss->args[0] ? ss->args : NULL,
+                         .extra = pkg[0] ? extra : NULL,
                          .timeout = 60};
   struct qemu_proc p;
   memset(&p, 0, sizeof p);
-  if (qemu_run(&cfg, &p) < 0) {
+  int r = qemu_run(&cfg, &p);
+  if (pkg[0])
+    unlink(pkg);
+  if (r < 0) {
     problem(md, first, "cannot boot %s", elf);
     return;
   }
@@ -463,6 +549,11 @@ static void check_console(const char *md, char **l, int first, int last,
       problem(md, i + 1, "the stage does not print this line %s:\n  %s",
               gap ? "(after the ones above)" : "right after the one above",
               l[i]);
+      // What it printed instead, from the stage's first line on (the
+      // firmware's banner is of no interest).
+      const char *out = p.out ? p.out : "", *from = strstr(out, "\nstep");
+      fprintf(stderr, "  (it printed: %s, from:)\n%.4000s\n",
+              qemu_verdict(&p, want, sizeof want), from ? from + 1 : out);
       break;
     }
     at = found + 1;
@@ -494,7 +585,9 @@ static void do_file(const char *md) {
   for (int i = 0; i < n; i++) {
     if (strncmp(l[i], "<!-- gdb ", 9) == 0) {
       if (ns == 32 || parse_session(l[i], &ss[ns]) < 0) {
-        problem(md, i + 1, "a gdb session needs STEP=N (1-5)");
+        problem(md, i + 1,
+                "a gdb session needs STEP=N (1-5); GUEST= needs STEP=4 or "
+                "later, HARTS=1..4 needs GUEST=");
         continue;
       }
       start[ns] = i + 1;
@@ -503,7 +596,9 @@ static void do_file(const char *md) {
     }
     if (strncmp(l[i], "<!-- console ", 13) == 0) {
       if (parse_session(l[i], &console) < 0)
-        problem(md, i + 1, "a console block needs STEP=N (1-5)");
+        problem(md, i + 1,
+                "a console block needs STEP=N (1-5); GUEST= needs STEP=4 "
+                "or later, HARTS=1..4 needs GUEST=");
       else
         console_at = 0;  // the next block
       continue;
