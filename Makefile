@@ -248,19 +248,30 @@ $(BUILD)/guests/%.elf: tests/guests/%.S tests/guests/%.c \
 	  tests/guests/$*.S tests/guests/$*.c -o $@
 $(BUILD)/guests/sbi_hello.bin: $(BUILD)/guests/sbi_hello.elf
 	$(Q)$(CROSS)objcopy -O binary $< $@
-# Stage 5's outside checks (tests/guests/): sbitest (SBI conformance, run
-# natively under OpenSBI and under stage 5) and hostile5 (a guest that
+# Stage 5's outside checks: sbitest (SBI conformance, run natively under
+# OpenSBI and under stage 5; also stage 5's built-in guest, so its sources
+# are in step5-devices/guest/) and hostile5 (tests/guests/: a guest that
 # misbehaves), on a small runtime of their own (vguest.*), not hvlab's.
-VGUEST_RT := tests/guests/vguest.S tests/guests/vguest.c tests/guests/vguest.h \
-  tests/guests/vguest.ld
-VGUESTS := $(BUILD)/guests/sbitest.elf $(BUILD)/guests/hostile5.elf
-$(VGUESTS): $(BUILD)/guests/%.elf: tests/guests/%.c $(VGUEST_RT) $(BUILD)/rvflags \
-    | deps-build
+G5_DIR := step5-devices/guest
+VGUEST_RT := $(G5_DIR)/vguest.S $(G5_DIR)/vguest.c $(G5_DIR)/vguest.h $(G5_DIR)/vguest.ld
+VGUEST_CC = $(RVCC) -O1 -g $(RVARCH) -ffreestanding -nostdlib -static -no-pie \
+  -Wall -Wextra -Wl,--no-warn-rwx-segments -I$(G5_DIR) -T $(G5_DIR)/vguest.ld \
+  $(G5_DIR)/vguest.S $(G5_DIR)/vguest.c
+$(BUILD)/guests/sbitest.elf: $(G5_DIR)/sbitest.c $(VGUEST_RT) $(BUILD)/rvflags | deps-build
 	@mkdir -p $(@D)
 	@echo "  CC      $@"
-	$(Q)$(RVCC) -O1 -g $(RVARCH) -ffreestanding -nostdlib -static -no-pie \
-	  -Wall -Wextra -Wl,--no-warn-rwx-segments -T tests/guests/vguest.ld \
-	  tests/guests/vguest.S tests/guests/vguest.c $< -o $@
+	$(Q)$(VGUEST_CC) $< -o $@
+$(BUILD)/guests/hostile5.elf: tests/guests/hostile5.c $(VGUEST_RT) $(BUILD)/rvflags | deps-build
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)$(VGUEST_CC) $< -o $@
+VGUESTS := $(BUILD)/guests/sbitest.elf $(BUILD)/guests/hostile5.elf
+# Stage 5 without GUEST= runs sbitest: packaged as GUEST= would package it,
+# and carried in the hypervisor's image (step5-devices/guest_pkg.S).
+$(BUILD)/gen/guest5.pkg: $(BUILD)/guests/sbitest.elf $(BUILD)/host/guestpack
+	@mkdir -p $(@D)
+	$(Q)$(BUILD)/host/guestpack --args "" $< $@ >/dev/null
+$(BUILD)/obj/step5-devices/guest_pkg.o: $(BUILD)/gen/guest5.pkg
 # Two more, in assembly: smp_pair (two harts: HSM hart_start, exits from
 # vCPU 1; the monitor's test) and ticks (timer ticks with and without Sstc;
 # labs/step5-devices.md).

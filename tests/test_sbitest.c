@@ -1,10 +1,10 @@
-// sbitest (tests/guests/sbitest.c), an S-mode program that checks an SBI
-// implementation against the SBI specification, run natively under QEMU's
-// OpenSBI and under stage 5: whatever passes natively must pass under the
-// hypervisor too, and the hypervisor adds DBCN (and SBI v2.0's error for a
-// hart mask naming no hart). hostile5 (tests/guests/hostile5.c) misbehaves
-// on purpose under stage 5: errors and faults as the specs say, never a
-// hypervisor crash.
+// sbitest (step5-devices/guest/sbitest.c, stage 5's built-in guest), an S-mode
+// program that checks an SBI implementation against the SBI specification, run
+// natively under QEMU's OpenSBI and under stage 5: whatever passes natively
+// must pass under the hypervisor too, and the hypervisor adds DBCN (and SBI
+// v2.0's error for a hart mask naming no hart). hostile5
+// (tests/guests/hostile5.c) misbehaves on purpose under stage 5: errors and
+// faults as the specs say, never a hypervisor crash.
 
 #include <stdio.h>
 #include <stdlib.h>
