@@ -343,7 +343,10 @@ check-guest = $(if $(GUEST),$(if $(filter 4 5,$(STEP)),,$(error GUEST= needs STE
 # goes the way ARGS goes: raw, through the environment, one quoted word.
 export HVLAB_GUEST_ARGS := $(value GUEST_ARGS)
 unexport GUEST_ARGS
-pack-guest = $(if $(GUEST),$(BUILD)/host/guestpack --args "$$HVLAB_GUEST_ARGS" \
+# (A guest from Debian's u-boot-qemu package is installed with it, like
+# every other dependency.)
+pack-guest = $(if $(filter /usr/lib/u-boot/%,$(GUEST)),mk/deps.sh u-boot-qemu &&) \
+  $(if $(GUEST),$(BUILD)/host/guestpack --args "$$HVLAB_GUEST_ARGS" \
   $(if $(GUEST_INITRD),--initrd '$(GUEST_INITRD)') '$(GUEST)' $(GUEST_PKG) &&)
 check-step = $(if $(filter $(STEP),$(PRESENT)),,$(error stage $(STEP) does not exist yet (present: $(PRESENT))))
 
