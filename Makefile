@@ -446,7 +446,7 @@ SANLOG := $(CURDIR)/$(BUILD)/san-log
 SANENV := ASAN_OPTIONS=detect_leaks=1:exitcode=66:log_path=$(SANLOG)/asan \
   UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=66
 test: deps-build deps-qemu deps-host deps-gdb
-	$(Q)mk/deps.sh tmux clang-format  # the monitor's screen runs in tmux; style check
+	$(Q)mk/deps.sh tmux clang-format u-boot-qemu  # the monitor's screen runs in tmux; style check; U-Boot, a guest
 	$(Q)$(MAKE) --no-print-directory all
 	@test -d tests || { echo "hvlab: this edition has no tests of its own: run make grade" >&2; exit 2; }
 ifeq ($(SAN),1)

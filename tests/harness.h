@@ -28,6 +28,8 @@ void check_(int ok, const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 #define CHECK(cond, ...) check_(!!(cond), __FILE__, __LINE__, __VA_ARGS__)
 void skip_(const char *why) __attribute__((noreturn));
+// Has a CHECK of the running test failed yet?
+int checks_failed(void);
 #define SKIP(why) skip_(why)
 
 // ---- Helpers for tests that boot a stage in QEMU ----------------------------

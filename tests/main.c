@@ -33,6 +33,8 @@ void check_(int ok, const char *file, int line, const char *fmt, ...) {
   va_end(ap);
 }
 
+int checks_failed(void) { return failed_checks > 0; }
+
 void skip_(const char *why) {
   snprintf(skip_reason, sizeof skip_reason, "%s", why);
   longjmp(skip_jmp, 1);
