@@ -262,6 +262,29 @@ $(BUILD)/guests/devtest.elf: tests/guests/devtest.S tests/guests/devtest.c \
 	  tests/guests/devtest.S tests/guests/devtest.c -o $@
 all: $(if $(wildcard tests/guests/devtest.c),$(BUILD)/guests/devtest.elf)
 
+# `make bench`'s own guests (bench/guests/): S-mode programs for virt that
+# stage 5 boots from a package like any GUEST=. uartbench stores to the
+# UART; timer-MODE-TICKS takes TICKS timer interrupts, programming
+# stimecmp itself (MODE sstc) or through SBI set_timer (MODE sbi).
+BG_DIR := bench/guests
+BG_FLAGS = -O1 -g $(RVARCH) -Iinclude -ffreestanding -nostdlib -static -no-pie \
+  -Wall -Wextra -Wl,--no-warn-rwx-segments -T $(BG_DIR)/guest.ld
+BG_DEPS := $(BG_DIR)/start.S $(BG_DIR)/guest.h $(BG_DIR)/guest.ld include/hvlab/sbi_ids.h \
+  $(BUILD)/rvflags
+$(BUILD)/bench-guests/uartbench.elf: $(BG_DIR)/uartbench.c $(BG_DEPS) | deps-build
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)$(RVCC) $(BG_FLAGS) $(BG_DIR)/start.S $< -o $@
+$(BUILD)/bench-guests/timer-%.elf: $(BG_DIR)/timerbench.c $(BG_DEPS) | deps-build
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)$(RVCC) $(BG_FLAGS) -DSSTC=$(if $(filter sstc,$(word 1,$(subst -, ,$*))),1,0) \
+	  -DTICKS=$(word 2,$(subst -, ,$*)) $(BG_DIR)/start.S $< -o $@
+BENCH_GUESTS := $(if $(wildcard $(BG_DIR)/uartbench.c),$(BUILD)/bench-guests/uartbench.elf \
+  $(foreach m,sstc sbi,$(foreach k,20 120,$(BUILD)/bench-guests/timer-$(m)-$(k).elf)))
+.PHONY: bench-guests
+bench-guests: $(BENCH_GUESTS)
+
 
 # ---- Running a stage in QEMU -------------------------------------------------
 QEMU := qemu-system-riscv64
@@ -511,7 +534,8 @@ handout: deps-host no-edition $(BUILD)/host/handout
 # The exit-cost figure is for the optimised build (OPT=1, build-opt/), which
 # this builds itself; the teaching build is measured beside it.
 bench: deps-build deps-qemu deps-host deps-gdb
-	$(Q)$(MAKE) --no-print-directory stages $(BUILD)/host/bench
+	$(Q)mk/deps.sh u-boot-qemu  # the boot-time benchmark's guest
+	$(Q)$(MAKE) --no-print-directory stages $(BUILD)/host/bench $(BUILD)/host/guestpack bench-guests
 	$(Q)$(MAKE) --no-print-directory OPT=1 stages
 	$(Q)HVLAB_BUILD=$(BUILD) HVLAB_BUILD_OPT=build-opt $(BUILD)/host/bench $(B)
 

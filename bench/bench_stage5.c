@@ -1,0 +1,316 @@
+// Stage 5's costs, each measured against something in the same run:
+//
+// uboot_boot   Debian's U-Boot from QEMU's start to its `=>` prompt, under
+//              stage 5 over the same boot natively (goal <= 2.0x). Wall
+//              times, so runs alternate and each figure is a median.
+// uart_write   instructions per emulated UART register write, exact under
+//              -icount shift=0 (bench/guests/uartbench.c).
+// timer_tick   the hypervisor's exits per guest timer tick, with the
+//              guest's own stimecmp (Sstc) and through SBI set_timer
+//              (bench/guests/timerbench.c): the exit counts of two runs
+//              that differ only in the number of ticks, differenced.
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "expect.h"
+#include "qemu.h"
+
+#define UBOOT "/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin"
+#define BOOT_GOAL 2.0
+// Stage 5's boot argument that hides Sstc from the guest.
+#define SSTC_OFF "sstc=off"
+
+static const char *opt_dir(void) {
+  const char *o = getenv("HVLAB_BUILD_OPT");
+  return o && *o ? o : "build-opt";
+}
+
+// Stage 5's image in build directory dir, or NULL (said why) if there is
+// none yet.
+static const char *stage5(const char *dir, char *buf, size_t n) {
+  snprintf(buf, n, "%s/step5/hv.elf", dir);
+  if (access(buf, R_OK) == 0)
+    return buf;
+  printf("  (no %s: stage 5 is not built%s)\n", buf,
+         access("step5-devices/main.c", F_OK) ? ", it does not exist yet" : "");
+  return NULL;
+}
+
+// Package guest image `image` for stage 5 (tools/guestpack) into pkg.
+static int pack(const char *image, const char *tag, char *pkg, size_t n) {
+  snprintf(pkg, n, "%s/tmp-bench-%s-%d.pkg", bench_build_dir(), tag,
+           (int)getpid());
+  char cmd[1024];
+  snprintf(cmd, sizeof cmd, "%s/host/guestpack %s %s >/dev/null",
+           bench_build_dir(), image, pkg);
+  if (system(cmd) != 0) {
+    printf("bench: guestpack %s failed\n", image);
+    return -1;
+  }
+  return 0;
+}
+
+// ---- U-Boot boot to prompt ---------------------------------------------------
+
+// One boot: seconds from QEMU's start to "Hit any key to stop autoboot",
+// and from the key sent to the prompt. Powers off at the prompt.
+static int boot_once(const struct qemu_cfg *cfg, double *hit, double *prompt) {
+  struct expect e;
+  int ok = expect_qemu(&e, cfg) == 0 &&
+           expect(&e, "Hit any key to stop autoboot", 120) == 0;
+  if (ok)
+    *hit = now_seconds() - e.p.start;
+  double t = now_seconds();
+  ok = ok && expect_send(&e, " ", 5) == 0 && expect(&e, "=> ", 60) == 0;
+  if (ok)
+    *prompt = now_seconds() - t;
+  ok = ok && expect_type(&e, "poweroff\r", 10) == 0 && expect_end(&e, 30) == 0;
+  if (!ok) {
+    printf("bench: %s: %s\n", cfg->kernel, e.err);
+    expect_show(&e, stdout, 10);
+  }
+  expect_free(&e);
+  return ok ? 0 : -1;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+#define REPS 3
+#define NCFG 3
+
+static double median(double *v, int n) {
+  qsort(v, (size_t)n, sizeof *v, cmp_double);
+  return v[n / 2];
+}
+
+BENCH(uboot_boot, "Debian's U-Boot, QEMU start to the => prompt, under stage "
+                  "5 (optimised and teaching builds) over natively, medians "
+                  "of alternating runs (goal <= 2.0x)") {
+  if (access(UBOOT, R_OK) != 0) {
+    printf("bench: %s missing (mk/deps.sh u-boot-qemu)\n", UBOOT);
+    return 1;
+  }
+  char opt[256], teach[256], pkg[256];
+  const char *elf[NCFG] = {UBOOT, stage5(opt_dir(), opt, sizeof opt),
+                           stage5(bench_build_dir(), teach, sizeof teach)};
+  const char *label[NCFG] = {"natively", "stage 5, optimised",
+                             "stage 5, teaching"};
+  if (!elf[1] && !elf[2])
+    printf("  (natively only)\n");
+  else if (pack(UBOOT, "uboot", pkg, sizeof pkg) < 0)
+    return 1;
+  const char *extra[] = {"-initrd", pkg, NULL};
+  double hit[NCFG][REPS], prompt[NCFG][REPS], total[NCFG][REPS];
+  int rc = 0;
+  for (int r = 0; r < REPS && !rc; r++)
+    for (int c = 0; c < NCFG && !rc; c++) {
+      if (!elf[c])
+        continue;
+      struct qemu_cfg cfg = {
+          .kernel = elf[c], .extra = c ? extra : NULL, .timeout = 240};
+      rc = boot_once(&cfg, &hit[c][r], &prompt[c][r]);
+      total[c][r] = hit[c][r] + prompt[c][r];
+    }
+  if (elf[1] || elf[2])
+    unlink(pkg);
+  if (rc)
+    return 1;
+  double native = median(total[0], REPS);
+  for (int c = 0; c < NCFG; c++) {
+    if (!elf[c])
+      continue;
+    double m = median(total[c], REPS);
+    printf("  %-19s %.3fs to \"Hit any key\" + %.3fs from the key to \"=> \" "
+           "= %.3fs",
+           label[c], median(hit[c], REPS), median(prompt[c], REPS), m);
+    if (c)
+      printf("  %.2fx native", m / native);
+    printf("\n");
+  }
+  if (elf[1])
+    printf("  goal <= %.1fx (optimised build): %s\n", BOOT_GOAL,
+           median(total[1], REPS) <= BOOT_GOAL * native ? "met" : "NOT met");
+  return 0;
+}
+
+// ---- UART register writes ----------------------------------------------------
+
+// Run an -icount guest: natively (pkg NULL: the ELF itself) or under
+// stage 5 with the package. Returns its console, or NULL (said why).
+static char *run_icount(const char *kernel, const char *pkg,
+                        const char *append) {
+  const char *extra[] = {"-initrd", pkg, NULL};
+  struct qemu_cfg cfg = {.kernel = kernel,
+                         .append = append,
+                         .extra = pkg ? extra : NULL,
+                         .icount = 1,
+                         .timeout = 240};
+  struct qemu_proc p;
+  if (qemu_run(&cfg, &p) < 0) {
+    perror("bench: qemu-system-riscv64");
+    return NULL;
+  }
+  char why[96], *out = NULL;
+  if (p.status == 0 && p.out)
+    out = strdup(p.out);
+  else
+    printf("bench: %s%s%s: %s\n", kernel, append ? " " : "",
+           append ? append : "", qemu_verdict(&p, why, sizeof why));
+  qemu_free(&p);
+  return out;
+}
+
+// The uartbench guest's figure, times 100; -1 if it did not report.
+static long uart_cost(const char *label, const char *kernel, const char *pkg) {
+  char *out = run_icount(kernel, pkg, NULL);
+  long n = 0, w = -1, empty = -1, back = -1, wrote = -2;
+  const char *s = out ? strstr(out, "uartbench: ") : NULL;
+  if (s)
+    sscanf(s,
+           "uartbench: %ld writes: %ld instructions, empty loop %ld, scratch "
+           "reads back %ld (wrote %ld)",
+           &n, &w, &empty, &back, &wrote);
+  free(out);
+  if (n <= 0 || w < 0 || empty < 0) {
+    printf("bench: %s: the uartbench guest did not report\n", label);
+    return -1;
+  }
+  long x100 = (w - empty) * 100 / n;
+  printf("  %-19s %ld.%02ld instructions per write to the scratch register "
+         "(%ld writes: %ld, the empty loop %ld)%s\n",
+         label, x100 / 100, x100 % 100, n, w, empty,
+         back == wrote ? "" : "  (the register did NOT read back!)");
+  return x100;
+}
+
+BENCH(uart_write, "instructions per guest write to the emulated UART's "
+                  "scratch register under stage 5, exact under -icount "
+                  "shift=0: optimised and teaching builds, natively beside") {
+  char guest[256], opt[256], teach[256], pkg[256];
+  snprintf(guest, sizeof guest, "%s/bench-guests/uartbench.elf",
+           bench_build_dir());
+  if (uart_cost("natively", guest, NULL) < 0)
+    return 1;
+  const char *o = stage5(opt_dir(), opt, sizeof opt);
+  const char *t = stage5(bench_build_dir(), teach, sizeof teach);
+  if (!o && !t)
+    return 0;
+  if (pack(guest, "uart", pkg, sizeof pkg) < 0)
+    return 1;
+  long co = o ? uart_cost("stage 5, optimised", o, pkg) : 0;
+  long ct = t ? uart_cost("stage 5, teaching", t, pkg) : 0;
+  unlink(pkg);
+  if (co > 0 && ct > 0)
+    printf("  teaching / optimised: %.2fx\n", (double)ct / (double)co);
+  return co < 0 || ct < 0;
+}
+
+// ---- Exits per timer tick ------------------------------------------------------
+
+// The counters of the stage's exit-trace line ("hv: exit trace: N exits,
+// cause c, ..."): the total, and up to 16 causes with their counts.
+struct counts {
+  long total;
+  int n;
+  char cause[16][48];
+  long count[16];
+};
+
+static int parse_trace(const char *out, struct counts *c) {
+  memset(c, 0, sizeof *c);
+  const char *s = out ? strstr(out, "hv: exit trace: ") : NULL;
+  if (!s || sscanf(s, "hv: exit trace: %ld exits", &c->total) != 1)
+    return -1;
+  const char *end = strchr(s, '\n');
+  for (s = strchr(s, ','); s && (!end || s < end) && c->n < 16;
+       s = strchr(s + 1, ',')) {
+    // ", <cause words> <count>"
+    const char *e = s + 1;
+    while (*e && *e != ',' && *e != '\n' && *e != '\r')
+      e++;
+    const char *sp = e;
+    while (sp > s && sp[-1] != ' ')
+      sp--;
+    int len = (int)(sp - (s + 2)) - 1;
+    if (len <= 0 || len >= 48)
+      continue;
+    snprintf(c->cause[c->n], sizeof c->cause[0], "%.*s", len, s + 2);
+    c->count[c->n++] = strtol(sp, NULL, 10);
+  }
+  return 0;
+}
+
+static long count_of(const struct counts *c, const char *cause) {
+  for (int i = 0; i < c->n; i++)
+    if (strcmp(c->cause[i], cause) == 0)
+      return c->count[i];
+  return 0;
+}
+
+#define TICKS_LO 20
+#define TICKS_HI 120
+
+// Exits per tick for a guest mode (sstc or sbi) under hypervisor kernel
+// with boot arguments append: runs with TICKS_LO and TICKS_HI ticks.
+static int per_tick(const char *kernel, const char *mode, const char *append,
+                    const char *label) {
+  struct counts c[2];
+  int ticks[2] = {TICKS_LO, TICKS_HI};
+  for (int i = 0; i < 2; i++) {
+    char guest[256], pkg[256], tag[32];
+    snprintf(guest, sizeof guest, "%s/bench-guests/timer-%s-%d.elf",
+             bench_build_dir(), mode, ticks[i]);
+    snprintf(tag, sizeof tag, "timer-%s-%d", mode, ticks[i]);
+    if (pack(guest, tag, pkg, sizeof pkg) < 0)
+      return -1;
+    char *out = run_icount(kernel, pkg, append);
+    unlink(pkg);
+    char want[64];
+    snprintf(want, sizeof want, "timerbench: %d ticks", ticks[i]);
+    int ok = out && strstr(out, want) && parse_trace(out, &c[i]) == 0;
+    if (!ok)
+      printf("bench: %s, %d ticks: %s\n", label, ticks[i],
+             !out ? "no run"
+             : !strstr(out, want)
+                 ? "the guest did not report its ticks"
+                 : "no \"hv: exit trace:\" line from the stage");
+    free(out);
+    if (!ok)
+      return -1;
+  }
+  int d = TICKS_HI - TICKS_LO;
+  printf("  %-34s %.2f exits per tick (%ld exits for %d ticks, %ld for %d)",
+         label, (double)(c[1].total - c[0].total) / d, c[1].total, TICKS_HI,
+         c[0].total, TICKS_LO);
+  const char *sep = ":";
+  for (int i = 0; i < c[1].n; i++) {
+    long diff = c[1].count[i] - count_of(&c[0], c[1].cause[i]);
+    if (diff) {
+      printf("%s %s %.2f", sep, c[1].cause[i], (double)diff / d);
+      sep = ",";
+    }
+  }
+  printf("\n");
+  return 0;
+}
+
+BENCH(timer_tick, "the hypervisor's exits per guest timer tick in stage 5: "
+                  "the guest's own stimecmp (Sstc) against SBI set_timer, "
+                  "and set_timer with Sstc hidden (" SSTC_OFF "); exact "
+                  "counts from the stage's exit trace") {
+  char opt[256];
+  const char *o = stage5(opt_dir(), opt, sizeof opt);
+  if (!o)
+    return 0;
+  int r = per_tick(o, "sstc", NULL, "stimecmp, Sstc on") |
+          per_tick(o, "sbi", NULL, "SBI set_timer, Sstc on") |
+          per_tick(o, "sbi", SSTC_OFF, "SBI set_timer, " SSTC_OFF);
+  return r ? 1 : 0;
+}
