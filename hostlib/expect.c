@@ -87,8 +87,10 @@ int expect_qemu(struct expect *e, const struct qemu_cfg *cfg) {
   c.stdin_fd = sv[1];
   struct qemu_proc q;
   int r = qemu_start(&c, &q);
-  if (r == 0)
+  if (r == 0) {
     e->p = q.proc;  // its fields are proc's (qemu.h)
+    e->gdb_port = q.gdb_port;
+  }
   return finish_start(e, r, sv, cfg->qemu ? cfg->qemu : "qemu-system-riscv64");
 }
 

@@ -31,6 +31,7 @@ struct expect {
   size_t mark;    // the next expect() searches from here
   size_t before;  // where the last successful expect() started searching
   size_t match;   // where its text was found (p.out + match)
+  int gdb_port;   // expect_qemu: QEMU's gdbstub port, if cfg asked for one
   char name[16];  // what it is, in errors ("QEMU", or argv[0]'s name)
   char err[320];  // why the last call failed
 };
