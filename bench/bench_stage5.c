@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "elfsym.h"
 #include "expect.h"
 #include "qemu.h"
 
@@ -30,14 +31,26 @@ static const char *opt_dir(void) {
 }
 
 // Stage 5's image in build directory dir, or NULL (said why) if there is
-// none yet.
-static const char *stage5(const char *dir, char *buf, size_t n) {
+// none yet, or (uart) if it has no UART for the guest yet: the core links
+// the device models weakly, so that it could land before them.
+static const char *stage5(const char *dir, int uart, char *buf, size_t n) {
   snprintf(buf, n, "%s/step5/hv.elf", dir);
-  if (access(buf, R_OK) == 0)
+  if (access(buf, R_OK) != 0) {
+    printf("  (no %s: stage 5 is not built%s)\n", buf,
+           access("step5-devices/main.c", F_OK) ? ", it does not exist yet"
+                                                : "");
+    return NULL;
+  }
+  if (!uart)
     return buf;
-  printf("  (no %s: stage 5 is not built%s)\n", buf,
-         access("step5-devices/main.c", F_OK) ? ", it does not exist yet" : "");
-  return NULL;
+  char err[256];
+  struct elfsym *es = elfsym_open(buf, err, sizeof err);
+  uint64_t at, size;
+  int ok = es && elfsym_lookup(es, "vuart_init", &at, &size) == 0;
+  elfsym_close(es);
+  if (!ok)
+    printf("  (%s has no UART for its guest yet: no vuart_init)\n", buf);
+  return ok ? buf : NULL;
 }
 
 // Package guest image `image` for stage 5 (tools/guestpack) into pkg.
@@ -98,8 +111,8 @@ BENCH(uboot_boot, "Debian's U-Boot, QEMU start to the => prompt, under stage "
     return 1;
   }
   char opt[256], teach[256], pkg[256];
-  const char *elf[NCFG] = {UBOOT, stage5(opt_dir(), opt, sizeof opt),
-                           stage5(bench_build_dir(), teach, sizeof teach)};
+  const char *elf[NCFG] = {UBOOT, stage5(opt_dir(), 1, opt, sizeof opt),
+                           stage5(bench_build_dir(), 1, teach, sizeof teach)};
   const char *label[NCFG] = {"natively", "stage 5, optimised",
                              "stage 5, teaching"};
   if (!elf[1] && !elf[2])
@@ -160,9 +173,14 @@ static char *run_icount(const char *kernel, const char *pkg,
   char why[96], *out = NULL;
   if (p.status == 0 && p.out)
     out = strdup(p.out);
-  else
-    printf("bench: %s%s%s: %s\n", kernel, append ? " " : "",
+  else {
+    printf("bench: %s%s%s: %s; its console ends:\n", kernel, append ? " " : "",
            append ? append : "", qemu_verdict(&p, why, sizeof why));
+    const char *t = p.out ? p.out + p.len : NULL;
+    for (int lines = 0; t && t > p.out && lines < 4;)
+      lines += *--t == '\n';
+    printf("%s\n", t ? t : "");
+  }
   qemu_free(&p);
   return out;
 }
@@ -198,8 +216,8 @@ BENCH(uart_write, "instructions per guest write to the emulated UART's "
            bench_build_dir());
   if (uart_cost("natively", guest, NULL) < 0)
     return 1;
-  const char *o = stage5(opt_dir(), opt, sizeof opt);
-  const char *t = stage5(bench_build_dir(), teach, sizeof teach);
+  const char *o = stage5(opt_dir(), 1, opt, sizeof opt);
+  const char *t = stage5(bench_build_dir(), 1, teach, sizeof teach);
   if (!o && !t)
     return 0;
   if (pack(guest, "uart", pkg, sizeof pkg) < 0)
@@ -306,7 +324,7 @@ BENCH(timer_tick, "the hypervisor's exits per guest timer tick in stage 5: "
                   "and set_timer with Sstc hidden (" SSTC_OFF "); exact "
                   "counts from the stage's exit trace") {
   char opt[256];
-  const char *o = stage5(opt_dir(), opt, sizeof opt);
+  const char *o = stage5(opt_dir(), 0, opt, sizeof opt);
   if (!o)
     return 0;
   int r = per_tick(o, "sstc", NULL, "stimecmp, Sstc on") |
