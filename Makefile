@@ -264,8 +264,9 @@ all: $(if $(wildcard tests/guests/devtest.c),$(BUILD)/guests/devtest.elf)
 
 # `make bench`'s own guests (bench/guests/): S-mode programs for virt that
 # stage 5 boots from a package like any GUEST=. uartbench stores to the
-# UART; timer-MODE-TICKS takes TICKS timer interrupts, programming
-# stimecmp itself (MODE sstc) or through SBI set_timer (MODE sbi).
+# UART; timer-MODE-IDLE-TICKS takes TICKS timer interrupts, programming
+# stimecmp itself (MODE sstc) or through SBI set_timer (MODE sbi), waiting
+# for each with wfi (IDLE wfi) or spinning (IDLE spin).
 BG_DIR := bench/guests
 BG_FLAGS = -O1 -g $(RVARCH) -Iinclude -ffreestanding -nostdlib -static -no-pie \
   -Wall -Wextra -Wl,--no-warn-rwx-segments -T $(BG_DIR)/guest.ld
@@ -279,9 +280,11 @@ $(BUILD)/bench-guests/timer-%.elf: $(BG_DIR)/timerbench.c $(BG_DEPS) | deps-buil
 	@mkdir -p $(@D)
 	@echo "  CC      $@"
 	$(Q)$(RVCC) $(BG_FLAGS) -DSSTC=$(if $(filter sstc,$(word 1,$(subst -, ,$*))),1,0) \
-	  -DTICKS=$(word 2,$(subst -, ,$*)) $(BG_DIR)/start.S $< -o $@
+	  -DWFI=$(if $(filter wfi,$(word 2,$(subst -, ,$*))),1,0) \
+	  -DTICKS=$(word 3,$(subst -, ,$*)) $(BG_DIR)/start.S $< -o $@
 BENCH_GUESTS := $(if $(wildcard $(BG_DIR)/uartbench.c),$(BUILD)/bench-guests/uartbench.elf \
-  $(foreach m,sstc sbi,$(foreach k,20 120,$(BUILD)/bench-guests/timer-$(m)-$(k).elf)))
+  $(foreach m,sstc sbi,$(foreach i,wfi spin,$(foreach k,100 200,\
+    $(BUILD)/bench-guests/timer-$(m)-$(i)-$(k).elf))))
 .PHONY: bench-guests
 bench-guests: $(BENCH_GUESTS)
 

@@ -272,11 +272,12 @@ static long count_of(const struct counts *c, const char *cause) {
   return 0;
 }
 
-#define TICKS_LO 20
-#define TICKS_HI 120
+#define TICKS_LO 100
+#define TICKS_HI 200
 
-// Exits per tick for a guest mode (sstc or sbi) under hypervisor kernel
-// with boot arguments append: runs with TICKS_LO and TICKS_HI ticks.
+// Exits per tick for a guest (MODE-IDLE, as bench/guests/ builds them)
+// under hypervisor kernel with boot arguments append: runs with TICKS_LO
+// and TICKS_HI ticks.
 static int per_tick(const char *kernel, const char *mode, const char *append,
                     const char *label) {
   struct counts c[2];
@@ -304,7 +305,7 @@ static int per_tick(const char *kernel, const char *mode, const char *append,
       return -1;
   }
   int d = TICKS_HI - TICKS_LO;
-  printf("  %-34s %.2f exits per tick (%ld exits for %d ticks, %ld for %d)",
+  printf("    %-32s %.2f exits per tick (%ld exits for %d ticks, %ld for %d)",
          label, (double)(c[1].total - c[0].total) / d, c[1].total, TICKS_HI,
          c[0].total, TICKS_LO);
   const char *sep = ":";
@@ -321,14 +322,24 @@ static int per_tick(const char *kernel, const char *mode, const char *append,
 
 BENCH(timer_tick, "the hypervisor's exits per guest timer tick in stage 5: "
                   "the guest's own stimecmp (Sstc) against SBI set_timer, "
-                  "and set_timer with Sstc hidden (" SSTC_OFF "); exact "
+                  "and set_timer with Sstc hidden (" SSTC_OFF "), the guest "
+                  "idle in wfi or spinning; exact "
                   "counts from the stage's exit trace") {
   char opt[256];
   const char *o = stage5(opt_dir(), 0, opt, sizeof opt);
   if (!o)
     return 0;
-  int r = per_tick(o, "sstc", NULL, "stimecmp, Sstc on") |
-          per_tick(o, "sbi", NULL, "SBI set_timer, Sstc on") |
-          per_tick(o, "sbi", SSTC_OFF, "SBI set_timer, " SSTC_OFF);
+  int r = 0;
+  for (int wfi = 1; wfi >= 0; wfi--) {
+    printf("  the guest %s:\n",
+           wfi ? "waits for each tick with wfi" : "spins between ticks");
+    const char *idle = wfi ? "wfi" : "spin";
+    char m[32];
+    snprintf(m, sizeof m, "sstc-%s", idle);
+    r |= per_tick(o, m, NULL, "stimecmp, Sstc on");
+    snprintf(m, sizeof m, "sbi-%s", idle);
+    r |= per_tick(o, m, NULL, "SBI set_timer, Sstc on");
+    r |= per_tick(o, m, SSTC_OFF, "SBI set_timer, " SSTC_OFF);
+  }
   return r ? 1 : 0;
 }
