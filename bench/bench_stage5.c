@@ -4,7 +4,10 @@
 //              stage 5 over the same boot natively (goal <= 2.0x). Wall
 //              times, so runs alternate and each figure is a median.
 // uart_write   instructions per emulated UART register write, exact under
-//              -icount shift=0 (bench/guests/uartbench.c).
+//              -icount shift=0 (bench/guests/uartbench.c), and where the
+//              optimised build's go: one write single-stepped through
+//              the gdbstub from the exit vector to the sret, each
+//              instruction put down to its innermost function (DWARF).
 // timer_tick   the hypervisor's exits per guest timer tick, with the
 //              guest's own stimecmp (Sstc) and through SBI set_timer
 //              (bench/guests/timerbench.c): the exit counts of two runs
@@ -19,6 +22,8 @@
 #include "elfsym.h"
 #include "expect.h"
 #include "qemu.h"
+#include "rsp.h"
+#include "srcmap.h"
 
 #define UBOOT "/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin"
 #define BOOT_GOAL 2.0
@@ -214,6 +219,117 @@ static long uart_cost(const char *label, const char *kernel, const char *pkg) {
   return x100;
 }
 
+// Step one emulated write in the optimised build (see the top), and
+// print the instructions per innermost function, most first.
+#define MAXF 64
+static int uart_breakdown(const char *elf, const char *pkg) {
+  char err[256];
+  struct elfsym *es = elfsym_open(elf, err, sizeof err);
+  struct srcmap *sm = es ? srcmap_open(elf, err, sizeof err) : NULL;
+  uint64_t vector, uart, size;
+  if (!sm || elfsym_lookup(es, "hv_vector", &vector, &size) < 0 ||
+      elfsym_lookup(es, "vuart_access", &uart, &size) < 0) {
+    printf("bench: %s: %s\n", elf, sm ? "no hv_vector or vuart_access" : err);
+    srcmap_close(sm);
+    elfsym_close(es);
+    return -1;
+  }
+  const char *extra[] = {"-initrd", pkg, NULL};
+  struct qemu_cfg cfg = {.kernel = elf,
+                         .extra = extra,
+                         .gdb_port = QEMU_GDB_AUTO,
+                         .halted = 1,
+                         .timeout = 120};
+  struct qemu_proc q;
+  struct rsp_client c;
+  struct rsp_stop st;
+  const char *name[MAXF];
+  long count[MAXF], total = 0;
+  int nf = 0, rc = -1;
+  if (qemu_start(&cfg, &q) < 0) {
+    perror("bench: qemu-system-riscv64");
+    goto out_sym;
+  }
+  if (rsp_connect(&c, "localhost", q.gdb_port, 5000) < 0) {
+    printf("bench: gdbstub: %s\n", rsp_error(&c));
+    goto out_qemu;
+  }
+  // The first write (the guest's warm-up), the second (the loop's
+  // first), then the exit of the third, from its first instruction.
+  if (rsp_break_insert(&c, RSP_BP_SW, uart, 4) < 0 || rsp_continue(&c) < 0 ||
+      rsp_wait_stop(&c, &st, 30000) < 0 ||
+      rsp_continue_over(&c, RSP_BP_SW, uart, 4) < 0 ||
+      rsp_wait_stop(&c, &st, 30000) < 0 ||
+      rsp_break_remove(&c, RSP_BP_SW, uart, 4) < 0 ||
+      rsp_break_insert(&c, RSP_BP_SW, vector, 4) < 0 || rsp_continue(&c) < 0 ||
+      rsp_wait_stop(&c, &st, 30000) < 0 ||
+      rsp_break_remove(&c, RSP_BP_SW, vector, 4) < 0) {
+    printf("bench: gdbstub: %s\n", rsp_error(&c));
+    goto out_rsp;
+  }
+  for (;;) {
+    uint64_t pc, off;
+    uint32_t w = 0;
+    if (rsp_read_reg_name(&c, "pc", &pc) < 0) {
+      printf("bench: gdbstub: %s\n", rsp_error(&c));
+      goto out_rsp;
+    }
+    if (total == 20000) {
+      printf("bench: no sret after 20000 steps\n");
+      goto out_rsp;
+    }
+    const char *func = NULL, *file = NULL;
+    int line = 0;
+    srcmap_lookup(sm, pc, &func, &file, &line);
+    if (!func)
+      func = elfsym_func_at(es, pc, &off);
+    if (!func)
+      func = "?";
+    int i = 0;
+    while (i < nf && strcmp(name[i], func) != 0)
+      i++;
+    if (i == nf && nf < MAXF)
+      name[nf] = func, count[nf++] = 0;
+    if (i < nf)
+      count[i]++;
+    total++;
+    if (elfsym_read(es, pc, &w, 4) == 0 && w == 0x10200073)
+      break;  // sret: back to the guest
+    if (rsp_step(&c, &st) < 0) {
+      printf("bench: gdbstub: %s\n", rsp_error(&c));
+      goto out_rsp;
+    }
+  }
+  printf("    one write in the optimised build, single-stepped: %ld "
+         "instructions from hv_vector to sret, by function:\n",
+         total);
+  for (int shown = 0; shown < 12; shown++) {
+    int best = -1;
+    for (int i = 0; i < nf; i++)
+      if (count[i] > 0 && (best < 0 || count[i] > count[best]))
+        best = i;
+    if (best < 0)
+      break;
+    printf("      %5ld  %s\n", count[best], name[best]);
+    count[best] = -count[best];
+  }
+  long rest = 0;
+  for (int i = 0; i < nf; i++)
+    rest += count[i] > 0 ? count[i] : 0;
+  if (rest)
+    printf("      %5ld  (the rest)\n", rest);
+  rc = 0;
+out_rsp:
+  rsp_kill(&c);
+  rsp_close(&c);
+out_qemu:
+  qemu_free(&q);
+out_sym:
+  srcmap_close(sm);
+  elfsym_close(es);
+  return rc;
+}
+
 BENCH(uart_write, "instructions per guest write to the emulated UART's "
                   "scratch register under stage 5, exact under -icount "
                   "shift=0: optimised and teaching builds, natively beside") {
@@ -229,6 +345,8 @@ BENCH(uart_write, "instructions per guest write to the emulated UART's "
   if (pack(guest, "uart", pkg, sizeof pkg) < 0)
     return 1;
   long co = o ? uart_cost("stage 5, optimised", o, pkg) : 0;
+  if (co > 0 && uart_breakdown(o, pkg) < 0)
+    co = -1;
   long ct = t ? uart_cost("stage 5, teaching", t, pkg) : 0;
   unlink(pkg);
   if (co > 0 && ct > 0)
