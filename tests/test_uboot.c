@@ -115,6 +115,7 @@ static void print_exts(const char *label, unsigned set) {
 struct session {
   const char *label;
   int under_hv;
+  int harts;  // under the hypervisor: the guest's harts (QEMU -smp)
 };
 
 // A step failed: say which, with the transcript, and end the session.
@@ -213,9 +214,15 @@ static void uboot_session(const struct qemu_cfg *cfg, const struct session *s) {
   int st = expect_end(&e, 30);
   CHECK(st == 0, "%s: after poweroff QEMU ended with %d (%s)", s->label, st,
         st < 0 ? e.err : "its exit status");
-  if (s->under_hv)
+  if (s->under_hv) {
     CHECK(memmem(e.p.out, e.p.len, "step5: PASS", 11),
           "%s: no step5: PASS line", s->label);
+    char vcpus[48];
+    snprintf(vcpus, sizeof vcpus, "hv: %d vCPU%s on physical hart", s->harts,
+             s->harts > 1 ? "s" : "");
+    CHECK(memmem(e.p.out, e.p.len, vcpus, strlen(vcpus)),
+          "%s: no line \"%s...\"", s->label, vcpus);
+  }
   if (checks_failed())
     expect_show(&e, stdout, 30);
   else if (getenv("HVTEST_VERBOSE"))
@@ -235,7 +242,7 @@ TEST(uboot_native_console_session) {
   if (!have_uboot())
     return;
   struct qemu_cfg cfg = {.kernel = UBOOT, .timeout = 120};
-  struct session s = {"natively", 0};
+  struct session s = {"natively", 0, 1};
   uboot_session(&cfg, &s);
 }
 
@@ -276,14 +283,23 @@ static int pack_uboot(char *pkg, size_t n) {
   return ok;
 }
 
-TEST(uboot_under_stage5_console_session) {
+static void under_stage5(int harts, const char *label) {
   char elf[256], pkg[256];
   if (!stage5_elf(elf, sizeof elf) || !have_uboot() ||
       !pack_uboot(pkg, sizeof pkg))
     return;
   const char *extra[] = {"-initrd", pkg, NULL};
-  struct qemu_cfg cfg = {.kernel = elf, .extra = extra, .timeout = 180};
-  struct session s = {"under stage 5", 1};
+  struct qemu_cfg cfg = {
+      .kernel = elf, .smp = harts, .extra = extra, .timeout = 180};
+  struct session s = {label, 1, harts};
   uboot_session(&cfg, &s);
   unlink(pkg);
+}
+
+TEST(uboot_under_stage5_console_session) { under_stage5(1, "under stage 5"); }
+
+// Two vCPUs: U-Boot runs on the boot hart (the other is stopped until
+// someone starts it through HSM), and the session is the same.
+TEST(uboot_under_stage5_two_harts) {
+  under_stage5(2, "under stage 5, 2 harts");
 }
