@@ -49,7 +49,6 @@ static void begin(struct expect *e, const char *name) {
 }
 
 // After proc_start (r): keep our end of the child's input, close its end.
-
 static int finish_start(struct expect *e, int r, int sv[2], const char *what) {
   int err = errno;
   close(sv[1]);  // the child has its own copy now (or failed)
