@@ -73,7 +73,7 @@ help:
 	@echo "  make demo             the lecture demo: a guest with changing exits, in the monitor"
 	@echo "  make handout          write the student edition (STEP=N: stages 1..N, N to do)"
 	@echo "  make gradescope       a Gradescope autograder zip of the student edition"
-	@echo "  make bench            benchmarks: instructions per exit, grader, monitor, stage 5 (B=name: some)"
+	@echo "  make bench            benchmarks: exit costs, grader, monitor, stage 5 (B=name)"
 	@echo "  make all              build every stage and the host tools"
 	@echo "  make compdb           write compile_commands.json for clangd"
 	@echo "  make format           format the C sources (.clang-format; make test checks)"
