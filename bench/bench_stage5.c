@@ -36,26 +36,14 @@ static const char *opt_dir(void) {
 }
 
 // Stage 5's image in build directory dir, or NULL (said why) if there is
-// none yet, or (uart) if it has no UART for the guest yet: the core links
-// the device models weakly, so that it could land before them.
-static const char *stage5(const char *dir, int uart, char *buf, size_t n) {
+// none yet.
+static const char *stage5(const char *dir, char *buf, size_t n) {
   snprintf(buf, n, "%s/step5/hv.elf", dir);
-  if (access(buf, R_OK) != 0) {
-    printf("  (no %s: stage 5 is not built%s)\n", buf,
-           access("step5-devices/main.c", F_OK) ? ", it does not exist yet"
-                                                : "");
-    return NULL;
-  }
-  if (!uart)
+  if (access(buf, R_OK) == 0)
     return buf;
-  char err[256];
-  struct elfsym *es = elfsym_open(buf, err, sizeof err);
-  uint64_t at, size;
-  int ok = es && elfsym_lookup(es, "vuart_init", &at, &size) == 0;
-  elfsym_close(es);
-  if (!ok)
-    printf("  (%s has no UART for its guest yet: no vuart_init)\n", buf);
-  return ok ? buf : NULL;
+  printf("  (no %s: stage 5 is not built%s)\n", buf,
+         access("step5-devices/main.c", F_OK) ? ", it does not exist yet" : "");
+  return NULL;
 }
 
 // Package guest image `image` for stage 5 (tools/guestpack) into pkg.
@@ -118,8 +106,8 @@ BENCH(uboot_boot, "Debian's U-Boot, QEMU start to the => prompt, under stage "
     return 1;
   }
   char opt[256], teach[256], pkg[256];
-  const char *elf[NCFG] = {UBOOT, stage5(opt_dir(), 1, opt, sizeof opt),
-                           stage5(bench_build_dir(), 1, teach, sizeof teach)};
+  const char *elf[NCFG] = {UBOOT, stage5(opt_dir(), opt, sizeof opt),
+                           stage5(bench_build_dir(), teach, sizeof teach)};
   const char *label[NCFG] = {"natively", "stage 5, optimised",
                              "stage 5, teaching"};
   if (!elf[1] && !elf[2])
@@ -338,8 +326,8 @@ BENCH(uart_write, "instructions per guest write to the emulated UART's "
            bench_build_dir());
   if (uart_cost("natively", guest, NULL) < 0)
     return 1;
-  const char *o = stage5(opt_dir(), 1, opt, sizeof opt);
-  const char *t = stage5(bench_build_dir(), 1, teach, sizeof teach);
+  const char *o = stage5(opt_dir(), opt, sizeof opt);
+  const char *t = stage5(bench_build_dir(), teach, sizeof teach);
   if (!o && !t)
     return 0;
   if (pack(guest, "uart", pkg, sizeof pkg) < 0)
@@ -450,7 +438,7 @@ BENCH(timer_tick, "the hypervisor's exits per guest timer tick in stage 5: "
                   "idle in wfi or spinning; exact "
                   "counts from the stage's exit trace") {
   char opt[256];
-  const char *o = stage5(opt_dir(), 0, opt, sizeof opt);
+  const char *o = stage5(opt_dir(), opt, sizeof opt);
   if (!o)
     return 0;
   int r = 0;

@@ -12,7 +12,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "elfsym.h"
 #include "expect.h"
 #include "file.h"
 #include "harness.h"
@@ -252,19 +251,9 @@ static int stage5_elf(char *elf, size_t n) {
   if (access("step5-devices/main.c", F_OK) != 0)
     SKIP("stage 5 does not exist yet (no step5-devices/main.c)");
   snprintf(elf, n, "%s/step5/hv.elf", build_dir());
-  char err[256];
-  struct elfsym *es = elfsym_open(elf, err, sizeof err);
-  CHECK(es, "stage 5 exists but %s does not: %s", elf, err);
-  if (!es)
-    return 0;
-  // The core links the device models weakly, so that it could land
-  // before them: without a UART U-Boot prints nothing at all.
-  uint64_t at, size;
-  int uart = elfsym_lookup(es, "vuart_init", &at, &size) == 0;
-  elfsym_close(es);
-  if (!uart)
-    SKIP("stage 5 has no UART for its guest yet (no vuart_init)");
-  return 1;
+  int ok = access(elf, R_OK) == 0;
+  CHECK(ok, "stage 5 exists but %s does not: did it build?", elf);
+  return ok;
 }
 
 // U-Boot packed as a guest (tools/guestpack), as make run STEP=5
