@@ -74,7 +74,7 @@ help:
 	@echo "  make demo             the lecture demo: a guest with changing exits, in the monitor"
 	@echo "  make handout          write the student edition (STEP=N: stages 1..N, N to do)"
 	@echo "  make gradescope       a Gradescope autograder zip of the student edition"
-	@echo "  make bench            benchmarks: instructions per exit, grader, monitor"
+	@echo "  make bench            benchmarks: exit costs, grader, monitor, stage 5 (B=name)"
 	@echo "  make all              build every stage and the host tools"
 	@echo "  make compdb           write compile_commands.json for clangd"
 	@echo "  make format           format the C sources (.clang-format; make test checks)"
@@ -297,6 +297,32 @@ $(BUILD)/guests/devtest.elf: tests/guests/devtest.S tests/guests/devtest.c \
 	  tests/guests/devtest.S tests/guests/devtest.c -o $@
 all: $(if $(wildcard tests/guests/devtest.c),$(BUILD)/guests/devtest.elf)
 
+# `make bench`'s own guests (bench/guests/): S-mode programs for virt that
+# stage 5 boots from a package like any GUEST=. uartbench stores to the
+# UART; timer-MODE-IDLE-TICKS takes TICKS timer interrupts, programming
+# stimecmp itself (MODE sstc) or through SBI set_timer (MODE sbi), waiting
+# for each with wfi (IDLE wfi) or spinning (IDLE spin).
+BG_DIR := bench/guests
+BG_FLAGS = -O1 -g $(RVARCH) -Iinclude -ffreestanding -nostdlib -static -no-pie \
+  -Wall -Wextra -Wl,--no-warn-rwx-segments -T $(BG_DIR)/guest.ld
+BG_DEPS := $(BG_DIR)/start.S $(BG_DIR)/guest.h $(BG_DIR)/guest.ld include/hvlab/sbi_ids.h \
+  $(BUILD)/rvflags
+$(BUILD)/bench-guests/uartbench.elf: $(BG_DIR)/uartbench.c $(BG_DEPS) | deps-build
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)$(RVCC) $(BG_FLAGS) $(BG_DIR)/start.S $< -o $@
+$(BUILD)/bench-guests/timer-%.elf: $(BG_DIR)/timerbench.c $(BG_DEPS) | deps-build
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)$(RVCC) $(BG_FLAGS) -DSSTC=$(if $(filter sstc,$(word 1,$(subst -, ,$*))),1,0) \
+	  -DWFI=$(if $(filter wfi,$(word 2,$(subst -, ,$*))),1,0) \
+	  -DTICKS=$(word 3,$(subst -, ,$*)) $(BG_DIR)/start.S $< -o $@
+BENCH_GUESTS := $(if $(wildcard $(BG_DIR)/uartbench.c),$(BUILD)/bench-guests/uartbench.elf \
+  $(foreach m,sstc sbi,$(foreach i,wfi spin,$(foreach k,100 200,\
+    $(BUILD)/bench-guests/timer-$(m)-$(i)-$(k).elf))))
+.PHONY: bench-guests
+bench-guests: $(BENCH_GUESTS)
+
 
 # ---- Running a stage in QEMU -------------------------------------------------
 QEMU := qemu-system-riscv64
@@ -477,7 +503,7 @@ SANLOG := $(CURDIR)/$(BUILD)/san-log
 SANENV := ASAN_OPTIONS=detect_leaks=1:exitcode=66:log_path=$(SANLOG)/asan \
   UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=66
 test: deps-build deps-qemu deps-host deps-gdb
-	$(Q)mk/deps.sh tmux clang-format  # the monitor's screen runs in tmux; style check
+	$(Q)mk/deps.sh tmux clang-format u-boot-qemu  # the monitor's screen runs in tmux; style check; U-Boot, a guest
 	$(Q)$(MAKE) --no-print-directory all
 	@test -d tests || { echo "hvlab: this edition has no tests of its own: run make grade" >&2; exit 2; }
 ifeq ($(SAN),1)
@@ -542,7 +568,8 @@ handout: deps-host no-edition $(BUILD)/host/handout
 # The exit-cost figure is for the optimised build (OPT=1, build-opt/), which
 # this builds itself; the teaching build is measured beside it.
 bench: deps-build deps-qemu deps-host deps-gdb
-	$(Q)$(MAKE) --no-print-directory stages $(BUILD)/host/bench
+	$(Q)mk/deps.sh u-boot-qemu  # the boot-time benchmark's guest
+	$(Q)$(MAKE) --no-print-directory stages $(BUILD)/host/bench $(BUILD)/host/guestpack bench-guests
 	$(Q)$(MAKE) --no-print-directory OPT=1 stages
 	$(Q)HVLAB_BUILD=$(BUILD) HVLAB_BUILD_OPT=build-opt $(BUILD)/host/bench $(B)
 

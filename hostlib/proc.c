@@ -105,7 +105,7 @@ int proc_start(struct proc *p, char *const argv[], const struct proc_opts *o) {
     sigemptyset(&all);
     sigprocmask(SIG_SETMASK, &all, NULL);
     int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    dup2(null, 0);
+    dup2(o->stdin_fd > 0 ? o->stdin_fd : null, 0);
     dup2(o->stdout_fd > 0 ? o->stdout_fd : pfd[1], 1);
     dup2(pfd[1], 2);
     if (o->keep_fd > 2)

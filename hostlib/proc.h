@@ -44,6 +44,8 @@ struct proc {
 struct proc_opts {
   const char *const *env;  // "NAME=value" strings to add or replace in the
                            // child's environment, NULL-terminated; or NULL
+  int stdin_fd;            // > 0: the child reads its stdin from there
+                           // (a console, for expect.h); 0: /dev/null
   int stdout_fd;           // > 0: the child's stdout goes there instead of
                            // the pipe (stderr is still collected); 0: pipe
   int keep_fd;             // > 2: a descriptor the child inherits (its

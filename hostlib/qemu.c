@@ -147,6 +147,7 @@ int qemu_start(const struct qemu_cfg *cfg, struct qemu_proc *p) {
   }
   struct proc_opts o = {
       .keep_fd = gdb_fd > 2 ? gdb_fd : 0,
+      .stdin_fd = cfg->stdin_fd,
       .timeout = cfg->timeout,
       .max_output = cfg->max_output ? cfg->max_output : QEMU_DEFAULT_MAX_OUTPUT,
   };

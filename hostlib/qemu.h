@@ -27,6 +27,8 @@ struct qemu_cfg {
   const char *disk;          // a raw disk image for stage 5's guest (QEMU's
                              // virtio-blk-device, modern transport), or NULL
   const char *const *extra;  // more QEMU arguments, NULL-terminated, or NULL
+  int stdin_fd;              // > 0: the serial console's input comes from this
+                             // descriptor (expect.h); 0: /dev/null, no input
   const char *qemu;          // binary; NULL: qemu-system-riscv64
 };
 #define QEMU_DEFAULT_MAX_OUTPUT (1u << 20)
