@@ -515,3 +515,21 @@ int probe_hart(struct probe *pr, const char *name, uint64_t *v) {
   }
   return probe_fail(pr, "QEMU's info registers shows no %s", name);
 }
+
+// The same for hart `cpu` (0, 1, ...): QEMU's monitor shows the hart it
+// has chosen (`cpu N`), which is not the one gdb stopped on; chosen back
+// to hart 0 afterwards, as every other probe expects.
+int probe_hart_on(struct probe *pr, int cpu, const char *name, uint64_t *v) {
+  if (pr->broken || !pr->c)
+    return -1;
+  char cmd[32], out[256];
+  snprintf(cmd, sizeof cmd, "cpu %d", cpu);
+  if (rsp_monitor(pr->c, cmd, out, sizeof out) < 0 || out[0])
+    return probe_fail(pr, "monitor %s: %s", cmd,
+                      out[0] ? out : rsp_error(pr->c));
+  int r = probe_hart(pr, name, v);
+  if (cpu != 0 && !pr->broken &&
+      (rsp_monitor(pr->c, "cpu 0", out, sizeof out) < 0 || out[0]))
+    return probe_fail(pr, "monitor cpu 0: %s", out[0] ? out : rsp_error(pr->c));
+  return r;
+}
