@@ -1,7 +1,8 @@
-// The tasks of stages 1-4 and the files students own (see tasks.h).
-// Every stage 4 test also runs the code of the stage 1-3 tasks that list
-// "step4:*" below (not BASE, ebreak or unhandled exits: its guests make
-// none of those).
+// The tasks of stages 1-5 and the files students own (see tasks.h).
+// Every stage 4 and stage 5 test also runs the code of the stage 1-3
+// tasks that list "step4:*" and "step5:*" below (not BASE, ebreak or
+// unhandled exits: their guests make none of those), and every stage 5
+// test the G-stage of stage 4.
 
 #include "tasks.h"
 
@@ -36,49 +37,49 @@ const struct gtask grade_tasks[] = {
      "find the H extension by trying it",
      6,
      "labs/step1-vmxon.md",
-     {"step1:*", "step2:*", "step3:*", "step4:*"}},
+     {"step1:*", "step2:*", "step3:*", "step4:*", "step5:*"}},
     {"lab1.2",
      "measure what this H supports",
      4,
      "labs/step1-vmxon.md",
-     {"step1:*", "step2:*", "step3:*", "step4:*"}},
+     {"step1:*", "step2:*", "step3:*", "step4:*", "step5:*"}},
     {"lab1.3",
      "delegate to the guest what it can handle",
      10,
      "labs/step1-vmxon.md",
-     {"step1:*", "step2:*", "step3:*", "step4:*"}},
+     {"step1:*", "step2:*", "step3:*", "step4:*", "step5:*"}},
     // ---- Stage 2 ----------------------------------------------------------
     {"lab2.1",
      "a fresh vCPU enters VS-mode",
      4,
      "labs/step2-vmcs.md",
-     {"step2:*", "step3:*", "step4:*"}},
+     {"step2:*", "step3:*", "step4:*", "step5:*"}},
     {"lab2.2",
      "load a vCPU into the CSRs",
      8,
      "labs/step2-vmcs.md",
-     {"step2:*", "step3:*", "step4:*"}},
+     {"step2:*", "step3:*", "step4:*", "step5:*"}},
     {"lab2.3",
      "save the CSRs into a vCPU",
      8,
      "labs/step2-vmcs.md",
-     {"step2:*", EXITS3, "step4:*"}},
+     {"step2:*", EXITS3, "step4:*", "step5:*"}},
     // ---- Stage 3 ----------------------------------------------------------
     {"lab3.1",
      "enter VS-mode: SPP before the first sret",
      8,
      "labs/step3-guest.md",
-     {"step3:*", "step4:*"}},
+     {"step3:*", "step4:*", "step5:*"}},
     {"lab3.2",
      "save the guest's registers at an exit",
      14,
      "labs/step3-guest.md",
-     {EXITS3, "step4:*"}},
+     {EXITS3, "step4:*", "step5:*"}},
     {"lab3.3",
      "count the exit and dispatch it by table",
      12,
      "labs/step3-guest.md",
-     {EXITS3, "step4:*"}},
+     {EXITS3, "step4:*", "step5:*"}},
     {"lab3.4",
      "answer the SBI BASE extension",
      10,
@@ -100,17 +101,17 @@ const struct gtask grade_tasks[] = {
      "set hgatp: Sv39x4, a VMID and the root",
      8,
      "labs/step4-mem.md",
-     {"step4:*"}},
+     {"step4:*", "step5:*"}},
     {"lab4.2",
      "a G-stage leaf: PPN, RWX and U",
      10,
      "labs/step4-mem.md",
-     {"step4:*"}},
+     {"step4:*", "step5:*"}},
     {"lab4.3",
      "walk down the Sv39x4 table, making tables",
      26,
      "labs/step4-mem.md",
-     {"step4:*"}},
+     {"step4:*", "step5:*"}},
     {"lab4.4",
      "decode a guest-page fault: GPA, GVA, access",
      14,
@@ -121,6 +122,31 @@ const struct gtask grade_tasks[] = {
      12,
      "labs/step4-mem.md",
      {"step4:ram_on_demand"}},
+    // ---- Stage 5 ----------------------------------------------------------
+    // The grader's guest starts its second hart, sends IPIs and sets the
+    // timer through SBI in every stage 5 test; only timer_sbi_gdb hides
+    // Sstc (sstc=off), so only there does the hypervisor's own timer
+    // stand in for the guest's.
+    {"lab5.3",
+     "SBI set_timer: the guest's next tick",
+     20,
+     "labs/step5-devices.md",
+     {"step5:*"}},
+    {"lab5.4",
+     "our timer fired: the guest's timer interrupt",
+     12,
+     "labs/step5-devices.md",
+     {"step5:timer_sbi_gdb"}},
+    {"lab5.5",
+     "send IPIs: VS software interrupts",
+     20,
+     "labs/step5-devices.md",
+     {"step5:*"}},
+    {"lab5.6",
+     "HSM hart_start: start a stopped hart",
+     28,
+     "labs/step5-devices.md",
+     {"step5:*"}},
 };
 const int grade_ntasks = (int)(sizeof grade_tasks / sizeof grade_tasks[0]);
 

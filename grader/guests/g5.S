@@ -16,7 +16,9 @@
 #   4. a load from a virtio slot where no device is (0x10008000): a load
 #      access fault, taken by its own handler (g_vec_fault);
 #   5. an illegal instruction, taken by its own handler (g_vec_ill);
-#   6. waits for hart 1 to be STOPPED (it calls hart_stop), then stops at
+#   6. stores a byte made from the nonce into the UART's scratch register
+#      and loads it back, sign- and zero-extended, and the line status;
+#   7. waits for hart 1 to be STOPPED (it calls hart_stop), then stops at
 #      g_done with everything recorded in g_result, and shuts down (SRST).
 # The grader stops it at these labels (gdb), reads the trap CSRs there
 # and g_result at g_done, and computes what each must be from the nonce
@@ -55,6 +57,7 @@
 #define F_H0_IPI 176
 #define F_TIMER 184
 #define F_SSTC 192
+#define R_UART 200      /* scause of a fault in the UART phase, or 0 */
 
 #define SIP_SSIP 2
 #define SIE_STIE 0x20
@@ -62,6 +65,7 @@
 #define SSTATUS_SPIE 0x20
 #define TICKS 20000     /* 2 ms at virt's 10 MHz */
 #define NO_DEVICE 0x10008000  /* virt's last virtio slot: no device there */
+#define UART 0x10000000       /* virt's 16550A */
 #define OPAQUE_KEY 0x5ca1ab1e0ddba11
 
 .option norvc
@@ -174,7 +178,23 @@ g_mmio:
 g_illegal:
         .4byte  0xffffffff
 
-        # 6. Hart 1 stops itself; then the results, and the end.
+        # 6. The UART's scratch register (SCR, offset 7) through the
+        # hypervisor's device emulation: a byte made from the nonce with
+        # its top bit set, stored, then loaded sign- and zero-extended
+        # into registers of their own; and the line status (LSR).
+        la      t0, g_vec_uart
+        csrw    stvec, t0
+        li      t1, UART
+        andi    s5, s1, 0x7f
+        ori     s5, s5, 0x80
+        sb      s5, 7(t1)
+        lb      s6, 7(t1)
+        lbu     s7, 7(t1)
+        lbu     s8, 5(t1)
+.globl g_uart_done
+g_uart_done:
+
+        # 7. Hart 1 stops itself; then the results, and the end.
 8:      li      a7, SBI_EXT_HSM
         li      a6, SBI_HSM_HART_GET_STATUS
         li      a0, 1
@@ -307,12 +327,21 @@ g_vec_ill:                              # the illegal instruction
         addi    t3, t3, 4
         csrw    sepc, t3
         sret
+.balign 4
+.globl g_vec_uart
+g_vec_uart:                             # a UART access that failed
+        csrr    t3, scause
+        sd      t3, R_UART(s0)
+        csrr    t3, sepc
+        addi    t3, t3, 4
+        csrw    sepc, t3
+        sret
 .size g_start, . - g_start
 
 .section .data
 .balign 8
 .globl g_result
 g_result:
-        .fill   25, 8, 0
+        .fill   26, 8, 0
 .globl g_result_end
 g_result_end:
