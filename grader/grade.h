@@ -228,9 +228,9 @@ int probe_gregs(struct probe *pr, uint64_t x[32]);
 // The hart as QEMU's `info registers` shows it: "V" (1 while a guest
 // runs), and the HS-level CSRs ("stvec", "hstatus", ...) even while V=1.
 int probe_hart(struct probe *pr, const char *name, uint64_t *v);
-// ... of hart `cpu` of a machine with several (QEMU's monitor otherwise
-// shows hart 0, whichever hart gdb stopped on).
-int probe_hart_on(struct probe *pr, int cpu, const char *name, uint64_t *v);
+// ... of the hart that stopped, in a machine with several (QEMU's monitor
+// otherwise shows hart 0, whichever hart gdb stopped on).
+int probe_hart_stopped(struct probe *pr, const char *name, uint64_t *v);
 
 // The probe side of run.c.
 struct probe *probe_new(const struct gctx *g, const char *elf_path,
@@ -241,6 +241,9 @@ void probe_set_guest(struct probe *pr, const char *path);
 // and connect. Returns 0, or -1 with pr's reason set; *p is started either
 // way if QEMU could be.
 int probe_attach(struct probe *pr, struct qemu_cfg *cfg, struct qemu_proc *p);
+// A machine with several harts, just attached: run hart 0 alone until it
+// enters the image, so that it is OpenSBI's boot hart as in a plain run.
+int probe_boot_hart0(struct probe *pr);
 // Remove breakpoints, let the stage run on, detach.
 void probe_detach(struct probe *pr);
 int probe_failed(const struct probe *pr);

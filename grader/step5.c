@@ -66,13 +66,13 @@ static int stop_at(struct probe *pr, const char *sym, uint64_t *at) {
   return 0;
 }
 
-// The stopped hart (hart `cpu` of the guest) runs virtualized.
-static int check_v(struct probe *pr, int cpu, const char *where) {
+// The hart that stopped (at the guest's label `where`) runs virtualized.
+static int check_v(struct probe *pr, const char *where) {
   uint64_t v;
-  if (probe_hart_on(pr, cpu, "V", &v) < 0)
+  if (probe_hart_stopped(pr, "V", &v) < 0)
     return -1;
-  probe_check(pr, v == 1, "at %s hart %d has V = %lu; expected 1 (VS-mode)",
-              where, cpu, (unsigned long)v);
+  probe_check(pr, v == 1, "at %s the hart has V = %lu; expected 1 (VS-mode)",
+              where, (unsigned long)v);
   return 0;
 }
 
@@ -80,7 +80,7 @@ static int check_v(struct probe *pr, int cpu, const char *where) {
 // recorded, read through the G-stage.
 static int results(struct probe *pr, uint64_t r[R_NSLOTS]) {
   uint64_t at;
-  if (stop_at(pr, "g_done", NULL) < 0 || check_v(pr, 0, "g_done") < 0 ||
+  if (stop_at(pr, "g_done", NULL) < 0 || check_v(pr, "g_done") < 0 ||
       probe_guest_sym(pr, "g_result", &at) < 0 ||
       probe_mem(pr, at, r, R_NSLOTS * sizeof r[0]) < 0)
     return -1;
@@ -94,9 +94,9 @@ static int results(struct probe *pr, uint64_t r[R_NSLOTS]) {
 
 // A trap the guest took at its own vector sym: the guest's live scause
 // (V=1 shows the guest's CSRs under the S-mode names), and sepc, stval.
-static int trap_at(struct probe *pr, const char *sym, int cpu, uint64_t *cause,
+static int trap_at(struct probe *pr, const char *sym, uint64_t *cause,
                    uint64_t *epc, uint64_t *tval) {
-  if (stop_at(pr, sym, NULL) < 0 || check_v(pr, cpu, sym) < 0 ||
+  if (stop_at(pr, sym, NULL) < 0 || check_v(pr, sym) < 0 ||
       probe_reg(pr, "scause", cause) < 0 || probe_reg(pr, "sepc", epc) < 0 ||
       probe_reg(pr, "stval", tval) < 0)
     return -1;
@@ -127,7 +127,7 @@ static void hsm_start(struct probe *pr) {
               "1 (its hart id) and %#lx (the opaque value hart_start gave)",
               (unsigned long)x[10], (unsigned long)x[11],
               (unsigned long)opaque);
-  if (check_v(pr, 1, "g_secondary") < 0 || results(pr, r) < 0)
+  if (check_v(pr, "g_secondary") < 0 || results(pr, r) < 0)
     return;
   probe_check(pr, r[R_START] == 0,
               "hart_start(1) answered %ld; expected 0 (SBI_SUCCESS)",
@@ -157,7 +157,7 @@ static void hsm_start(struct probe *pr) {
 static void ipis(struct probe *pr) {
   uint64_t cause, epc, tval, r[R_NSLOTS];
   int in;
-  if (trap_at(pr, "g_vec_h1", 1, &cause, &epc, &tval) < 0 ||
+  if (trap_at(pr, "g_vec_h1", &cause, &epc, &tval) < 0 ||
       between(pr, epc, "g_secondary", "g_vec_h1", &in) < 0)
     return;
   probe_check(pr, cause == CAUSE_SSI && in,
@@ -165,7 +165,7 @@ static void ipis(struct probe *pr) {
               "supervisor software interrupt) in its own code",
               (unsigned long)cause, (unsigned long)epc,
               (unsigned long)CAUSE_SSI);
-  if (trap_at(pr, "g_vec_ipi", 0, &cause, &epc, &tval) < 0 ||
+  if (trap_at(pr, "g_vec_ipi", &cause, &epc, &tval) < 0 ||
       between(pr, epc, "g_start", "g_secondary", &in) < 0)
     return;
   probe_check(pr, cause == CAUSE_SSI && in,
@@ -190,7 +190,7 @@ static void ipis(struct probe *pr) {
 static void timer_sbi(struct probe *pr) {
   uint64_t cause, epc, tval, r[R_NSLOTS];
   int in;
-  if (trap_at(pr, "g_vec_timer", 0, &cause, &epc, &tval) < 0 ||
+  if (trap_at(pr, "g_vec_timer", &cause, &epc, &tval) < 0 ||
       between(pr, epc, "g_start", "g_secondary", &in) < 0)
     return;
   probe_check(pr, cause == CAUSE_STI && in,
@@ -218,7 +218,7 @@ static void timer_sbi(struct probe *pr) {
 static void timer_sstc(struct probe *pr) {
   uint64_t cause, epc, tval;
   int in;
-  if (trap_at(pr, "g_vec_sstc", 0, &cause, &epc, &tval) < 0 ||
+  if (trap_at(pr, "g_vec_sstc", &cause, &epc, &tval) < 0 ||
       between(pr, epc, "g_start", "g_secondary", &in) < 0)
     return;
   probe_check(pr, cause == CAUSE_STI && in,
@@ -233,7 +233,7 @@ static void timer_sstc(struct probe *pr) {
 static void mmio_fault(struct probe *pr) {
   uint64_t cause, epc, tval, at;
   if (probe_guest_sym(pr, "g_mmio", &at) < 0 ||
-      trap_at(pr, "g_vec_fault", 0, &cause, &epc, &tval) < 0)
+      trap_at(pr, "g_vec_fault", &cause, &epc, &tval) < 0)
     return;
   probe_check(pr, cause == CAUSE_LOAD_ACCESS && epc == at && tval == NO_DEVICE,
               "at the guest's fault vector scause = %lu, sepc = %#lx, stval "
@@ -246,7 +246,7 @@ static void mmio_fault(struct probe *pr) {
 static void illegal(struct probe *pr) {
   uint64_t cause, epc, tval, at;
   if (probe_guest_sym(pr, "g_illegal", &at) < 0 ||
-      trap_at(pr, "g_vec_ill", 0, &cause, &epc, &tval) < 0)
+      trap_at(pr, "g_vec_ill", &cause, &epc, &tval) < 0)
     return;
   probe_check(pr,
               cause == CAUSE_ILLEGAL && epc == at &&

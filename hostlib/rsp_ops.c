@@ -171,6 +171,12 @@ static int resume(struct rsp_client *c, const char *pkt) {
 
 int rsp_continue(struct rsp_client *c) { return resume(c, "c"); }
 
+int rsp_continue_thread(struct rsp_client *c, int tid) {
+  char pkt[32];
+  snprintf(pkt, sizeof pkt, "vCont;c:%x", tid);
+  return resume(c, pkt);
+}
+
 static void console_add(struct rsp_client *c, const char *t, size_t n) {
   if (c->console_len + n + 1 > c->console_cap) {
     if (c->console_len + n + 1 > (1u << 20))

@@ -293,3 +293,13 @@ int xml_has_bad_bytes(const char *s) {
       return 1;
   return 0;
 }
+
+int stage_score(const char *out, int stage, int *got, int *max) {
+  char head[16];
+  int n = snprintf(head, sizeof head, "step%d: ", stage);
+  for (const char *s = out; s && *s; s = strchr(s, '\n'), s = s ? s + 1 : s)
+    if (strncmp(s, head, (size_t)n) == 0 &&
+        sscanf(s + n, "%d/%d (", got, max) == 2)
+      return 0;
+  return -1;
+}
