@@ -274,7 +274,7 @@ static void srst_failure(struct probe *pr) {
 }
 
 #define RAN "^step5: PASS: guest '" G5 "' ran on 2 harts and shut down$"
-#define GUEST5 .guest = G5, .harts = 2, .timeout = 30
+#define GUEST5 .guest = G5, .harts = 2
 
 static const struct gtest tests[] = {
     // The hardware evidence first: every other test needs it.
