@@ -241,9 +241,9 @@ void probe_set_guest(struct probe *pr, const char *path);
 // and connect. Returns 0, or -1 with pr's reason set; *p is started either
 // way if QEMU could be.
 int probe_attach(struct probe *pr, struct qemu_cfg *cfg, struct qemu_proc *p);
-// A machine with several harts, just attached: run hart 0 alone until it
-// enters the image, so that it is OpenSBI's boot hart as in a plain run.
-int probe_boot_hart0(struct probe *pr);
+// A machine with several harts, just attached: run hart 0 alone until
+// OpenSBI prints, so that it is OpenSBI's boot hart as in a plain run.
+int probe_boot_hart0(struct probe *pr, int nharts);
 // Remove breakpoints, let the stage run on, detach.
 void probe_detach(struct probe *pr);
 int probe_failed(const struct probe *pr);

@@ -656,7 +656,7 @@ void run_test(const struct gctx *g, const struct gstage *st,
   }
   if (t->probe) {
     if (probe_attach(pr, &cfg, &p) == 0 &&
-        (cfg.smp <= 1 || probe_boot_hart0(pr) == 0))
+        (cfg.smp <= 1 || probe_boot_hart0(pr, cfg.smp) == 0))
       t->probe(pr);
     probe_detach(pr);  // let it run on to its end
   } else if (grader_qemu_start(&cfg, &p) < 0) {
