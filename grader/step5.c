@@ -47,6 +47,12 @@ enum {
   R_ILL_EPC,
   R_STOPPED,
   R_NONCE,
+  R_FLAGS_H1_UP,  // (g5.S's flags, then R_UART)
+  R_FLAGS_H1_IPI,
+  R_FLAGS_H0_IPI,
+  R_FLAGS_TIMER,
+  R_FLAGS_SSTC,
+  R_UART,
   R_NSLOTS
 };
 
@@ -242,6 +248,33 @@ static void mmio_fault(struct probe *pr) {
               (unsigned long)at, NO_DEVICE);
 }
 
+// gdb: the guest's stores and loads of the UART's scratch register are
+// decoded from the instruction itself (width, sign, register) and
+// emulated: the byte made from the nonce comes back sign-extended in one
+// register and zero-extended in another, and the line status says the
+// transmitter is empty.
+static void mmio_device(struct probe *pr) {
+  uint64_t x[32], at, fault;
+  if (stop_at(pr, "g_uart_done", NULL) < 0 || check_v(pr, "g_uart_done") < 0 ||
+      probe_gregs(pr, x) < 0 || probe_guest_sym(pr, "g_result", &at) < 0 ||
+      probe_mem(pr, at + R_UART * 8, &fault, sizeof fault) < 0)
+    return;
+  uint64_t b = (nonce_of(pr) & 0x7f) | 0x80;
+  if (!probe_check(pr, fault == 0,
+                   "an access to the UART at 0x10000000 faulted (scause "
+                   "%lu): the guest has no UART there",
+                   (unsigned long)fault))
+    return;
+  probe_check(pr, x[21] == b && x[22] == (b | ~0xffUL) && x[23] == b,
+              "after sb/lb/lbu of SCR: s5 = %#lx, s6 = %#lx, s7 = %#lx; "
+              "expected %#lx stored, %#lx (lb: sign-extended) and %#lx (lbu)",
+              (unsigned long)x[21], (unsigned long)x[22], (unsigned long)x[23],
+              (unsigned long)b, (unsigned long)(b | ~0xffUL), (unsigned long)b);
+  probe_check(pr, (x[24] & 0x60) == 0x60,
+              "LSR read %#lx; expected THRE and TEMT (0x60) set",
+              (unsigned long)x[24]);
+}
+
 // gdb: an illegal instruction reaches the guest's own vector.
 static void illegal(struct probe *pr) {
   uint64_t cause, epc, tval, at;
@@ -280,7 +313,7 @@ static const struct gtest tests[] = {
     // The hardware evidence first: every other test needs it.
     {
         .name = "hsm_start_gdb",
-        .points = 16,
+        .points = 14,
         .about = "gdb: the grader's 2-hart guest starts hart 1 with HSM: it "
                  "begins at the given address with a0 = 1 and a1 = the "
                  "opaque value, in VS-mode; hart_start's errors as the spec "
@@ -293,7 +326,7 @@ static const struct gtest tests[] = {
     {
         .name = "ipi_gdb",
         .gate = "hsm_start_gdb",
-        .points = 14,
+        .points = 12,
         .about = "gdb: SBI send_ipi between the guest's harts arrives as a "
                  "VS software interrupt at the other hart's own vector",
         GUEST5,
@@ -317,7 +350,7 @@ static const struct gtest tests[] = {
     {
         .name = "timer_sstc_gdb",
         .gate = "hsm_start_gdb",
-        .points = 10,
+        .points = 8,
         .about = "gdb: the guest's own stimecmp (Sstc) raises its timer "
                  "interrupt",
         GUEST5,
@@ -328,12 +361,24 @@ static const struct gtest tests[] = {
     {
         .name = "mmio_fault_gdb",
         .gate = "hsm_start_gdb",
-        .points = 10,
+        .points = 8,
         .about = "gdb: a load from a device slot with no device is a load "
                  "access fault (scause 5, stval the address) at the guest's "
                  "own vector",
         GUEST5,
         .probe = mmio_fault,
+        .expect = {RAN},
+        .reject = {"PANIC"},
+    },
+    {
+        .name = "mmio_device_gdb",
+        .gate = "hsm_start_gdb",
+        .points = 10,
+        .about = "gdb: the guest's sb/lb/lbu of the UART's scratch register "
+                 "(a byte from the nonce) are decoded and emulated: stored, "
+                 "read back sign- and zero-extended into their registers",
+        GUEST5,
+        .probe = mmio_device,
         .expect = {RAN},
         .reject = {"PANIC"},
     },
@@ -351,7 +396,7 @@ static const struct gtest tests[] = {
     {
         .name = "srst_failure",
         .gate = "hsm_start_gdb",
-        .points = 10,
+        .points = 8,
         .about = "SRST shutdown with reason \"system failure\" ends QEMU "
                  "with status 1 and the stage's FAIL line",
         GUEST5,

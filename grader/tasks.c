@@ -116,20 +116,26 @@ const struct gtask grade_tasks[] = {
      "decode a guest-page fault: GPA, GVA, access",
      14,
      "labs/step4-mem.md",
-     {FAULTS4}},
+     {FAULTS4, "step5:*"}},
     {"lab4.5",
      "map a guest RAM page on first touch",
      12,
      "labs/step4-mem.md",
      {"step4:ram_on_demand"}},
     // ---- Stage 5 ----------------------------------------------------------
-    // The grader's guest starts its second hart, sends IPIs and sets the
-    // timer through SBI in every stage 5 test; only timer_sbi_gdb hides
-    // Sstc (sstc=off), so only there does the hypervisor's own timer
-    // stand in for the guest's.
+    // The grader's guest starts its second hart, sends IPIs, sets the
+    // timer through SBI and uses the UART (an emulated device: lab4.4's
+    // decode of the fault, then lab5.1's) in every stage 5 test; only
+    // timer_sbi_gdb hides Sstc (sstc=off), so only there does the
+    // hypervisor's own timer stand in for the guest's.
+    {"lab5.1",
+     "decode and emulate a device access",
+     16,
+     "labs/step5-devices.md",
+     {"step5:*"}},
     {"lab5.3",
      "SBI set_timer: the guest's next tick",
-     20,
+     16,
      "labs/step5-devices.md",
      {"step5:*"}},
     {"lab5.4",
@@ -139,12 +145,12 @@ const struct gtask grade_tasks[] = {
      {"step5:timer_sbi_gdb"}},
     {"lab5.5",
      "send IPIs: VS software interrupts",
-     20,
+     16,
      "labs/step5-devices.md",
      {"step5:*"}},
     {"lab5.6",
      "HSM hart_start: start a stopped hart",
-     28,
+     20,
      "labs/step5-devices.md",
      {"step5:*"}},
 };
