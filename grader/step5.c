@@ -261,8 +261,8 @@ static void mmio_device(struct probe *pr) {
     return;
   uint64_t b = (nonce_of(pr) & 0x7f) | 0x80;
   if (!probe_check(pr, fault == 0,
-                   "an access to the UART at 0x10000000 faulted (scause "
-                   "%lu): the guest has no UART there",
+                   "the guest's accesses to the UART at 0x10000000 took "
+                   "scause %lu (0: no fault)",
                    (unsigned long)fault))
     return;
   probe_check(pr, x[21] == b && x[22] == (b | ~0xffUL) && x[23] == b,
