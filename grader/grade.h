@@ -69,6 +69,12 @@ struct gtest {
   // layout.h); the probe finds them in probe_saved(): SAVED_NONCE and
   // SAVED_ROUNDS. NULL: none.
   const char *guest;
+  // > 0: the guest comes in as a guest package on -initrd (stage 5 on: the
+  // hypervisor loads it behind its G-stage), QEMU gets this many harts
+  // (-smp), and the package carries the parameters (guestpkg.c) with
+  // guest_arg as the third. 0: the guest is loaded by QEMU at GUEST_IMAGE.
+  int harts;
+  long guest_arg;
   // The test of the same stage whose hardware evidence this one needs:
   // a test whose gate failed scores nothing, whatever its console says
   // (the console only corroborates). NULL: none.
@@ -76,6 +82,14 @@ struct gtest {
 };
 #define SAVED_NONCE 30
 #define SAVED_ROUNDS 31
+#define GUEST_NPARAMS 3  // nonce, rounds, guest_arg (hvlab/layout.h)
+
+// guestpkg.c: the grader's guest elf_path as a guest package with these
+// parameters, written to a new file under $TMPDIR whose name goes into
+// path (the caller unlinks it). 0, or -1 with a message in err.
+int guest_package(const char *elf_path, const char *name,
+                  const uint64_t params[GUEST_NPARAMS], char *path, size_t pn,
+                  char *err, size_t en);
 
 #define DEFAULT_TIMEOUT 10.0
 #define PROBE_TIMEOUT 15.0
@@ -214,6 +228,9 @@ int probe_gregs(struct probe *pr, uint64_t x[32]);
 // The hart as QEMU's `info registers` shows it: "V" (1 while a guest
 // runs), and the HS-level CSRs ("stvec", "hstatus", ...) even while V=1.
 int probe_hart(struct probe *pr, const char *name, uint64_t *v);
+// ... of the hart that stopped, in a machine with several (QEMU's monitor
+// otherwise shows hart 0, whichever hart gdb stopped on).
+int probe_hart_stopped(struct probe *pr, const char *name, uint64_t *v);
 
 // The probe side of run.c.
 struct probe *probe_new(const struct gctx *g, const char *elf_path,
@@ -224,6 +241,9 @@ void probe_set_guest(struct probe *pr, const char *path);
 // and connect. Returns 0, or -1 with pr's reason set; *p is started either
 // way if QEMU could be.
 int probe_attach(struct probe *pr, struct qemu_cfg *cfg, struct qemu_proc *p);
+// A machine with several harts, just attached: run hart 0 alone until
+// OpenSBI prints, so that it is OpenSBI's boot hart as in a plain run.
+int probe_boot_hart0(struct probe *pr, int nharts);
 // Remove breakpoints, let the stage run on, detach.
 void probe_detach(struct probe *pr);
 int probe_failed(const struct probe *pr);

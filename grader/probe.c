@@ -47,6 +47,7 @@ struct probe {
   int nbp;
   uint64_t pc;  // where the target stopped last
   int stopped;  // ... and it is stopped there now
+  int cpu;      // ... on this hart (QEMU's cpu index), or -1: not said
   uint64_t saved[32];
   const char *guest_path;    // the grader's guest ELF, or NULL
   struct elfsym *guest_elf;  // NULL until needed
@@ -314,6 +315,10 @@ static int wait_stop(struct probe *pr, const char *what) {
   if (st.kind == 'W' || st.kind == 'X')
     return ended(pr, what);
   pr->stopped = 1;
+  // "p01.02": QEMU's thread ids are its cpu indexes plus 1.
+  const char *dot = strchr(st.thread, '.');
+  int tid = atoi(dot ? dot + 1 : st.thread);
+  pr->cpu = tid > 0 ? tid - 1 : -1;
   uint64_t pc;
   if (rsp_read_reg_name(pr->c, "pc", &pc) < 0)
     return probe_fail(pr, "reading pc: %s", rsp_error(pr->c));
@@ -514,4 +519,102 @@ int probe_hart(struct probe *pr, const char *name, uint64_t *v) {
     return 0;
   }
   return probe_fail(pr, "QEMU's info registers shows no %s", name);
+}
+
+// The same for the hart gdb stopped on: QEMU's monitor shows the hart it
+// has chosen (`cpu N`, hart 0 unless told), which need not be that one;
+// chosen back to hart 0 afterwards, as every other probe expects.
+int probe_hart_stopped(struct probe *pr, const char *name, uint64_t *v) {
+  if (pr->broken || !pr->c)
+    return -1;
+  if (!pr->stopped || pr->cpu < 0)
+    return probe_fail(pr, "QEMU did not say which hart stopped");
+  int cpu = pr->cpu;
+  char cmd[32], out[256];
+  snprintf(cmd, sizeof cmd, "cpu %d", cpu);
+  if (rsp_monitor(pr->c, cmd, out, sizeof out) < 0 || out[0])
+    return probe_fail(pr, "monitor %s: %s", cmd,
+                      out[0] ? out : rsp_error(pr->c));
+  int r = probe_hart(pr, name, v);
+  if (cpu != 0 && !pr->broken &&
+      (rsp_monitor(pr->c, "cpu 0", out, sizeof out) < 0 || out[0]))
+    return probe_fail(pr, "monitor cpu 0: %s", out[0] ? out : rsp_error(pr->c));
+  return r;
+}
+
+// Several harts: boot them one after the other, as OpenSBI expects of a
+// real machine. From -S, gdb's continue releases all harts at the same
+// instant; QEMU 7.2's OpenSBI 1.1 then sometimes sends a second hart into
+// the image at its entry (_start) -- when another hart won its boot
+// lottery, or when the stage's HSM hart_start reached a hart that was
+// still on its way through OpenSBI -- and the stage panics or hangs
+// (reported to the stage's authors; a plain run starts hart 0 first and
+// has never shown it). So: hart 0 alone until it enters the image; then
+// the others alone until each waits in OpenSBI for a hart_start (in its
+// wfi: QEMU has the pc just past one); then all of them.
+static int all_parked(struct probe *pr, int nharts, int *parked) {
+  *parked = 1;
+  for (int t = 2; t <= nharts && *parked; t++) {
+    char sel[32], ok[16];
+    uint64_t pc;
+    uint8_t b[4];
+    snprintf(sel, sizeof sel, "Hgp1.%x", t);
+    if (rsp_request(pr->c, sel, ok, sizeof ok) < 0 || strcmp(ok, "OK") != 0)
+      return probe_fail(pr, "selecting hart %d: %s", t - 1, rsp_error(pr->c));
+    if (rsp_read_reg_name(pr->c, "pc", &pc) < 0)
+      return probe_fail(pr, "reading hart %d: %s", t - 1, rsp_error(pr->c));
+    if (pc < 0x80000004UL || rsp_read_mem(pr->c, pc - 4, b, 4) < 0) {
+      *parked = 0;  // still in the reset ROM, or not readable yet
+      break;
+    }
+    uint32_t insn = (uint32_t)b[0] | (uint32_t)b[1] << 8 |
+                    (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+    *parked = insn == 0x10500073;  // wfi: QEMU has the pc past it
+  }
+  return 0;
+}
+
+int probe_boot_hart0(struct probe *pr, int nharts) {
+  uint64_t start;
+  if (pr->broken || !pr->c || probe_sym(pr, "_start", &start, NULL) < 0)
+    return -1;
+  if (rsp_break_insert(pr->c, RSP_BP_SW, start, 4) < 0)
+    return probe_fail(pr, "setting a breakpoint at _start: %s",
+                      rsp_error(pr->c));
+  if (rsp_continue_thread(pr->c, 1) < 0)
+    return probe_fail(pr, "resuming hart 0: %s", rsp_error(pr->c));
+  pr->stopped = 0;
+  if (wait_stop(pr, "hart 0 entering the image (_start)") < 0)
+    return -1;
+  if (rsp_break_remove(pr->c, RSP_BP_SW, start, 4) < 0)
+    return probe_fail(pr, "removing a breakpoint: %s", rsp_error(pr->c));
+  if (pr->pc != start || pr->cpu != 0)
+    return probe_fail(pr, "hart %d stopped at %#lx, not hart 0 at _start",
+                      pr->cpu, (unsigned long)pr->pc);
+  for (;;) {
+    int parked = 0;
+    if (all_parked(pr, nharts, &parked) < 0)
+      return -1;
+    if (parked)
+      return 0;
+    // Run the others (hart 0 stays at _start) a little, then look again.
+    if (rsp_continue_others(pr->c, 1) < 0)
+      return probe_fail(pr, "resuming the other harts: %s", rsp_error(pr->c));
+    pr->stopped = 0;
+    struct rsp_stop st;
+    int r = rsp_wait_stop(pr->c, &st, 20);
+    if (r == 0 && (st.kind == 'W' || st.kind == 'X'))
+      return ended(pr, "the harts waiting in OpenSBI");
+    if (r == 0)
+      return probe_fail(pr, "a hart stopped on its way through OpenSBI");
+    if (r != RSP_ETIMEOUT || !qemu_pump(pr->p, 1))
+      return ended(pr, "the harts waiting in OpenSBI");
+    if (rsp_interrupt(pr->c, &st) < 0)
+      return probe_fail(pr, "stopping the harts: %s", rsp_error(pr->c));
+    if (st.kind == 'W' || st.kind == 'X')
+      return ended(pr, "the harts waiting in OpenSBI");
+    pr->stopped = 1;
+    if (rsp_read_reg_name(pr->c, "pc", &pr->pc) < 0)
+      return probe_fail(pr, "reading pc: %s", rsp_error(pr->c));
+  }
 }

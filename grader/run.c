@@ -605,6 +605,7 @@ void run_test(const struct gctx *g, const struct gstage *st,
   // The grader's guest: its image and this run's nonce and round count,
   // put into the machine by QEMU itself.
   char gpath[PATH_MAX], gfile[PATH_MAX + 64], gnonce[96], grounds[96];
+  char pkg[PATH_MAX] = "";
   const char *extra[8];
   if (t->guest) {
     uint64_t nonce = 0;
@@ -622,14 +623,30 @@ void run_test(const struct gctx *g, const struct gstage *st,
       r->seconds = now_seconds() - t0;
       return;
     }
-    snprintf(gfile, sizeof gfile, "loader,file=%s", gpath);
-    snprintf(gnonce, sizeof gnonce, "loader,addr=%#lx,data=%#lx,data-len=8",
-             (unsigned long)GUEST_PARAMS, (unsigned long)nonce);
-    snprintf(grounds, sizeof grounds, "loader,addr=%#lx,data=%lu,data-len=8",
-             (unsigned long)GUEST_PARAMS + 8, (unsigned long)rounds);
-    const char *e[] = {"-device", gfile,   "-device", gnonce,
-                       "-device", grounds, NULL};
-    memcpy(extra, e, sizeof e);
+    if (t->harts > 0) {
+      uint64_t params[GUEST_NPARAMS] = {nonce, rounds, (uint64_t)t->guest_arg};
+      char err[PATH_MAX + 128];
+      if (guest_package(gpath, t->guest, params, pkg, sizeof pkg, err,
+                        sizeof err) < 0) {
+        fail(r, "%s", err);
+        if (pr)
+          probe_free(pr);
+        r->seconds = now_seconds() - t0;
+        return;
+      }
+      const char *e[] = {"-initrd", pkg, NULL};
+      memcpy(extra, e, sizeof e);
+      cfg.smp = t->harts;
+    } else {
+      snprintf(gfile, sizeof gfile, "loader,file=%s", gpath);
+      snprintf(gnonce, sizeof gnonce, "loader,addr=%#lx,data=%#lx,data-len=8",
+               (unsigned long)GUEST_PARAMS, (unsigned long)nonce);
+      snprintf(grounds, sizeof grounds, "loader,addr=%#lx,data=%lu,data-len=8",
+               (unsigned long)GUEST_PARAMS + 8, (unsigned long)rounds);
+      const char *e[] = {"-device", gfile,   "-device", gnonce,
+                         "-device", grounds, NULL};
+      memcpy(extra, e, sizeof e);
+    }
     cfg.extra = extra;
     if (pr) {
       probe_set_guest(pr, gpath);
@@ -638,13 +655,16 @@ void run_test(const struct gctx *g, const struct gstage *st,
     }
   }
   if (t->probe) {
-    if (probe_attach(pr, &cfg, &p) == 0)
+    if (probe_attach(pr, &cfg, &p) == 0 &&
+        (cfg.smp <= 1 || probe_boot_hart0(pr, cfg.smp) == 0))
       t->probe(pr);
     probe_detach(pr);  // let it run on to its end
   } else if (grader_qemu_start(&cfg, &p) < 0) {
     start_errno = errno;
   }
   qemu_wait(&p);
+  if (pkg[0])
+    unlink(pkg);
 
   struct console c;
   console_init(&c, p.out ? p.out : "", p.out ? p.len : 0);

@@ -215,6 +215,11 @@ int rsp_break_remove(struct rsp_client *c, int type, uint64_t addr, int kind);
 // then waits (collecting 'O' output into c->console) for up to timeout_ms
 // (< 0: forever) and returns RSP_ETIMEOUT if the target is still running.
 int rsp_continue(struct rsp_client *c);
+// Continue only the hart (QEMU's thread) `tid` (1 = the first), the others
+// staying where they are (vCont;c:tid); or every hart but that one
+// (vCont;c:-1 would be all: each other thread is named).
+int rsp_continue_thread(struct rsp_client *c, int tid);
+int rsp_continue_others(struct rsp_client *c, int tid);
 int rsp_wait_stop(struct rsp_client *c, struct rsp_stop *st, int timeout_ms);
 int rsp_step(struct rsp_client *c, struct rsp_stop *st);
 // Send 0x03 and wait for the stop reply it causes.

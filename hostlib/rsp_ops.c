@@ -171,6 +171,40 @@ static int resume(struct rsp_client *c, const char *pkt) {
 
 int rsp_continue(struct rsp_client *c) { return resume(c, "c"); }
 
+int rsp_continue_thread(struct rsp_client *c, int tid) {
+  char pkt[32];
+  snprintf(pkt, sizeof pkt, "vCont;c:%x", tid);
+  return resume(c, pkt);
+}
+
+int rsp_continue_others(struct rsp_client *c, int tid) {
+  // QEMU's threads are its harts, numbered from 1, listed one per reply
+  // ("m" and a thread id, or "l" at the end).
+  char list[128], pkt[400] = "vCont";
+  size_t n = strlen(pkt);
+  const char *q = "qfThreadInfo";
+  for (int k = 0; k < 64; k++, q = "qsThreadInfo") {
+    int r = rsp_request(c, q, list, sizeof list);
+    if (r < 0)
+      return r;
+    if (list[0] != 'm')
+      break;
+    for (const char *s = list + 1; *s;) {
+      const char *end = strchr(s, ','), *dot = strchr(s, '.');
+      unsigned long t =
+          strtoul(dot && (!end || dot < end) ? dot + 1 : s, NULL, 16);
+      if ((int)t != tid && t > 0 && n + 16 < sizeof pkt)
+        n += (size_t)snprintf(pkt + n, sizeof pkt - n, ";c:%lx", t);
+      if (!end)
+        break;
+      s = end + 1;
+    }
+  }
+  if (n == strlen("vCont"))
+    return rsp_fail_(c, RSP_EIO, "no other thread than %d", tid);
+  return resume(c, pkt);
+}
+
 static void console_add(struct rsp_client *c, const char *t, size_t n) {
   if (c->console_len + n + 1 > c->console_cap) {
     if (c->console_len + n + 1 > (1u << 20))

@@ -89,6 +89,7 @@ static int mmio_emulate(struct vcpu *v, const struct gpf *f, void *opaque) {
   // STUB: (void)len;
   // STUB: (void)op;
   // STUB: (void)fault;
+  // STUB: (void)extend;
   // STUB: @TODO@;
   // END TASK
 }

@@ -125,7 +125,6 @@ static struct sbiret hart_start(u64 id, u64 pc, u64 opaque) {
   return SBI_OK(0);
   // STUB: (void)h;
   // STUB: (void)opaque;
-  // STUB: spin_unlock(&hsm_lock);
   // STUB: @TODO@;
   // END TASK
 }

@@ -46,6 +46,8 @@ char *read_text(const char *path, size_t *len);  // malloc'd, or NULL
 
 // The grader's "Score: got/max" line: 0, or -1 if there is none.
 int grade_score(const char *out, int *got, int *max);
+// A stage's own "stepN: got/max (secs)" line: 0, or -1 if there is none.
+int stage_score(const char *out, int stage, int *got, int *max);
 // Lines of text matching an extended regex.
 int count_lines(const char *text, const char *regex);
 // Is s one well-formed JSON value in valid UTF-8? On error, why.

@@ -286,3 +286,78 @@ TEST(grader_attack_faked_state) {
   CHECK(s >= 0 && s <= 10,
         "a submission faking state scores %d/100 (at most 10)", s);
 }
+
+// Stage 5: the reference tree with step5-devices/main.c replaced by a
+// program that prints the line every stage 5 test expects and powers off
+// with 0. Every test of the stage rests on the grader's own guest, stopped
+// over gdb where it stands, so this scores nothing at all.
+static const char print5[] =
+    "#include \"bootargs.h\"\n"
+    "#include \"defs.h\"\n"
+    "static const char *sstc_;\n"
+    "static const char *const onoff_[] = {\"on\", \"off\", NULL};\n"
+    "static const struct bootarg args_[] = {\n"
+    "    BOOTARG_WORD(\"sstc\", &sstc_, onoff_, \"\"),\n"
+    "};\n"
+    "const struct stage_info stage = {\"step5\", args_, ARRAY_SIZE(args_),\n"
+    "                                 NULL, NULL};\n"
+    "int stage_main(void) {\n"
+    "  printf(\"step5: devices, interrupts, several vCPUs\\n\");\n"
+    "  printf(\"step5: PASS: guest 'g5' ran on 2 harts and shut down\\n\");\n"
+    "  return 0;\n"
+    "}\n";
+
+TEST(grader_attack_print_only_step5) {
+  grade_bin();
+  if (!have_cross_compiler())
+    SKIP("no RISC-V cross compiler");
+  if (access("Makefile", R_OK) != 0 || access("step5-devices", R_OK) != 0)
+    SKIP("not run from the repository's top directory");
+  char elf[600];
+  snprintf(elf, sizeof elf, "%s/step5/hv.elf", build_dir());
+  if (access(elf, R_OK) != 0)
+    SKIP("stage 5 is not built (make all)");
+  char *dir = make_tmpdir("print5");
+  char cmd[2048], path[700];
+  snprintf(cmd, sizeof cmd,
+           "cp -r Makefile mk include runtime grader step1-vmxon step2-vmcs "
+           "step3-guest step4-mem step5-devices '%s/'",
+           dir);
+  CHECK(system(cmd) == 0, "copying failed");
+  snprintf(path, sizeof path, "%s/step5-devices/main.c", dir);
+  CHECK(write_text(path, print5, 0644) == 0, "cannot write %s", path);
+  char bv[800];
+  snprintf(bv, sizeof bv, "BUILD=%s/build", dir);
+  char *make[] = {"make", "-s", "-j2", "-C", dir, bv, "stages", "guests", NULL};
+  struct proc mk;
+  CHECK(cmd_start(&mk, make, clean_env, -1, 300) == 0, "cannot run make");
+  proc_wait(&mk);
+  CHECK(mk.exited && mk.status == 0, "building the attack failed (%d)",
+        mk.status);
+  if (mk.exited && mk.status == 0) {
+    char build[700], results[700];
+    snprintf(build, sizeof build, "%s/build", dir);
+    snprintf(results, sizeof results, "%s/results", dir);
+    struct proc c;
+    run_grade(&c,
+              (const char *const[]){"--build", build, "--src", dir, "--results",
+                                    results, "--step", "5", NULL},
+              NULL, 180);
+    int got = -1, max = -1;
+    CHECK(grade_score(c.out, &got, &max) == 0 && got == 0 && max > 0,
+          "a print-only stage 5 scores %d/%d, not 0", got, max);
+    // It is the guest that is missing, not the line: the probes say so.
+    CHECK(count_lines(c.out, "^step5: hsm_start_gdb \\.\\.\\. FAIL .*before "
+                             "reaching the grader's guest's g_secondary") == 1,
+          "the gate did not fail for want of the grader's guest");
+    printf("    print-only stage 5: Score %d/%d\n", got, max);
+    if (getenv("HVTEST_VERBOSE") || got != 0)
+      show_output(&c);
+    proc_free(&c);
+  } else {
+    show_output(&mk);
+  }
+  proc_free(&mk);
+  remove_tree(dir);
+  free(dir);
+}

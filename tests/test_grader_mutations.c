@@ -115,7 +115,7 @@ static void check_mutation(const struct mutation *m) {
   struct proc c;
   run_grade(&c,
             (const char *const[]){"--build", build, "--results", results, NULL},
-            NULL, 90);
+            NULL, 240);
   CHECK(c.exited && c.status == 1, "grade exited %d, expected 1", c.status);
   int got, max;
   CHECK(grade_score(c.out, &got, &max) == 0 && got < max, "no score, or full "

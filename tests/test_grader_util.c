@@ -293,3 +293,14 @@ int xml_has_bad_bytes(const char *s) {
       return 1;
   return 0;
 }
+
+int stage_score(const char *out, int stage, int *got, int *max) {
+  // The summary line: "step1: 20/20, step2: 20/20, ... (15.3s)".
+  char head[16];
+  int n = snprintf(head, sizeof head, "step%d: ", stage);
+  for (const char *s = out; (s = strstr(s, head)); s++)
+    if ((s == out || s[-1] == '\n' || (s - out >= 2 && s[-2] == ',')) &&
+        sscanf(s + n, "%d/%d", got, max) == 2)
+      return 0;
+  return -1;
+}

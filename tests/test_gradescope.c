@@ -79,8 +79,10 @@ TEST(gradescope_autograder_runs) {
   snprintf(cmd, sizeof cmd,
            "mkdir -p '%s/A/submission' && cp -r runtime step1-vmxon "
            "step2-vmcs step3-guest '%s/A/submission/' && "
-           "{ ! test -d step4-mem || cp -r step4-mem '%s/A/submission/'; }",
-           tmp, tmp, tmp);
+           "{ ! test -d step4-mem || cp -r step4-mem '%s/A/submission/'; } "
+           "&& { ! test -d step5-devices || cp -r step5-devices "
+           "'%s/A/submission/'; }",
+           tmp, tmp, tmp, tmp);
   CHECK(system(cmd) == 0, "%s", cmd);
   int full = grader_total();
   struct proc c;

@@ -293,6 +293,14 @@ TEST(handout_task_by_task) {
               max == max_pts,
           "%s: Score %d/%d, expected %d/%d", tr->only ? tr->only->id : "all",
           got, max, expect_pts, max_pts);
+    // The edition as handed out: a stage all of whose points are in its
+    // tasks (4, 5) scores 0 on its own line until they are written.
+    for (int s = 4; s <= 5 && !tr->only; s++) {
+      int sg = -1, sm = -1;
+      if (stage_built(s))
+        CHECK(stage_score(c.out, s, &sg, &sm) == 0 && sg == 0 && sm > 0,
+              "the student edition scores %d/%d on stage %d, not 0", sg, sm, s);
+    }
     if (bad || getenv("HVTEST_VERBOSE"))
       show_output(&c);
     proc_free(&c);

@@ -668,11 +668,19 @@ int main(int argc, char **argv) {
   if (prepare_out() < 0)
     return 2;
 
-  static const char *const top[] = {
-      "Makefile",         "README.md",      ".clang-format",
-      ".gitignore",       "include",        "mk",
-      "hostlib",          "grader",         "monitor",
-      "tools/freeport.c", "tools/gdbxml.c", NULL};
+  static const char *const top[] = {"Makefile",
+                                    "README.md",
+                                    ".clang-format",
+                                    ".gitignore",
+                                    "include",
+                                    "mk",
+                                    "hostlib",
+                                    "grader",
+                                    "monitor",
+                                    "tools/freeport.c",
+                                    "tools/gdbxml.c",
+                                    "tools/guestpack.c",
+                                    NULL};
   for (int i = 0; top[i]; i++)
     // (The monitor still reads struct vcpu from step2-vmcs/vcpu.h: without
     // stage 2 it cannot be built, so it is not handed out.)
