@@ -266,12 +266,13 @@ $(BUILD)/guests/hostile5.elf: tests/guests/hostile5.c $(VGUEST_RT) $(BUILD)/rvfl
 	@echo "  CC      $@"
 	$(Q)$(VGUEST_CC) $< -o $@
 VGUESTS := $(BUILD)/guests/sbitest.elf $(BUILD)/guests/hostile5.elf
-# Stage 5 without GUEST= runs sbitest: packaged as GUEST= would package it,
-# and carried in the hypervisor's image (step5-devices/guest_pkg.S).
-$(BUILD)/gen/guest5.pkg: $(BUILD)/guests/sbitest.elf $(BUILD)/host/guestpack
+# Stage 5 without GUEST= runs sbitest, carried in the hypervisor's image
+# as a guest package (step5-devices/guest_pkg.S) of its raw image, .bss
+# included.
+$(BUILD)/gen/sbitest.bin: $(BUILD)/guests/sbitest.elf
 	@mkdir -p $(@D)
-	$(Q)$(BUILD)/host/guestpack --args "" $< $@ >/dev/null
-$(BUILD)/obj/step5-devices/guest_pkg.o: $(BUILD)/gen/guest5.pkg
+	$(Q)$(CROSS)objcopy -O binary --set-section-flags .bss=alloc,load,contents $< $@
+$(BUILD)/obj/step5-devices/guest_pkg.o: $(BUILD)/gen/sbitest.bin
 # Two more, in assembly: smp_pair (two harts: HSM hart_start, exits from
 # vCPU 1; the monitor's test) and ticks (timer ticks with and without Sstc;
 # labs/step5-devices.md).

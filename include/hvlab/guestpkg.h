@@ -15,17 +15,26 @@
 // Shared interface: written by tools/guestpack.c, read by step4-mem/.
 #pragma once
 
+// (Numbers only for assembly, which has no ULL: stage 5 assembles its
+// built-in guest's package.)
+#ifdef __ASSEMBLER__
+#define GPKG_C(x) x
+#else
+#define GPKG_C(x) x##ULL
+#endif
+
+#define GPKG_MAGIC GPKG_C(0x314b504756484c48)  // "HLHVGPK1"
+#define GPKG_VERSION 1
+#define GPKG_MAX_SEGS 16
+#define GPKG_MAX_ARGS 1024                // bytes of GUEST_ARGS, NUL included
+#define GPKG_NAME_LEN 32                  // the image's file name, NUL-padded
+#define GPKG_RAW_LOAD GPKG_C(0x80200000)  // where a raw image goes (and starts)
+
+#ifndef __ASSEMBLER__
 // The compiler's own fixed-width types, so that the freestanding hypervisor
 // and the hosted tool agree without either's headers.
 typedef __UINT32_TYPE__ gpkg_u32;
 typedef __UINT64_TYPE__ gpkg_u64;
-
-#define GPKG_MAGIC 0x314b504756484c48ULL  // "HLHVGPK1"
-#define GPKG_VERSION 1
-#define GPKG_MAX_SEGS 16
-#define GPKG_MAX_ARGS 1024           // bytes of GUEST_ARGS, NUL included
-#define GPKG_NAME_LEN 32             // the image's file name, NUL-padded
-#define GPKG_RAW_LOAD 0x80200000ULL  // where a raw image goes (and starts)
 
 struct gpkg_header {
   gpkg_u64 magic;                   // GPKG_MAGIC
@@ -44,3 +53,4 @@ struct gpkg_seg {
   gpkg_u64 filesz;  // bytes to copy
   gpkg_u64 memsz;   // bytes it covers (the rest is zero)
 };
+#endif
