@@ -85,13 +85,16 @@ static int best(const struct vplic *p, int c) {
 // (vhart_irq interrupts another physical hart if it must; it never calls
 // back into the PLIC, so holding our lock across it is safe.) A vCPU that
 // is not running is told nothing: it starts with no interrupt pending
-// (vcpu_start clears them), and hears of one at the next change after.
+// (vcpu_start clears them). So that a vCPU stopped and started again
+// between two changes still hears of its interrupt, the hart that touches
+// the PLIC is told its own answer every time (a CSR write, no IPI).
 static void deliver(struct vplic *p) {
+  struct vhart *self = vhart_self();
   for (int h = 0; h < p->harts; h++) {
     int want = best(p, 2 * h + 1) != 0;
     if (vharts[h].hsm != SBI_HSM_STATE_STARTED) {
       p->seip[h] = 0;
-    } else if (want != p->seip[h]) {
+    } else if (want != p->seip[h] || (want && &vharts[h] == self)) {
       p->seip[h] = want;
       vhart_irq(&vharts[h], MIP_VSEIP, want);
     }
