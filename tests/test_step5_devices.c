@@ -124,6 +124,8 @@ TEST(step5_devices_four_harts_as_native) {
   EXPECT_OUT(&p, "^devtest: 4 harts claim the UART's interrupt at once$");
   EXPECT_OUT(&p, "^devtest: PASS no source was claimed by two harts at once");
   EXPECT_OUT(&p, "^devtest: PASS every hart saw the external interrupt");
+  EXPECT_OUT(&p, "^devtest: PASS hvlab: a hart stopped with an interrupt "
+                 "pending hears of it when started again");
   long claims = output_num(&p, "^devtest: claims per hart: ([0-9]+)");
   CHECK(claims > 0, "no claims: %ld", claims);
   long loads = output_num(&p, "load guest-page fault ([0-9]+)");

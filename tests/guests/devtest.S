@@ -22,6 +22,13 @@ secondary:
 1:      wfi
         j       1b
 
+.globl restarted_entry
+restarted_entry:
+        call    set_stack
+        call    restarted_main  # restarted_main(hartid) in devtest.c
+1:      wfi
+        j       1b
+
 # sp = the top of hart a0's stack (a hart id we have no stack for parks).
 set_stack:
         li      t0, NHARTS
