@@ -230,9 +230,17 @@ int smp_init(const char *name) {
   }
   hart_setup();
   for (int i = 1; i < nharts; i++) {
-    struct sbiret r =
-        sbi_call(SBI_EXT_HSM, SBI_HSM_HART_START, vharts[i].phys,
-                 (u64)hart_entry, (u64)(hart_stacks[i] + HART_STACK_SIZE));
+    // A hart that lost OpenSBI's boot lottery may not have reached its
+    // STOPPED state yet (hart_start then answers ALREADY_AVAILABLE): wait
+    // for it, for a while.
+    struct sbiret r;
+    for (long tries = 0;; tries++) {
+      r = sbi_call(SBI_EXT_HSM, SBI_HSM_HART_START, vharts[i].phys,
+                   (u64)hart_entry, (u64)(hart_stacks[i] + HART_STACK_SIZE));
+      if (r.error != SBI_ERR_ALREADY_AVAILABLE || tries == 100000)
+        break;
+      sbi_call(SBI_EXT_HSM, SBI_HSM_HART_GET_STATUS, vharts[i].phys, 0, 0);
+    }
     if (r.error != SBI_SUCCESS)
       panic("cannot start hart %lu: SBI error %ld", vharts[i].phys, r.error);
   }
