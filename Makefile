@@ -50,7 +50,7 @@ endif
 PRESENT := $(foreach n,1 2 3 4 5,$(if $(wildcard $(word $(n),$(STAGES))/main.c),$(n)))
 sdir = $(word $(1),$(STAGES))
 
-.PHONY: all help stages host deps deps-build deps-qemu deps-host deps-gdb deps-dtc \
+.PHONY: all help stages host deps deps-build deps-qemu deps-host deps-gdb deps-uboot deps-dtc \
         qemu run qemu-gdb gdb test grade monitor demo bench clean compdb handout gradescope \
         step1 step2 step3 step4 step5
 .DEFAULT_GOAL := help
@@ -95,6 +95,10 @@ deps-host:
 	$(Q)mk/deps.sh gcc libelf-dev libdw-dev libncurses-dev
 deps-gdb:
 	$(Q)mk/deps.sh gdb-multiarch
+# Debian's S-mode U-Boot: a guest for stage 5 (make run GUEST=..., the tests,
+# and the grader's uboot_console_gdb, which fails while it is missing).
+deps-uboot:
+	$(Q)mk/deps.sh u-boot-qemu
 deps:
 	$(Q)mk/deps.sh "gcc-riscv64-unknown-elf|gcc-riscv64-linux-gnu" gcc make \
 	  qemu-system-misc libelf-dev libdw-dev libncurses-dev gdb-multiarch \
@@ -526,7 +530,7 @@ endif
 # $(BUILD)/stepN/build.log, and an image its build could not refresh is
 # removed, so the grader never runs an image older than its sources.
 GRADE_STEPS = $(if $(filter command line environment,$(origin STEP)),$(STEP),$(PRESENT))
-grade: deps-build deps-qemu deps-host
+grade: deps-build deps-qemu deps-host $(if $(filter 5,$(GRADE_STEPS)),deps-uboot)
 	$(Q)$(MAKE) --no-print-directory $(BUILD)/host/grade guests
 	$(Q)for n in $(GRADE_STEPS); do \
 	  mkdir -p $(BUILD)/step$$n; \

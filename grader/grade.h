@@ -75,6 +75,13 @@ struct gtest {
   // guest_arg as the third. 0: the guest is loaded by QEMU at GUEST_IMAGE.
   int harts;
   long guest_arg;
+  // A guest from elsewhere instead (stage 5 on): a raw image (e.g. Debian's
+  // U-Boot) in a guest package of its own for the run, on one hart, with
+  // its console's input open to the probe (probe_type); image_deb is the
+  // Debian package that has it, named when it is missing. A nonce for the
+  // run is in probe_saved()[SAVED_NONCE] all the same.
+  const char *image;
+  const char *image_deb;
   // The test of the same stage whose hardware evidence this one needs:
   // a test whose gate failed scores nothing, whatever its console says
   // (the console only corroborates). NULL: none.
@@ -90,6 +97,11 @@ struct gtest {
 int guest_package(const char *elf_path, const char *name,
                   const uint64_t params[GUEST_NPARAMS], char *path, size_t pn,
                   char *err, size_t en);
+
+// The same for a raw image (a guest from elsewhere), loaded and started at
+// GPKG_RAW_LOAD as guestpack loads one.
+int guest_package_raw(const char *image_path, const char *name, char *path,
+                      size_t pn, char *err, size_t en);
 
 #define DEFAULT_TIMEOUT 10.0
 #define PROBE_TIMEOUT 15.0
@@ -232,7 +244,28 @@ int probe_hart(struct probe *pr, const char *name, uint64_t *v);
 // otherwise shows hart 0, whichever hart gdb stopped on).
 int probe_hart_stopped(struct probe *pr, const char *name, uint64_t *v);
 
+// Guest-physical memory through the G-stage table hgatp points to (read
+// in HS-mode, where the hypervisor stopped): n bytes at gpa, within one page.
+// A G-stage that maps gpa to gpa itself (the hypervisor's own memory) is
+// no guest memory: an error.
+int probe_guest_phys(struct probe *pr, uint64_t gpa, void *buf, size_t n);
+// The walk itself, from the Sv39x4 root: the last entry read (a leaf, or
+// an invalid entry) and its level (2: a 1 GiB page ... 0: 4 KiB).
+int probe_gstage_walk(struct probe *pr, uint64_t root, uint64_t gpa,
+                      uint64_t *pte, int *level);
+
+// A guest's console, expect-style, while the target runs: set the only
+// breakpoint at sym and resume without waiting; wait for text on the
+// console (a stop meanwhile ends the probe); type text, each character
+// after the echo of the one before; wait for the stop at sym.
+int probe_resume_to(struct probe *pr, const char *sym);
+int probe_expect(struct probe *pr, const char *text, double timeout);
+int probe_type(struct probe *pr, const char *text, double timeout);
+int probe_send(struct probe *pr, const char *bytes);  // no echo awaited
+int probe_wait_at(struct probe *pr, const char *sym);
+
 // The probe side of run.c.
+void probe_set_console(struct probe *pr, int fd);
 struct probe *probe_new(const struct gctx *g, const char *elf_path,
                         struct sbuf *log);
 void probe_free(struct probe *pr);

@@ -164,3 +164,49 @@ out:
   close(efd);
   return r;
 }
+
+int guest_package_raw(const char *image_path, const char *name, char *path,
+                      size_t pn, char *err, size_t en) {
+  char why[128];
+  int ifd = open_regular(image_path, 0, why, sizeof why);
+  if (ifd < 0)
+    return say(err, en, "%s: %s", image_path, why);
+  FILE *f = fdopen(ifd, "rb");
+  size_t n = 0;
+  char *img = f ? read_stream(f, &n) : NULL;
+  if (f)
+    fclose(f);
+  else
+    close(ifd);
+  if (!img || n == 0) {
+    free(img);
+    return say(err, en, "%s: cannot read it, or it is empty", image_path);
+  }
+  struct pseg seg = {GPKG_RAW_LOAD, n, n, (unsigned char *)img};
+  const char *tmp = getenv("TMPDIR");
+  int r = -1;
+  if (snprintf(path, pn, "%s/hvgrade-guest-XXXXXX",
+               tmp && *tmp ? tmp : "/tmp") >= (int)pn) {
+    say(err, en, "TMPDIR is too long");
+    goto out;
+  }
+  int fd = mkostemp(path, O_CLOEXEC);  // close-on-exec: see guest_package
+  if (fd < 0) {
+    say(err, en, "cannot write the guest package %s: %s", path,
+        strerror(errno));
+    goto out;
+  }
+  int bad = write_pkg(fd, name, GPKG_RAW_LOAD, &seg, 1) < 0;
+  if (close(fd) < 0)
+    bad = 1;
+  if (bad) {
+    say(err, en, "cannot write the guest package %s: %s", path,
+        strerror(errno));
+    unlink(path);
+    goto out;
+  }
+  r = 0;
+out:
+  free(img);
+  return r;
+}

@@ -20,8 +20,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/socket.h>
+
 #include "elfsym.h"
 #include "grade.h"
+#include "hvlab/csr.h"
+#include "hvlab/pte.h"
 #include "qemu.h"
 #include "rsp.h"
 #include "rvscan.h"
@@ -51,6 +55,8 @@ struct probe {
   uint64_t saved[32];
   const char *guest_path;    // the grader's guest ELF, or NULL
   struct elfsym *guest_elf;  // NULL until needed
+  int console_in;            // our end of the guest console's input, or -1
+  size_t mark;               // probe_expect searches the console from here
 };
 
 // libelf is not documented as safe to initialize from several threads.
@@ -66,6 +72,7 @@ struct probe *probe_new(const struct gctx *g, const char *elf_path,
   pr->g = g;
   pr->elf_path = elf_path;
   pr->log = log;
+  pr->console_in = -1;
   return pr;
 }
 
@@ -617,4 +624,185 @@ int probe_boot_hart0(struct probe *pr, int nharts) {
     if (rsp_read_reg_name(pr->c, "pc", &pr->pc) < 0)
       return probe_fail(pr, "reading pc: %s", rsp_error(pr->c));
   }
+}
+
+// ---- Guest-physical memory through the G-stage ---------------------------------
+
+// Little-endian 64-bit value.
+static uint64_t le64(const uint8_t *b) {
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; i--)
+    v = v << 8 | b[i];
+  return v;
+}
+
+int probe_gstage_walk(struct probe *pr, uint64_t root, uint64_t gpa,
+                      uint64_t *pte, int *level) {
+  uint64_t table = root, e = 0;
+  int l;
+  for (l = 2; l >= 0; l--) {
+    unsigned idx = (unsigned)((gpa >> (PAGE_SHIFT + 9 * l)) &
+                              (l == 2 ? SV39X4_ROOT_ENTRIES - 1 : 511));
+    uint8_t b[8];
+    if (probe_mem(pr, table + idx * 8, b, 8) < 0)
+      return -1;
+    e = le64(b);
+    probe_note(pr, "G-stage level %d: entry %u at %#lx = %#lx", l, idx,
+               (unsigned long)(table + idx * 8), (unsigned long)e);
+    if (!(e & PTE_V) || PTE_IS_LEAF(e))
+      break;
+    table = PTE_PPN(e) << PAGE_SHIFT;
+  }
+  *pte = e;
+  *level = l < 0 ? 0 : l;
+  return 0;
+}
+
+int probe_guest_phys(struct probe *pr, uint64_t gpa, void *buf, size_t n) {
+  uint64_t hgatp, pte;
+  int level;
+  if (probe_reg(pr, "hgatp", &hgatp) < 0)
+    return -1;
+  if (hgatp >> HGATP_MODE_SHIFT != HGATP_MODE_SV39X4)
+    return probe_fail(pr,
+                      "hgatp = %#lx: no Sv39x4 G-stage to read GPA %#lx "
+                      "through",
+                      (unsigned long)hgatp, (unsigned long)gpa);
+  if (probe_gstage_walk(pr, (hgatp & HGATP_PPN) << PAGE_SHIFT, gpa, &pte,
+                        &level) < 0)
+    return -1;
+  uint64_t size = 1UL << (PAGE_SHIFT + 9 * level);
+  if (!(pte & PTE_V) || !PTE_IS_LEAF(pte) || !(pte & PTE_R))
+    return probe_fail(pr,
+                      "the G-stage maps no readable page at GPA %#lx "
+                      "(entry %#lx)",
+                      (unsigned long)gpa, (unsigned long)pte);
+  if ((gpa & (size - 1)) + n > size)
+    return probe_fail(pr, "GPA %#lx + %zu crosses a G-stage page",
+                      (unsigned long)gpa, n);
+  uint64_t hpa = (PTE_PPN(pte) << PAGE_SHIFT) + (gpa & (size - 1));
+  probe_note(pr, "GPA %#lx is host %#lx", (unsigned long)gpa,
+             (unsigned long)hpa);
+  if (hpa == gpa)
+    return probe_fail(pr,
+                      "the G-stage maps GPA %#lx to the same host "
+                      "address: the hypervisor's own memory, not the "
+                      "guest's",
+                      (unsigned long)gpa);
+  return probe_mem(pr, hpa, buf, n);
+}
+
+// ---- The guest's console, typed at while it runs --------------------------------
+
+void probe_set_console(struct probe *pr, int fd) { pr->console_in = fd; }
+
+int probe_resume_to(struct probe *pr, const char *sym) {
+  uint64_t addr;
+  if (probe_sym(pr, sym, &addr, NULL) < 0 || pr->broken || !pr->c)
+    return -1;
+  if (rsp_break_insert(pr->c, RSP_BP_SW, addr, 4) < 0)
+    return probe_fail(pr, "setting a breakpoint at %s: %s", sym,
+                      rsp_error(pr->c));
+  pr->bp[pr->nbp].type = RSP_BP_SW;
+  pr->bp[pr->nbp].addr = addr;
+  pr->bp[pr->nbp++].kind = 4;
+  if (rsp_continue(pr->c) < 0)
+    return probe_fail(pr, "resuming: %s", rsp_error(pr->c));
+  pr->stopped = 0;
+  return 0;
+}
+
+int probe_wait_at(struct probe *pr, const char *sym) {
+  uint64_t addr;
+  char w[160];
+  snprintf(w, sizeof w, "reaching %s", sym);
+  if (probe_sym(pr, sym, &addr, NULL) < 0 || wait_stop(pr, w) < 0)
+    return -1;
+  if (pr->pc != addr)
+    return probe_fail(pr, "stopped at %#lx instead of %s (%#lx)",
+                      (unsigned long)pr->pc, sym, (unsigned long)addr);
+  return 0;
+}
+
+// Is text in the console after the mark? Then move the mark past it.
+static int seen(struct probe *pr, const char *text) {
+  struct qemu_proc *p = pr->p;
+  size_t tl = strlen(text);
+  const char *s = p->out && p->len > pr->mark
+                      ? memmem(p->out + pr->mark, p->len - pr->mark, text, tl)
+                      : NULL;
+  if (s)
+    pr->mark = (size_t)(s - p->out) + tl;
+  return s != NULL;
+}
+
+// While the target runs (probe_resume_to): read its console until `text`
+// appears after the mark, or the deadline, or a stop (a breakpoint hit
+// too early, or the end of QEMU), which ends the probe. What QEMU printed
+// before it ended still counts.
+int probe_expect(struct probe *pr, const char *text, double timeout) {
+  double until = now_seconds() + timeout;
+  char what[160];
+  snprintf(what, sizeof what, "\"%s\" on the guest's console", text);
+  for (;;) {
+    if (pr->p->fd >= 0)
+      qemu_pump(pr->p, 0);
+    if (seen(pr, text))
+      return 0;
+    if (pr->broken || !pr->c)
+      return -1;
+    struct rsp_stop st;
+    int r = rsp_wait_stop(pr->c, &st, 0);
+    if (r == 0 && st.kind != 'W' && st.kind != 'X') {
+      pr->stopped = 1;
+      uint64_t pc = 0;
+      rsp_read_reg_name(pr->c, "pc", &pc);
+      pr->pc = pc;
+      const char *f = probe_func_at(pr, pc);
+      return probe_fail(pr,
+                        "the hypervisor stopped at %#lx (%s) while the "
+                        "grader waited for %s",
+                        (unsigned long)pc, f ? f : "?", what);
+    }
+    if (r != RSP_ETIMEOUT || !qemu_pump(pr->p, 20)) {  // QEMU ended
+      qemu_wait(pr->p);
+      return seen(pr, text) ? 0 : ended(pr, what);
+    }
+    if (now_seconds() > until)
+      return probe_fail(pr, "no %s within %.0fs", what, timeout);
+  }
+}
+
+int probe_send(struct probe *pr, const char *bytes) {
+  if (pr->broken)
+    return -1;
+  if (pr->console_in < 0)
+    return probe_fail(pr, "this test has no console input");
+  char what[160];
+  snprintf(what, sizeof what, "the grader typed \"%s\"", bytes);
+  if (pr->p->exited)
+    return ended(pr, what);
+  size_t n = strlen(bytes);
+  if (send(pr->console_in, bytes, n, MSG_NOSIGNAL) != (ssize_t)n)
+    return probe_fail(pr, "QEMU does not read its console input (%s)",
+                      strerror(errno));
+  return 0;
+}
+
+// Type text into the guest's console one character at a time, each after
+// the echo of the one before (a UART's receive buffer is small: the echo
+// says the guest took it). '\r' is echoed as '\r' or '\n'.
+int probe_type(struct probe *pr, const char *text, double timeout) {
+  for (const char *c = text; *c; c++) {
+    if (pr->p->fd >= 0)
+      qemu_pump(pr->p, 0);  // the echo is what comes after this
+    pr->mark = pr->p->len;
+    char one[2] = {*c, 0};
+    if (probe_send(pr, one) < 0)
+      return -1;
+    one[0] = *c == '\r' ? '\n' : *c;
+    if (probe_expect(pr, one, timeout) < 0)
+      return -1;
+  }
+  return 0;
 }

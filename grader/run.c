@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -607,13 +608,44 @@ void run_test(const struct gctx *g, const struct gstage *st,
   char gpath[PATH_MAX], gfile[PATH_MAX + 64], gnonce[96], grounds[96];
   char pkg[PATH_MAX] = "";
   const char *extra[8];
+  uint64_t nonce = 0;
+  if (getrandom(&nonce, sizeof nonce, 0) != sizeof nonce)
+    nonce = (uint64_t)now_seconds() * 0x9e3779b97f4a7c15u ^ (uint64_t)getpid();
+  nonce |= 1;  // never 0
+  uint64_t rounds = 2 + (nonce >> 60) % 3;
+  int console[2] = {-1, -1};
+  if (t->image) {
+    // A guest from elsewhere, e.g. Debian's U-Boot: a dependency the
+    // grading machine installs (make grade does), so its absence is the
+    // grader's failure to say plainly, never a pass.
+    char err[PATH_MAX + 128];
+    if (access(t->image, R_OK) != 0) {
+      fail(r, "%s is missing: install it with mk/deps.sh %s (make grade does)",
+           t->image, t->image_deb ? t->image_deb : "...");
+    } else if (guest_package_raw(t->image, strrchr(t->image, '/') + 1, pkg,
+                                 sizeof pkg, err, sizeof err) < 0) {
+      fail(r, "%s", err);
+    } else if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, console) <
+               0) {
+      fail(r, "socketpair: %s", strerror(errno));
+      unlink(pkg);
+    }
+    if (r->reason[0]) {
+      if (pr)
+        probe_free(pr);
+      r->seconds = now_seconds() - t0;
+      return;
+    }
+    const char *e[] = {"-initrd", pkg, NULL};
+    memcpy(extra, e, sizeof e);
+    cfg.extra = extra;
+    cfg.stdin_fd = console[1];
+    if (pr) {
+      probe_set_console(pr, console[0]);
+      probe_saved(pr)[SAVED_NONCE] = nonce;
+    }
+  }
   if (t->guest) {
-    uint64_t nonce = 0;
-    if (getrandom(&nonce, sizeof nonce, 0) != sizeof nonce)
-      nonce =
-          (uint64_t)now_seconds() * 0x9e3779b97f4a7c15u ^ (uint64_t)getpid();
-    nonce |= 1;  // never 0
-    uint64_t rounds = 2 + (nonce >> 60) % 3;
     snprintf(gpath, sizeof gpath, "%s/grader/%s.elf", g->build, t->guest);
     if (access(gpath, R_OK) != 0) {
       fail(r, "the grader's guest %s is missing (make guests, or make grade)",
@@ -662,9 +694,13 @@ void run_test(const struct gctx *g, const struct gstage *st,
   } else if (grader_qemu_start(&cfg, &p) < 0) {
     start_errno = errno;
   }
+  if (console[1] >= 0)
+    close(console[1]);  // QEMU has its own copy
   qemu_wait(&p);
   if (pkg[0])
     unlink(pkg);
+  if (console[0] >= 0)
+    close(console[0]);
 
   struct console c;
   console_init(&c, p.out ? p.out : "", p.out ? p.len : 0);

@@ -61,21 +61,10 @@ static void hgatp_walk(struct probe *pr) {
   if (root == 0)
     return;
   uint64_t gpa = sepc;  // the guest maps its RAM 1:1 (guest/guest4.c)
-  uint8_t t[512 * 8];
-  uint64_t table = root, pte = 0;
+  uint64_t pte;
   int level;
-  for (level = 2; level >= 0; level--) {
-    unsigned idx = (unsigned)((gpa >> (PAGE_SHIFT + 9 * level)) &
-                              (level == 2 ? SV39X4_ROOT_ENTRIES - 1 : 511));
-    if (probe_mem(pr, table + idx * 8, t, 8) < 0)
-      return;
-    pte = entry(t, 0);
-    probe_note(pr, "level %d: entry %u at %#lx = %#lx", level, idx,
-               (unsigned long)(table + idx * 8), (unsigned long)pte);
-    if (!(pte & PTE_V) || PTE_IS_LEAF(pte))
-      break;
-    table = PTE_PPN(pte) << PAGE_SHIFT;
-  }
+  if (probe_gstage_walk(pr, root, gpa, &pte, &level) < 0)
+    return;
   if (!probe_check(pr, (pte & PTE_V) && PTE_IS_LEAF(pte),
                    "the G-stage walk of the guest's pc (GPA %#lx) ends in a "
                    "valid leaf",
@@ -85,7 +74,7 @@ static void hgatp_walk(struct probe *pr) {
               "the leaf for the guest's code is %#lx: it needs R, X and U "
               "(G-stage leaves are user pages)",
               (unsigned long)pte);
-  uint64_t size = 1UL << (PAGE_SHIFT + 9 * (level < 0 ? 0 : level));
+  uint64_t size = 1UL << (PAGE_SHIFT + 9 * level);
   uint64_t hpa = (PTE_PPN(pte) << PAGE_SHIFT) + (gpa & (size - 1));
   probe_check(pr, hpa != gpa,
               "GPA %#lx maps to another host address (the same would be "

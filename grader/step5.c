@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "grade.h"
+#include "hvlab/causes.h"
 #include "hvlab/sbi_ids.h"
 
 #define G5 "g5"
@@ -306,6 +307,75 @@ static void srst_failure(struct probe *pr) {
               (unsigned long)x[11]);
 }
 
+// ---- Debian's U-Boot, driven through its console ----------------------------
+
+#define UBOOT "/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin"
+#define SCRATCH 0x81000000UL  // 1 MiB of guest RAM U-Boot leaves alone at =>
+#define VIRT_TEST 0x100000UL  // virt's power-off device
+
+// Where this run's nonce goes: a place in the scratch MiB drawn from it,
+// so neither the value nor the address is known before the run.
+static uint64_t scratch_of(uint64_t nonce) {
+  return SCRATCH | (nonce >> 12 & 0xff) << 12 | (nonce >> 20 & 0x1ff) << 3;
+}
+
+// U-Boot (a guest nobody here wrote) at its prompt: stop autoboot, write
+// the nonce into guest RAM with mw.q, echo it, power off. The verdict is
+// read where the power-off reaches the hypervisor (guest_stop): its status
+// 0, the exit that brought it (the guest's store to the power-off device,
+// or its SRST call), and the nonce at its address in guest RAM, read
+// through the G-stage the hypervisor built -- which only a guest that
+// really ran U-Boot's command puts there.
+static void uboot(struct probe *pr) {
+  uint64_t nonce = nonce_of(pr), gpa = scratch_of(nonce);
+  char cmd[96], word[40];
+  snprintf(word, sizeof word, "hvlab-%016lx", (unsigned long)nonce);
+  if (probe_resume_to(pr, "guest_stop") < 0 ||
+      probe_expect(pr, "Hit any key to stop autoboot", 60) < 0 ||
+      probe_send(pr, " ") < 0 || probe_expect(pr, "=> ", 20) < 0)
+    return;
+  snprintf(cmd, sizeof cmd, "mw.q %#lx %#lx\r", (unsigned long)gpa,
+           (unsigned long)nonce);
+  if (probe_type(pr, cmd, 10) < 0 || probe_expect(pr, "=> ", 10) < 0)
+    return;
+  snprintf(cmd, sizeof cmd, "echo %s\r", word);
+  if (probe_type(pr, cmd, 10) < 0 || probe_expect(pr, word, 10) < 0 ||
+      probe_expect(pr, "=> ", 10) < 0)
+    return;
+  // The last key: U-Boot powers off at once, so the stop is awaited, not
+  // its echo.
+  uint64_t x[32], scause, stval, htval, got;
+  if (probe_type(pr, "poweroff", 10) < 0 || probe_send(pr, "\r") < 0 ||
+      probe_wait_at(pr, "guest_stop") < 0 || probe_gregs(pr, x) < 0 ||
+      probe_hart_stopped(pr, "scause", &scause) < 0 ||
+      probe_hart_stopped(pr, "stval", &stval) < 0 ||
+      probe_hart_stopped(pr, "htval", &htval) < 0)
+    return;
+  probe_note(pr,
+             "at guest_stop: status %ld; the exit: scause %lu, stval "
+             "%#lx, htval %#lx",
+             (long)x[11], (unsigned long)scause, (unsigned long)stval,
+             (unsigned long)htval);
+  probe_check(pr, (int)x[11] == 0,
+              "guest_stop was called with status %d; expected 0 (U-Boot "
+              "powered off cleanly)",
+              (int)x[11]);
+  probe_check(pr,
+              scause == EXC_ECALL_VS ||
+                  (scause == EXC_STORE_GUEST_PAGE_FAULT &&
+                   (htval << 2 | (stval & 3)) == VIRT_TEST),
+              "the exit that stopped the guest: scause %lu, htval %#lx; "
+              "expected U-Boot's SRST call (10) or its store to the "
+              "power-off device at %#lx (23)",
+              (unsigned long)scause, (unsigned long)htval, VIRT_TEST);
+  if (probe_guest_phys(pr, gpa, &got, sizeof got) < 0)
+    return;
+  probe_check(pr, got == nonce,
+              "guest RAM at %#lx holds %#lx; U-Boot's mw.q wrote this run's "
+              "nonce %#lx there",
+              (unsigned long)gpa, (unsigned long)got, (unsigned long)nonce);
+}
+
 #define RAN "^step5: PASS: guest '" G5 "' ran on 2 harts and shut down$"
 #define GUEST5 .guest = G5, .harts = 2
 
@@ -406,6 +476,23 @@ static const struct gtest tests[] = {
         .expect = {"^step5: FAIL: guest '" G5 "' shut down reporting "
                    "failure \\(status 1\\)$"},
         .reject = {"PANIC", "^step5: PASS"},
+    },
+    {
+        .name = "uboot_console_gdb",
+        .gate = "hsm_start_gdb",
+        .points = 10,
+        .about = "gdb: Debian's U-Boot boots to its prompt; driven through "
+                 "its console it writes this run's nonce into guest RAM "
+                 "(mw.q), echoes it and powers off: the nonce is read "
+                 "through the G-stage where the power-off reaches the "
+                 "hypervisor",
+        .image = UBOOT,
+        .image_deb = "u-boot-qemu",
+        .timeout = 120,
+        .probe = uboot,
+        .expect = {"^Hit any key to stop autoboot", "^hvlab-[0-9a-f]{16}$",
+                   "^step5: PASS"},
+        .reject = {"PANIC"},
     },
 };
 

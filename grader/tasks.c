@@ -127,10 +127,12 @@ const struct gtask grade_tasks[] = {
     // timer through SBI and uses the UART (an emulated device: lab4.4's
     // decode of the fault, then lab5.1's) in every stage 5 test; only
     // timer_sbi_gdb hides Sstc (sstc=off), so only there does the
-    // hypervisor's own timer stand in for the guest's.
+    // hypervisor's own timer stand in for the guest's. uboot_console_gdb
+    // boots U-Boot on one hart, whose console is the emulated UART: lab5.1
+    // carries its points.
     {"lab5.1",
      "decode and emulate a device access",
-     16,
+     26,
      "labs/step5-devices.md",
      {"step5:*"}},
     {"lab5.3",

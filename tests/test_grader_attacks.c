@@ -289,8 +289,9 @@ TEST(grader_attack_faked_state) {
 
 // Stage 5: the reference tree with step5-devices/main.c replaced by a
 // program that prints the line every stage 5 test expects and powers off
-// with 0. Every test of the stage rests on the grader's own guest, stopped
-// over gdb where it stands, so this scores nothing at all.
+// with 0, and U-Boot's lines too. Every test of the stage rests on the
+// grader's own guest, stopped over gdb where it stands, or on U-Boot
+// typed at, so this scores nothing at all.
 static const char print5[] =
     "#include \"bootargs.h\"\n"
     "#include \"defs.h\"\n"
@@ -303,6 +304,9 @@ static const char print5[] =
     "                                 NULL, NULL};\n"
     "int stage_main(void) {\n"
     "  printf(\"step5: devices, interrupts, several vCPUs\\n\");\n"
+    "  printf(\"Hit any key to stop autoboot:  0 \\n=> \");\n"
+    "  printf(\"echo hvlab-0123456789abcdef\\nhvlab-0123456789abcdef\\n\");\n"
+    "  printf(\"=> poweroff\\n\");\n"
     "  printf(\"step5: PASS: guest 'g5' ran on 2 harts and shut down\\n\");\n"
     "  return 0;\n"
     "}\n";
@@ -350,6 +354,12 @@ TEST(grader_attack_print_only_step5) {
     CHECK(count_lines(c.out, "^step5: hsm_start_gdb \\.\\.\\. FAIL .*before "
                              "reaching the grader's guest's g_secondary") == 1,
           "the gate did not fail for want of the grader's guest");
+    // U-Boot's test fails on its own (not only for its gate): nothing
+    // took the keys the grader typed.
+    CHECK(count_lines(c.out, "^step5: uboot_console_gdb \\.\\.\\. FAIL .*gdb: "
+                             "the stage ended .* before (\"[a-zA-Z ]*\" on the "
+                             "guest's console|the grader typed)") == 1,
+          "uboot_console_gdb did not fail for want of U-Boot's echo");
     printf("    print-only stage 5: Score %d/%d\n", got, max);
     if (getenv("HVTEST_VERBOSE") || got != 0)
       show_output(&c);

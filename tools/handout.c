@@ -514,7 +514,8 @@ static const char *const setup_sh =
     "set -eu\n"
     "apt-get update\n"
     "DEBIAN_FRONTEND=noninteractive apt-get install -y make\n"
-    "make -C /autograder/source/hvlab deps-build deps-qemu deps-host\n";
+    "make -C /autograder/source/hvlab deps-build deps-qemu deps-host "
+    "deps-uboot\n";
 
 static const char *const run_autograder =
     "#!/bin/sh\n"
