@@ -5,6 +5,7 @@
 # Nothing is set up yet: no stack, .bss not cleared, no trap vector.
 # We do the minimum in assembly and hand over to C (boot.c).
 
+#include "hvlab/sbi_ids.h"
 #include "stack.h"
 
 .cfi_sections .debug_frame      # for gdb (the image keeps no .eh_frame)
@@ -14,9 +15,16 @@
 _start:
         .cfi_startproc
         .cfi_undefined ra       # the first frame: a backtrace ends here
-        # OpenSBI enters here on one hart only, the boot hart, whichever
-        # hart won its boot lottery (with -smp n not always hart 0). The
-        # others wait in OpenSBI until stage 5 starts them (SBI HSM).
+        # OpenSBI enters here on the boot hart, whichever hart won its
+        # boot lottery (with -smp n not always hart 0); the others wait in
+        # OpenSBI until stage 5 starts them (SBI HSM). But OpenSBI 1.1
+        # sometimes sends a late hart here too: only the first hart to
+        # arrive boots, and any other gives itself back to OpenSBI (HSM
+        # hart_stop), from which stage 5 can start it where it wants.
+        la      t0, boot_lottery
+        li      t1, 1
+        amoswap.w t1, t1, (t0)
+        bnez    t1, late_hart
         la      sp, boot_stack_top
 
         # Clear .bss (C expects zero-initialised globals). Keep a0/a1.
@@ -28,8 +36,21 @@ _start:
         j       1b
 2:
         call    boot            # boot(hartid, dtb) in boot.c; never returns
+late_hart:
+        li      a7, SBI_EXT_HSM
+        li      a6, SBI_HSM_HART_STOP   # does not return
+        ecall
+1:      wfi
+        j       1b
         .cfi_endproc
 .size _start, . - _start
+
+# In .data, which boot does not clear (a late hart may come after it
+# cleared .bss): 0 until the first hart takes it.
+.section .data
+.balign 4
+boot_lottery:
+        .word   0
 
 .section .stack.boot, "aw", @nobits    # kernel.ld: in .stacks
 .balign 16
