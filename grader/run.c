@@ -619,11 +619,13 @@ void run_test(const struct gctx *g, const struct gstage *st,
     // grading machine installs (make grade does), so its absence is the
     // grader's failure to say plainly, never a pass.
     char err[PATH_MAX + 128];
+    const char *base = strrchr(t->image, '/');
+    base = base ? base + 1 : t->image;
     if (access(t->image, R_OK) != 0) {
       fail(r, "%s is missing: install it with mk/deps.sh %s (make grade does)",
            t->image, t->image_deb ? t->image_deb : "...");
-    } else if (guest_package_raw(t->image, strrchr(t->image, '/') + 1, pkg,
-                                 sizeof pkg, err, sizeof err) < 0) {
+    } else if (guest_package_raw(t->image, base, pkg, sizeof pkg, err,
+                                 sizeof err) < 0) {
       fail(r, "%s", err);
     } else if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, console) <
                0) {
