@@ -203,8 +203,38 @@ void hart_main(u64 hartid) {
   __atomic_store_n(&h->parked, 1, __ATOMIC_RELEASE);
 }
 
-int smp_init(const char *name) {
+// Start h's physical hart at hart_entry and wait until it is ready.
+// OpenSBI 1.1 has two races here. A hart may not have reached STOPPED yet
+// (hart_start answers ALREADY_AVAILABLE): ask again. And hart_start marks
+// the hart START_PENDING before it stores the address to start at, so a
+// hart that wakes in between starts at the kernel's default entry, our
+// _start, whose lottery (entry.S) stops it again: then start it again.
+static void start_hart(struct vhart *h) {
   extern char hart_entry[];
+  u64 top = (u64)(hart_stacks[h->id] + HART_STACK_SIZE);
+  for (int attempt = 0; attempt < 100; attempt++) {
+    struct sbiret r;
+    for (long tries = 0;; tries++) {
+      r = sbi_call(SBI_EXT_HSM, SBI_HSM_HART_START, h->phys, (u64)hart_entry,
+                   top);
+      if (r.error != SBI_ERR_ALREADY_AVAILABLE || tries == 100000)
+        break;
+    }
+    if (r.error != SBI_SUCCESS)
+      panic("cannot start hart %lu: SBI error %ld", h->phys, r.error);
+    while (!h->ready) {
+      r = sbi_call(SBI_EXT_HSM, SBI_HSM_HART_GET_STATUS, h->phys, 0, 0);
+      if (!h->ready && r.error == SBI_SUCCESS &&
+          r.value == SBI_HSM_STATE_STOPPED)
+        break;  // it went to _start and stopped itself: again
+    }
+    if (h->ready)
+      return;
+  }
+  panic("hart %lu does not start at hart_entry", h->phys);
+}
+
+int smp_init(const char *name) {
   vm_name = name;
   vharts[0].phys = boot_hartid;
   nharts = 1;
@@ -229,24 +259,8 @@ int smp_init(const char *name) {
     vharts[i].timer = ~0UL;
   }
   hart_setup();
-  for (int i = 1; i < nharts; i++) {
-    // A hart that lost OpenSBI's boot lottery may not have reached its
-    // STOPPED state yet (hart_start then answers ALREADY_AVAILABLE): wait
-    // for it, for a while.
-    struct sbiret r;
-    for (long tries = 0;; tries++) {
-      r = sbi_call(SBI_EXT_HSM, SBI_HSM_HART_START, vharts[i].phys,
-                   (u64)hart_entry, (u64)(hart_stacks[i] + HART_STACK_SIZE));
-      if (r.error != SBI_ERR_ALREADY_AVAILABLE || tries == 100000)
-        break;
-      sbi_call(SBI_EXT_HSM, SBI_HSM_HART_GET_STATUS, vharts[i].phys, 0, 0);
-    }
-    if (r.error != SBI_SUCCESS)
-      panic("cannot start hart %lu: SBI error %ld", vharts[i].phys, r.error);
-  }
   for (int i = 1; i < nharts; i++)
-    while (!vharts[i].ready)
-      ;
+    start_hart(&vharts[i]);
   printf("hv: %d vCPU%s on physical hart%s", nharts, nharts > 1 ? "s" : "",
          nharts > 1 ? "s" : "");
   for (int i = 0; i < nharts; i++)
