@@ -630,6 +630,17 @@ static void big_request(void) {
 
 static volatile int readers_stop;
 static volatile u64 reads, bad_reads, readers_started, readers_done;
+static u64 readers_mask;  // the harts start_readers started
+
+// HSM hart_get_status: the state (1: STOPPED), or -1 on an error.
+static long hart_status(long hart) {
+  register long r0 asm("a0") = hart;
+  register long r1 asm("a1") = 0;
+  register long r6 asm("a6") = 2;
+  register long r7 asm("a7") = SBI_HSM;
+  asm volatile("ecall" : "+r"(r0), "+r"(r1) : "r"(r6), "r"(r7) : "memory");
+  return r0 == 0 ? r1 : -1;
+}
 
 // The other harts, started by SBI HSM (vblk_guest.S): while hart 0 works,
 // they read registers that never change, through the same device.
@@ -653,8 +664,10 @@ static u64 start_readers(u64 self, u64 n) {
   extern char secondary_entry[];
   u64 started = 0;
   for (u64 h = 0; h < n; h++)
-    if (h != self && sbi3(SBI_HSM, 0, (long)h, (long)secondary_entry, 0) == 0)
+    if (h != self && sbi3(SBI_HSM, 0, (long)h, (long)secondary_entry, 0) == 0) {
       started++;
+      readers_mask |= 1UL << h;
+    }
   while (readers_started < started || reads < started)
     ;
   return started;
@@ -664,6 +677,13 @@ static void stop_readers(u64 started) {
   readers_stop = 1;
   while (readers_done < started)
     ;
+  // Wait until HSM says each is STOPPED: whatever the SBI underneath
+  // prints about a hart's stop comes before our next line, not inside it.
+  for (long h = 0; h < 64; h++) {
+    long st = 0;
+    while ((readers_mask >> h & 1) && st != 1 && st != -1)
+      st = hart_status(h);
+  }
   puts_("vblk_guest: ");
   putnum(started);
   puts_(" other harts read registers all along: ");
