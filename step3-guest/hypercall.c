@@ -78,16 +78,12 @@ struct sbiret sbi_base(struct vcpu *v, u64 fid) {
 
 // ---- Legacy console (SBI v0.1, still used by small guests) ------------------
 // Guest output is prefixed "guest| " at the start of each line, so it is
-// easy to tell from the hypervisor's own "hv:" lines.
-static int at_line_start = 1;
-
+// easy to tell from the hypervisor's own "hv:" lines (printf.c's
+// console_guest knows where the guest's lines start).
 void guest_putc(int c) {
   char shown[HV_ESCAPE_MAX];  // ESC, CR, NUL...: as \xHH (hvlab/escape.h)
-  if (at_line_start)
-    printf("guest| ");
   hv_escape_byte((unsigned char)c, shown);
-  printf("%s", shown);
-  at_line_start = (c == '\n');
+  console_guest("guest| ", c == '\n' ? "\r\n" : shown);
 }
 
 static struct sbiret legacy_putchar(struct vcpu *v, u64 fid) {
@@ -101,10 +97,8 @@ static struct sbiret legacy_getchar(struct vcpu *v, u64 fid) {
   return SBI_LEGACY(v, uart_getc());  // the character, or -1: nothing typed
 }
 
-// Stop the guest. A guest that was mid-line gets its line ended first.
+// Stop the guest (a line it left open ends first: printf.c).
 struct sbiret guest_stop(struct vcpu *v, int status, const char *how) {
-  if (!at_line_start)
-    guest_putc('\n');
   printf("hv: guest '%s' %s (status %d)\n", v->name, how, status);
   v->status = status;
   v->state = VCPU_STOPPED;

@@ -99,7 +99,6 @@ struct vuart {
   u8 fcr;            // FCR_ENABLE and FCR_TRIGGER as last written
   int thr_ipending;  // the THR-empty interrupt is armed (IIR read clears it)
   int irq;           // the level we drive on VIRT_UART_IRQ
-  int last_tx;       // the last byte sent to the console, or -1
   int host_irq;      // the host UART's receive interrupt: on, off, -1 unknown
 };
 
@@ -220,9 +219,7 @@ static void tx(struct vuart *u, u8 c) {
     shown[0] = (char)c, shown[1] = 0;
   else
     hv_escape_byte(c, shown);
-  for (const char *s = shown; *s; s++)
-    uart_putc(*s);
-  u->last_tx = c;
+  console_guest("", shown);
 }
 
 // ---- Register accesses --------------------------------------------------------
@@ -325,16 +322,6 @@ void vuart_poll(void) {
   spin_unlock(&u->lock);
 }
 
-void vuart_end_line(void) {
-  struct vuart *u = &uart0;
-  spin_lock(&u->lock);
-  if (u->last_tx >= 0 && u->last_tx != '\n') {
-    uart_putc('\n');
-    u->last_tx = '\n';
-  }
-  spin_unlock(&u->lock);
-}
-
 int vuart_init(struct vm *vm) {
   struct vuart *u = &uart0;
   spin_lock(&u->lock);
@@ -342,7 +329,6 @@ int vuart_init(struct vm *vm) {
   u->ier = u->lcr = u->mcr = u->scr = u->dll = u->dlm = u->fcr = 0;
   u->msr = modem_lines(u);
   u->thr_ipending = 0;
-  u->last_tx = -1;
   u->host_irq = -1;
   if (u->irq)
     virq_set(VIRT_UART_IRQ, 0);

@@ -16,6 +16,3 @@ int vuart_init(struct vm *vm);
 // FIFO is full, the host UART's receive interrupt is off
 // (uart_rx_interrupt), so that it cannot end every wfi at once.
 void vuart_poll(void);
-// End the guest's current console line, if it left one open, so that the
-// hypervisor's next line starts at the left margin.
-void vuart_end_line(void);

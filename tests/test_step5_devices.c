@@ -127,6 +127,19 @@ TEST(step5_devices_four_harts_as_native) {
   EXPECT_OUT(&p, "^devtest: PASS every hart saw the external interrupt");
   EXPECT_OUT(&p, "^devtest: PASS hvlab: a hart stopped with an interrupt "
                  "pending hears of it when started again");
+  // A hart stops while the guest's line is open: the hypervisor's line
+  // about it starts a line of its own, and the guest's goes on after it.
+  int apart = 0;
+  for (int h = 1; h < 4; h++) {
+    char want[256];
+    snprintf(want, sizeof want,
+             "devtest: this line is open while a hart stops,\r\n"
+             "hv: vCPU %d stopped (SBI HSM hart_stop)\r\n and goes on\n",
+             h);
+    apart |= p.out && strstr(p.out, want) != NULL;
+  }
+  CHECK(apart, "the hypervisor's line about the stopped hart is not a line "
+               "of its own between the guest's two halves");
   long claims = output_num(&p, "^devtest: claims per hart: ([0-9]+)");
   CHECK(claims > 0, "no claims: %ld", claims);
   long loads = output_num(&p, "load guest-page fault ([0-9]+)");

@@ -27,6 +27,9 @@ void uart_rx_interrupt(int on);
 int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int snprintf(char *buf, size_t n, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+// A guest's console bytes, as they are; `prefix` first at each of its
+// line starts (printf ends a guest's open line before its own).
+void console_guest(const char *prefix, const char *bytes);
 void panic(const char *fmt, ...)
     __attribute__((noreturn, format(printf, 1, 2)));
 

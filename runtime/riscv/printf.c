@@ -115,10 +115,34 @@ static void format(struct out *o, const char *fmt, va_list ap) {
 // (the holder trapped while printing and will never let go) prints anyway.
 static spinlock_t console;
 
+// A guest's bytes may leave a line open: a prompt, or a line that one
+// vCPU is still writing when another hart prints. The hypervisor's next
+// printf then starts a line of its own, and the guest's next byte starts
+// a new line too, with its prefix again.
+static int guest_line_open;
+
+void console_guest(const char *prefix, const char *bytes) {
+  int locked = spin_lock_bounded(&console, 1L << 22);
+  if (!guest_line_open)
+    for (; *prefix; prefix++)
+      uart_putc(*prefix);
+  for (; *bytes; bytes++) {
+    uart_putc(*bytes);
+    guest_line_open = *bytes != '\n';
+  }
+  if (locked)
+    spin_unlock(&console);
+}
+
 int printf(const char *fmt, ...) {
   struct out o = {0};
   va_list ap;
   int locked = spin_lock_bounded(&console, 1L << 22);
+  if (guest_line_open) {
+    uart_putc('\r');
+    uart_putc('\n');
+    guest_line_open = 0;
+  }
   va_start(ap, fmt);
   format(&o, fmt, ap);
   va_end(ap);

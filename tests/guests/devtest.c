@@ -538,11 +538,15 @@ static void smp_tests(u64 boot, int hvlab) {
   if (stop_hart < 0)
     return;
   uw(IER, 0x02);
+  // The hypervisor says when a hart stops: its line must not land inside
+  // this one, which is open all the while (test_step5_devices.c).
+  puts_("devtest: this line is open while a hart stops,");
   stop_go = 1;
   long status = -1;
   u64 end2 = now() + PATIENCE;
   while (status != 1 && now() < end2)  // SBI_HSM_STATE_STOPPED
     sbi(SBI_EXT_HSM, 2, stop_hart, 0, 0, &status);
+  puts_(" and goes on\n");
   int restarted = status == 1 && sbi(SBI_EXT_HSM, 0, stop_hart,
                                      (long)(u64)restarted_entry, 0, 0) == 0;
   while (restarted && !restart_done && now() < end2)
