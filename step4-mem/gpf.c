@@ -44,9 +44,12 @@ static void walk_vs(const struct vm *vm, u64 vsatp, struct gpf *f) {
     u64 idx = (f->gva >> (PAGE_SHIFT + 9 * level)) & (SV39_ENTRIES - 1);
     u64 pte_gpa = table + idx * 8;
     if ((f->gpa & ~7UL) == pte_gpa) {
+      static const char *const why[] = {
+          "GPA is the guest's level-0 PTE for this GVA",
+          "GPA is the guest's level-1 PTE for this GVA",
+          "GPA is the guest's level-2 PTE for this GVA"};
       f->implicit = 1;
-      snprintf(f->implicit_why, sizeof f->implicit_why,
-               "GPA is the guest's level-%d PTE for this GVA", level);
+      f->implicit_why = why[level];
       return;
     }
     u64 hpa = gstage_translate(&vm->g, pte_gpa, PTE_R);
@@ -59,16 +62,15 @@ static void walk_vs(const struct vm *vm, u64 vsatp, struct gpf *f) {
       u64 size = 1UL << (PAGE_SHIFT + 9 * level);
       u64 gpa = (PTE_PPN(pte) << PAGE_SHIFT) + (f->gva & (size - 1));
       f->implicit = gpa != f->gpa ? -1 : 0;
-      snprintf(f->implicit_why, sizeof f->implicit_why, "%s",
-               f->implicit ? "the guest's table now maps the GVA elsewhere"
-                           : "the guest's table maps the GVA to this GPA");
+      f->implicit_why = f->implicit
+                            ? "the guest's table now maps the GVA elsewhere"
+                            : "the guest's table maps the GVA to this GPA";
       return;
     }
     table = PTE_PPN(pte) << PAGE_SHIFT;
   }
   f->implicit = -1;
-  snprintf(f->implicit_why, sizeof f->implicit_why,
-           "the guest's table does not lead to this GPA");
+  f->implicit_why = "the guest's table does not lead to this GPA";
 }
 
 void gpf_decode(const struct vcpu *v, const struct vm_exit *e, struct gpf *f) {
@@ -90,17 +92,16 @@ void gpf_decode(const struct vcpu *v, const struct vm_exit *e, struct gpf *f) {
   u64 vsatp = csr_read(vsatp);
   if (e->htinst != 0) {  // hardware that reports it: believe it
     f->implicit = htinst_is_pseudo(e->htinst);
-    snprintf(
-        f->implicit_why, sizeof f->implicit_why, "htinst = %lx: %s", e->htinst,
-        f->implicit ? "a page-table access" : "the transformed instruction");
+    f->implicit_why = f->implicit ? "a page-table access"  // after htinst's
+                                  : "the transformed instruction";
   } else if (vsatp >> SATP_MODE_SHIFT == 0) {
     f->implicit = 0;
-    snprintf(f->implicit_why, sizeof f->implicit_why,
-             "the guest's satp is off: no page-table walk");
+    f->implicit_why = "the guest's satp is off: no page-table walk";
   } else if (vm_current) {
     walk_vs(vm_current, vsatp, f);
   } else {
     f->implicit = -1;
+    f->implicit_why = "no VM to walk the guest's table in";
   }
   if (f->implicit == 1) {  // the address of a PTE: stval's bits are the GVA's
     f->gpa = e->htval << 2;
@@ -116,11 +117,15 @@ static void gpf_report(const struct vcpu *v, const struct vm_exit *e,
          f->gva_valid ? "" : " (hstatus.GVA = 0: not a GVA)");
   printf("hv:   guest physical address %016lx (htval %lx << 2 | stval & 3)\n",
          f->gpa, e->htval);
-  printf("hv:   access: %s, %s (%s)\n", f->access,
-         f->implicit == 1   ? "implicit: the guest's own page-table walk"
-         : f->implicit == 0 ? "by the instruction itself"
-                            : "explicit or implicit: unknown",
-         f->implicit_why);
+  const char *how = f->implicit == 1
+                        ? "implicit: the guest's own page-table walk"
+                    : f->implicit == 0 ? "by the instruction itself"
+                                       : "explicit or implicit: unknown";
+  if (e->htinst != 0)
+    printf("hv:   access: %s, %s (htinst = %lx: %s)\n", f->access, how,
+           e->htinst, f->implicit_why);
+  else
+    printf("hv:   access: %s, %s (%s)\n", f->access, how, f->implicit_why);
   if (f->region)
     printf("hv:   region: '%s' %010lx-%010lx\n", f->region->name,
            f->region->gpa, f->region->gpa + f->region->size - 1);
@@ -173,26 +178,31 @@ static int map_on_demand(struct vcpu *v, struct vm_exit *e,
   // END TASK
 }
 
+// What to do about a decoded fault: its region decides.
+int gpf_handle(struct vcpu *v, struct vm_exit *e, const struct gpf *f) {
+  const struct region *r = f->region;
+  if (r == NULL)
+    return gpf_stop(v, e, f, "access outside the guest's memory");
+  switch (r->kind) {
+  case REGION_MMIO: return r->mmio(v, f, r->dev);
+  case REGION_RAM:
+    if (r->hpa == 0)
+      return map_on_demand(v, e, f);
+    return gpf_stop(v, e, f, "fault in RAM that is mapped");
+  case REGION_ROM:
+    return gpf_stop(v, e, f,
+                    f->cause == EXC_STORE_GUEST_PAGE_FAULT
+                        ? "write to read-only memory"
+                        : "fault in ROM that is mapped");
+  }
+  return gpf_stop(v, e, f, "unknown region");
+}
+
 // The exit handler for scause 20, 21 and 23.
 int guest_page_fault(struct vcpu *v, struct vm_exit *e) {
   struct gpf f;
   gpf_decode(v, e, &f);
-  const struct region *r = f.region;
-  if (r == NULL)
-    return gpf_stop(v, e, &f, "access outside the guest's memory");
-  switch (r->kind) {
-  case REGION_MMIO: return r->mmio(v, &f, r->dev);
-  case REGION_RAM:
-    if (r->hpa == 0)
-      return map_on_demand(v, e, &f);
-    return gpf_stop(v, e, &f, "fault in RAM that is mapped");
-  case REGION_ROM:
-    return gpf_stop(v, e, &f,
-                    f.cause == EXC_STORE_GUEST_PAGE_FAULT
-                        ? "write to read-only memory"
-                        : "fault in ROM that is mapped");
-  }
-  return gpf_stop(v, e, &f, "unknown region");
+  return gpf_handle(v, e, &f);
 }
 
 void gpf_init(void) {

@@ -56,22 +56,24 @@ void vm_print_regions(const struct vm *vm);
 
 // A guest-page fault, decoded (gpf.c).
 struct gpf {
-  u64 cause;           // 20, 21 or 23
-  const char *access;  // "fetch", "load", "store/AMO"
-  u64 gva;             // stval: the guest virtual address ...
-  int gva_valid;       // ... if hstatus.GVA says it is one
-  u64 gpa;             // htval << 2 | (stval & 3)
-  int implicit;        // 1: an access of the guest's own page-table walk;
-                       // 0: the instruction's own access; -1: unknown
-  char implicit_why[96];
+  u64 cause;                 // 20, 21 or 23
+  const char *access;        // "fetch", "load", "store/AMO"
+  u64 gva;                   // stval: the guest virtual address ...
+  int gva_valid;             // ... if hstatus.GVA says it is one
+  u64 gpa;                   // htval << 2 | (stval & 3)
+  int implicit;              // 1: an access of the guest's own page-table walk;
+                             // 0: the instruction's own access; -1: unknown
+  const char *implicit_why;  // how we know (a constant string: every MMIO
+                             // access is a fault, too many to format)
   const struct region *region;  // where gpa falls, or NULL
 };
 extern struct gpf gpf_last;  // the last fault that stopped a guest
 extern u64 gpf_stops;        // how many guests a fault stopped
 
 void gpf_init(void);  // registers the handlers for scause 20, 21, 23
-int guest_page_fault(struct vcpu *v, struct vm_exit *e);  // their handler
+int guest_page_fault(struct vcpu *v, struct vm_exit *e);  // their handler:
 void gpf_decode(const struct vcpu *v, const struct vm_exit *e, struct gpf *f);
+int gpf_handle(struct vcpu *v, struct vm_exit *e, const struct gpf *f);
 void memcalls_init(void);
 struct region *testdev_register(
     struct vm *vm);  // testdev.c  // memcalls.c: HVLAB_MEMCHECK, HVLAB_READ

@@ -111,8 +111,10 @@ struct region *vdev_register(struct vm *vm, const char *name, u64 gpa, u64 size,
 // a bus error: it gets an access fault (and may handle it) instead of
 // being stopped as at stage 4. Everything else is stage 4's business.
 static int guest_page_fault5(struct vcpu *v, struct vm_exit *e) {
-  if (vm_region_of(vm_current, e->htval << 2) != NULL)
-    return guest_page_fault(v, e);  // stage 4: devices, RAM on demand
+  struct gpf f;
+  gpf_decode(v, e, &f);
+  if (f.region != NULL)
+    return gpf_handle(v, e, &f);  // stage 4: devices, RAM on demand
   u64 cause = e->cause == EXC_INST_GUEST_PAGE_FAULT   ? EXC_INST_ACCESS
               : e->cause == EXC_LOAD_GUEST_PAGE_FAULT ? EXC_LOAD_ACCESS
                                                       : EXC_STORE_ACCESS;
