@@ -18,6 +18,9 @@
 // newest may be half-written), and checks a record's seq again after
 // copying it: if it changed, the record was overwritten during the copy
 // and is counted as missed, like any record the ring lost between reads.
+// With several vCPUs (stage 5) more than the newest may be unfinished: a
+// record whose seq is still older than its number stops the read there,
+// and the next read starts with it.
 // x86 hosts keep stores in order, which this relies on; the counters are
 // single aligned words and are always exact.
 //
@@ -333,6 +336,12 @@ static int read_records(struct target *t, uint64_t from, uint64_t to) {
       if (h->version < 2 || sz < offsetof(struct exit_record, hart) + 8)
         r.hart = REC_NO_HART;  // an older trace: no vCPU in its records
       uint64_t want = from + i;
+      if (r.seq < want && t->state != ST_ENDED) {
+        // Not written yet: another vCPU took this number (total) and is
+        // still filling its record in. Read it, and what follows, next time.
+        t->ex.seen = want - 1;
+        return 0;
+      }
       int ok = r.seq == want;
       uint64_t at = addr + i * h->record_size;
       if (ok && t->ram && in_ram(t, at, 8))  // overwritten while copied?
