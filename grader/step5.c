@@ -21,6 +21,8 @@
 #define IRQ(n) (1UL << 63 | (n))
 #define CAUSE_SSI IRQ(1)  // supervisor software interrupt (an IPI)
 #define CAUSE_STI IRQ(5)  // supervisor timer interrupt
+#define CAUSE_SEI IRQ(9)  // supervisor external interrupt
+#define UART_IRQ 10       // virt's UART's PLIC source
 #define CAUSE_ILLEGAL 2
 #define CAUSE_LOAD_ACCESS 5
 #define OPAQUE_KEY 0x5ca1ab1e0ddba11UL  // g5.S's
@@ -48,12 +50,18 @@ enum {
   R_ILL_EPC,
   R_STOPPED,
   R_NONCE,
-  R_FLAGS_H1_UP,  // (g5.S's flags, then R_UART)
+  R_FLAGS_H1_UP,  // (g5.S's flags, then R_UART and the PLIC phase)
   R_FLAGS_H1_IPI,
   R_FLAGS_H0_IPI,
   R_FLAGS_TIMER,
   R_FLAGS_SSTC,
   R_UART,
+  R_EXT,
+  R_CLAIM1,
+  R_CLAIM2,
+  R_CLAIM3,
+  R_CLAIM4,
+  R_FLAGS_EXT,
   R_NSLOTS
 };
 
@@ -276,6 +284,44 @@ static void mmio_device(struct probe *pr) {
               (unsigned long)x[24]);
 }
 
+// gdb: the UART's interrupt reaches the guest as an external interrupt
+// through the PLIC, and its claims and completions are the gateway's
+// handshake: claimed, not pending while in service, pending again when
+// completed with the line still high, and not after the line drops.
+static void plic_claim(struct probe *pr) {
+  uint64_t cause, epc, tval, r[R_NSLOTS];
+  int in;
+  if (trap_at(pr, "g_vec_ext", &cause, &epc, &tval) < 0 ||
+      between(pr, epc, "g_start", "g_secondary", &in) < 0)
+    return;
+  probe_check(pr, cause == CAUSE_SEI && in,
+              "at the guest's external-interrupt vector scause = %#lx, sepc "
+              "%#lx; expected %#lx (a supervisor external interrupt) in the "
+              "guest's wait",
+              (unsigned long)cause, (unsigned long)epc,
+              (unsigned long)CAUSE_SEI);
+  if (results(pr, r) < 0)
+    return;
+  probe_check(pr, r[R_EXT] == CAUSE_SEI,
+              "the guest recorded scause %#lx for its external interrupt",
+              (unsigned long)r[R_EXT]);
+  probe_check(pr, r[R_CLAIM1] == UART_IRQ,
+              "the first claim read %lu; expected %d (the UART's source)",
+              (unsigned long)r[R_CLAIM1], UART_IRQ);
+  probe_check(pr, r[R_CLAIM2] == 0,
+              "a second claim before the completion read %lu; expected 0 "
+              "(a claimed source is not pending while in service)",
+              (unsigned long)r[R_CLAIM2]);
+  probe_check(pr, r[R_CLAIM3] == UART_IRQ,
+              "a claim after completing with the line still high read %lu; "
+              "expected %d (the gateway forwards the level again)",
+              (unsigned long)r[R_CLAIM3], UART_IRQ);
+  probe_check(pr, r[R_CLAIM4] == 0,
+              "a claim after the line dropped and the source was completed "
+              "read %lu; expected 0 (nothing pending)",
+              (unsigned long)r[R_CLAIM4]);
+}
+
 // gdb: an illegal instruction reaches the guest's own vector.
 static void illegal(struct probe *pr) {
   uint64_t cause, epc, tval, at;
@@ -449,6 +495,19 @@ static const struct gtest tests[] = {
                  "read back sign- and zero-extended into their registers",
         GUEST5,
         .probe = mmio_device,
+        .expect = {RAN},
+        .reject = {"PANIC"},
+    },
+    {
+        .name = "plic_claim_gdb",
+        .gate = "hsm_start_gdb",
+        .points = 10,
+        .about = "gdb: the UART's THR-empty interrupt reaches the guest's "
+                 "vector as a VS external interrupt through the PLIC; claim "
+                 "gives source 10, then 0 while in service, 10 again after "
+                 "a completion with the line still high, 0 once it dropped",
+        GUEST5,
+        .probe = plic_claim,
         .expect = {RAN},
         .reject = {"PANIC"},
     },

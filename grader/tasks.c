@@ -124,8 +124,9 @@ const struct gtask grade_tasks[] = {
      {"step4:ram_on_demand"}},
     // ---- Stage 5 ----------------------------------------------------------
     // The grader's guest starts its second hart, sends IPIs, sets the
-    // timer through SBI and uses the UART (an emulated device: lab4.4's
-    // decode of the fault, then lab5.1's) in every stage 5 test; only
+    // timer through SBI, uses the UART (an emulated device: lab4.4's
+    // decode of the fault, then lab5.1's) and claims the UART's interrupt
+    // from the PLIC (lab5.2) in every stage 5 test; only
     // timer_sbi_gdb hides Sstc (sstc=off), so only there does the
     // hypervisor's own timer stand in for the guest's. uboot_console_gdb
     // boots U-Boot on one hart, whose console is the emulated UART: lab5.1
@@ -133,6 +134,11 @@ const struct gtask grade_tasks[] = {
     {"lab5.1",
      "decode and emulate a device access",
      26,
+     "labs/step5-devices.md",
+     {"step5:*"}},
+    {"lab5.2",
+     "PLIC claim and complete",
+     10,
      "labs/step5-devices.md",
      {"step5:*"}},
     {"lab5.3",
