@@ -79,9 +79,18 @@ struct sbiret sbi_base(struct vcpu *v, u64 fid) {
 // ---- Legacy console (SBI v0.1, still used by small guests) ------------------
 // Guest output is prefixed "guest| " at the start of each line, so it is
 // easy to tell from the hypervisor's own "hv:" lines (printf.c's
-// console_guest knows where the guest's lines start).
+// console_guest knows where the guest's lines start). A CR right before
+// a LF is the line end a terminal wants; any other CR, which would take
+// the cursor back over the prefix, is shown as \x0d.
+static int cr_waiting;
+
 void guest_putc(int c) {
   char shown[HV_ESCAPE_MAX];  // ESC, CR, NUL...: as \xHH (hvlab/escape.h)
+  if (cr_waiting && c != '\n')
+    console_guest("guest| ", "\\x0d");
+  cr_waiting = c == '\r';
+  if (cr_waiting)
+    return;
   hv_escape_byte((unsigned char)c, shown);
   console_guest("guest| ", c == '\n' ? "\r\n" : shown);
 }
