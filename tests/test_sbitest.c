@@ -290,6 +290,9 @@ static void step5(int harts, const char *append) {
   CHECK(p.out && strstr(p.out, "sbitest: dbcn write works") &&
             strstr(p.out, "sbitest: dbcn write_byte works"),
         "%s: DBCN's lines are missing", where);
+  // The guest ends them with CR LF: the line end a terminal wants, not \x0d.
+  CHECK(strstr(p.out, "guest| sbitest: dbcn write works\r\n") != NULL,
+        "%s: DBCN's CR LF is not shown as a line end", where);
   // QEMU's input is /dev/null here: nothing was typed.
   char note[200];
   CHECK(!strcmp(ok_note(p.out, "dbcn_read", note, sizeof note),
