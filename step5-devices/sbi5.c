@@ -41,7 +41,7 @@ static long hart_set(u64 mask, u64 base) {
 static struct sbiret sbi_time(struct vcpu *v, u64 fid) {
   if (fid != SBI_TIME_SET_TIMER)
     return SBI_ERR(SBI_ERR_NOT_SUPPORTED);
-  vtimer_set(vhart_of(v), v->x[10]);
+  vtimer_sbi(vhart_of(v), v->x[10]);
   return SBI_OK(0);
 }
 
@@ -233,7 +233,7 @@ static struct sbiret legacy(struct vcpu *v, u64 fid) {
   long set;
   switch (v->x[17]) {
   case SBI_EXT_LEGACY_SET_TIMER:
-    vtimer_set(vhart_of(v), v->x[10]);
+    vtimer_sbi(vhart_of(v), v->x[10]);
     return SBI_LEGACY(v, 0);
   case SBI_EXT_LEGACY_CLEAR_IPI:
     csr_clear(hvip, MIP_VSSIP);

@@ -70,7 +70,9 @@ extern int guest_sstc;  // 1: the guest has Sstc (its own stimecmp)
 // hypervisor's own interrupts.
 void vtimer_init(void);
 void vtimer_set(struct vhart *h, u64 when);
-void host_timer_set(u64 when);  // our own timer, in host time
+void vtimer_sbi(struct vhart *h, u64 when);  // SBI set_timer: vtimer_set
+                                             // and, with Sstc, a backstop
+void host_timer_set(u64 when);               // our own timer, in host time
 // Wait (wfi) until an interrupt is pending for this hart's vCPU or for us.
 void host_wait(void);
 // Called when this hart has waited (wfi) or taken an interrupt: devices
