@@ -89,6 +89,32 @@ static int write_pkg(int fd, const char *name, uint64_t entry,
   return put(fd, zero, h.size - at);
 }
 
+// Write a package to a new file of its own under $TMPDIR; its name into
+// path. 0, or -1 with the reason in err.
+static int write_tmp_pkg(const char *name, uint64_t entry,
+                         const struct pseg *segs, int nseg, char *path,
+                         size_t pn, char *err, size_t en) {
+  const char *tmp = getenv("TMPDIR");
+  if (snprintf(path, pn, "%s/hvgrade-guest-XXXXXX",
+               tmp && *tmp ? tmp : "/tmp") >= (int)pn)
+    return say(err, en, "TMPDIR is too long");
+  // Close-on-exec: other tests' QEMUs are forked meanwhile (run.c).
+  int fd = mkostemp(path, O_CLOEXEC);
+  if (fd < 0)
+    return say(err, en, "cannot write the guest package %s: %s", path,
+               strerror(errno));
+  int bad = write_pkg(fd, name, entry, segs, nseg) < 0;
+  if (close(fd) < 0)
+    bad = 1;
+  if (bad) {
+    say(err, en, "cannot write the guest package %s: %s", path,
+        strerror(errno));
+    unlink(path);
+    return -1;
+  }
+  return 0;
+}
+
 int guest_package(const char *elf_path, const char *name,
                   const uint64_t params[GUEST_NPARAMS], char *path, size_t pn,
                   char *err, size_t en) {
@@ -134,29 +160,7 @@ int guest_package(const char *elf_path, const char *name,
     pbytes[i] = (unsigned char)(params[i / 8] >> (8 * (i % 8)));
   segs[nseg++] = (struct pseg){GUEST_PARAMS, PARAMS_SIZE, PARAMS_SIZE, pbytes};
 
-  const char *tmp = getenv("TMPDIR");
-  if (snprintf(path, pn, "%s/hvgrade-guest-XXXXXX",
-               tmp && *tmp ? tmp : "/tmp") >= (int)pn) {
-    say(err, en, "TMPDIR is too long");
-    goto out;
-  }
-  // Close-on-exec: other tests' QEMUs are forked meanwhile (run.c).
-  int fd = mkostemp(path, O_CLOEXEC);
-  if (fd < 0) {
-    say(err, en, "cannot write the guest package %s: %s", path,
-        strerror(errno));
-    goto out;
-  }
-  int bad = write_pkg(fd, name, eh.e_entry, segs, nseg) < 0;
-  if (close(fd) < 0)
-    bad = 1;
-  if (bad) {
-    say(err, en, "cannot write the guest package %s: %s", path,
-        strerror(errno));
-    unlink(path);
-    goto out;
-  }
-  r = 0;
+  r = write_tmp_pkg(name, eh.e_entry, segs, nseg, path, pn, err, en);
 out:
   if (e)
     elf_end(e);
@@ -183,30 +187,7 @@ int guest_package_raw(const char *image_path, const char *name, char *path,
     return say(err, en, "%s: cannot read it, or it is empty", image_path);
   }
   struct pseg seg = {GPKG_RAW_LOAD, n, n, (unsigned char *)img};
-  const char *tmp = getenv("TMPDIR");
-  int r = -1;
-  if (snprintf(path, pn, "%s/hvgrade-guest-XXXXXX",
-               tmp && *tmp ? tmp : "/tmp") >= (int)pn) {
-    say(err, en, "TMPDIR is too long");
-    goto out;
-  }
-  int fd = mkostemp(path, O_CLOEXEC);  // close-on-exec: see guest_package
-  if (fd < 0) {
-    say(err, en, "cannot write the guest package %s: %s", path,
-        strerror(errno));
-    goto out;
-  }
-  int bad = write_pkg(fd, name, GPKG_RAW_LOAD, &seg, 1) < 0;
-  if (close(fd) < 0)
-    bad = 1;
-  if (bad) {
-    say(err, en, "cannot write the guest package %s: %s", path,
-        strerror(errno));
-    unlink(path);
-    goto out;
-  }
-  r = 0;
-out:
+  int r = write_tmp_pkg(name, GPKG_RAW_LOAD, &seg, 1, path, pn, err, en);
   free(img);
   return r;
 }
