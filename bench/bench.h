@@ -21,3 +21,11 @@ struct bench {
 
 // The build directory ($HVLAB_BUILD, else "build").
 const char *bench_build_dir(void);
+
+// Over the gdbstub of a QEMU started halted (hostlib/rsp.h): run until the
+// guest reaches `at` a second time (past any first-time work), then to
+// `vector`, the hypervisor's trap entry, where the exit begins. 0, or -1
+// with the reason in rsp_error(c). ms: the longest wait for each stop.
+struct rsp_client;
+int bench_to_exit(struct rsp_client *c, __UINT64_TYPE__ at,
+                  __UINT64_TYPE__ vector, int ms);

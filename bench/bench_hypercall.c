@@ -130,14 +130,7 @@ static int breakdown(const char *elf, long counts[NPART]) {
   }
   // Run to the guest's ecall twice (past any first-time work), then to
   // the exit vector.
-  if (rsp_break_insert(&c, RSP_BP_SW, ecall, 4) < 0 || rsp_continue(&c) < 0 ||
-      rsp_wait_stop(&c, &st, 20000) < 0 ||
-      rsp_continue_over(&c, RSP_BP_SW, ecall, 4) < 0 ||
-      rsp_wait_stop(&c, &st, 20000) < 0 ||
-      rsp_break_remove(&c, RSP_BP_SW, ecall, 4) < 0 ||
-      rsp_break_insert(&c, RSP_BP_SW, vector, 4) < 0 || rsp_continue(&c) < 0 ||
-      rsp_wait_stop(&c, &st, 20000) < 0 ||
-      rsp_break_remove(&c, RSP_BP_SW, vector, 4) < 0) {
+  if (bench_to_exit(&c, ecall, vector, 20000) < 0) {
     printf("bench: gdbstub: %s\n", rsp_error(&c));
     goto out_rsp;
   }

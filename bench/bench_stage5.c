@@ -244,14 +244,7 @@ static int uart_breakdown(const char *elf, const char *pkg) {
   }
   // The first write (the guest's warm-up), the second (the loop's
   // first), then the exit of the third, from its first instruction.
-  if (rsp_break_insert(&c, RSP_BP_SW, uart, 4) < 0 || rsp_continue(&c) < 0 ||
-      rsp_wait_stop(&c, &st, 30000) < 0 ||
-      rsp_continue_over(&c, RSP_BP_SW, uart, 4) < 0 ||
-      rsp_wait_stop(&c, &st, 30000) < 0 ||
-      rsp_break_remove(&c, RSP_BP_SW, uart, 4) < 0 ||
-      rsp_break_insert(&c, RSP_BP_SW, vector, 4) < 0 || rsp_continue(&c) < 0 ||
-      rsp_wait_stop(&c, &st, 30000) < 0 ||
-      rsp_break_remove(&c, RSP_BP_SW, vector, 4) < 0) {
+  if (bench_to_exit(&c, uart, vector, 30000) < 0) {
     printf("bench: gdbstub: %s\n", rsp_error(&c));
     goto out_rsp;
   }
