@@ -289,6 +289,22 @@ static int count_lines(const char *scr, const char *re) {
 // then a mark to wait for (the status alone may show before the modes).
 #define AFTER "echo MONITOR-EXIT=$?\nstty -a\necho SCRIPT-DONE\nsleep 60\n"
 
+// Tests that watch the screen need tmux (make deps installs it).
+#define NEED_TMUX()                                                            \
+  do {                                                                         \
+    if (!have("tmux"))                                                         \
+      SKIP("tmux is not installed (make deps installs it)");                   \
+  } while (0)
+
+// q: the monitor quits with status 0, and the session ends.
+static void tmux_quit(void) {
+  tmux_keys("q");
+  char *s = tmux_wait("^SCRIPT-DONE", 15, "q");
+  CHECK(strstr(s, "MONITOR-EXIT=0"), "monitor status after q:\n%s", s);
+  free(s);
+  tmux_end();
+}
+
 // The terminal after the monitor is back to normal: out of the alternate
 // screen, line editing and echo on.
 static void expect_sane_terminal(const char *s) {
@@ -298,8 +314,7 @@ static void expect_sane_terminal(const char *s) {
 }
 
 TEST(monitor_tui_in_tmux) {
-  if (!have("tmux"))
-    SKIP("tmux is not installed (make deps installs it)");
+  NEED_TMUX();
   paths();
   char script[1024];
   snprintf(script, sizeof script,
@@ -366,8 +381,7 @@ TEST(monitor_tui_in_tmux) {
 // the hypervisor's G-stage table (the guest's 0x80200000 is elsewhere in
 // host memory, where the hypervisor's own code is).
 TEST(monitor_tui_vcpu_column_stage5) {
-  if (!have("tmux"))
-    SKIP("tmux is not installed (make deps installs it)");
+  NEED_TMUX();
   paths();
   char pkg[256], cmd[1024], script[1024];
   snprintf(pkg, sizeof pkg, "%s/tmp-monpkg-%d", build_dir(), (int)getpid());
@@ -404,11 +418,7 @@ TEST(monitor_tui_vcpu_column_stage5) {
         "BASE from another vCPU (%d):\n%s",
         one, start, status, end, ipi, wrong, s);
   free(s);
-  tmux_keys("q");
-  s = tmux_wait("^SCRIPT-DONE", 15, "q");
-  CHECK(strstr(s, "MONITOR-EXIT=0"), "monitor status after q:\n%s", s);
-  free(s);
-  tmux_end();
+  tmux_quit();
   unlink(pkg);
 }
 
@@ -475,8 +485,7 @@ static pid_t parent_of(pid_t pid) {
 // to the monitor). Either way the terminal must be sane afterwards, QEMU
 // gone and its RAM file too.
 static void screen_then_signal(int sig, const char *want_exit) {
-  if (!have("tmux"))
-    SKIP("tmux is not installed (make deps installs it)");
+  NEED_TMUX();
   paths();
   char token[48], script[1024];
   snprintf(token, sizeof token, "tag=hvtest-sig%d-%d", sig, (int)getpid());
@@ -530,8 +539,7 @@ TEST(monitor_tui_crash_restores_terminal) {
 // A terminal type curses does not know: a clear message, status 1, and
 // the terminal exactly as it was (curses' initscr would exit by itself).
 TEST(monitor_tui_unknown_term) {
-  if (!have("tmux"))
-    SKIP("tmux is not installed (make deps installs it)");
+  NEED_TMUX();
   paths();
   char script[1024];
   snprintf(script, sizeof script,
@@ -941,8 +949,7 @@ static long screen_num(const char *scr, const char *key) {
 // exit, the code on both sides with source lines. `b` with an ambiguous
 // name asks which; `b` twice, then resume: the guest runs on.
 TEST(monitor_tui_next_break_and_stop_pane) {
-  if (!have("tmux"))
-    SKIP("tmux is not installed (make deps installs it)");
+  NEED_TMUX();
   paths();
   char script[1024];
   snprintf(script, sizeof script,
@@ -1015,19 +1022,14 @@ TEST(monitor_tui_next_break_and_stop_pane) {
   }
   CHECK(t1 > t0 + 1000, "the guest does not run on: total %ld then %ld", t0,
         t1);
-  tmux_keys("q");
-  s = tmux_wait("^SCRIPT-DONE", 15, "q");
-  CHECK(strstr(s, "MONITOR-EXIT=0"), "status after q:\n%s", s);
-  free(s);
-  tmux_end();
+  tmux_quit();
 }
 
 // The demo guest at 120x40: SBI drill-down (x), a regex filter (f) and its
 // clearing (c), putchar as characters, log rows with their own times, the
 // log scrolled back (PgUp), a message that fades, the refresh interval (s).
 TEST(monitor_tui_demo_keys) {
-  if (!have("tmux"))
-    SKIP("tmux is not installed (make deps installs it)");
+  NEED_TMUX();
   paths();
   char script[1024];
   snprintf(script, sizeof script,
@@ -1092,19 +1094,14 @@ TEST(monitor_tui_demo_keys) {
   // The refresh interval, by prompt.
   tmux_keys("s 0.5 Enter");
   free(tmux_wait("\\| 2 Hz, shm \\|", 10, "refresh interval"));
-  tmux_keys("q");
-  s = tmux_wait("^SCRIPT-DONE", 15, "q");
-  CHECK(strstr(s, "MONITOR-EXIT=0"), "status after q:\n%s", s);
-  free(s);
-  tmux_end();
+  tmux_quit();
 }
 
 // A run that ends before the first refresh: CSRs "not read yet" (not the
 // zeros of a CPU at reset), rates 0 once nothing runs, and q then gives
 // the stage's status.
 TEST(monitor_tui_end_before_first_read) {
-  if (!have("tmux"))
-    SKIP("tmux is not installed (make deps installs it)");
+  NEED_TMUX();
   paths();
   char script[1024];
   snprintf(script, sizeof script,
@@ -1122,17 +1119,12 @@ TEST(monitor_tui_end_before_first_read) {
   CHECK(count_lines(s, "^total +[1-9][0-9]* +100.00 +0 ") == 1,
         "the total's rate is not 0 after the end:\n%s", s);
   free(s);
-  tmux_keys("q");
-  s = tmux_wait("^SCRIPT-DONE", 15, "q");
-  CHECK(strstr(s, "MONITOR-EXIT=0"), "status after q:\n%s", s);
-  free(s);
-  tmux_end();
+  tmux_quit();
 }
 
 // TERM=dumb cannot draw a screen: a clear refusal, before QEMU starts.
 TEST(monitor_tui_term_dumb) {
-  if (!have("tmux"))
-    SKIP("tmux is not installed (make deps installs it)");
+  NEED_TMUX();
   paths();
   char script[1024];
   snprintf(script, sizeof script,
@@ -1151,8 +1143,7 @@ TEST(monitor_tui_term_dumb) {
 
 // Colours a projector can show (no blue text), and none with NO_COLOR.
 TEST(monitor_tui_colours) {
-  if (!have("tmux"))
-    SKIP("tmux is not installed (make deps installs it)");
+  NEED_TMUX();
   paths();
   for (int nc = 0; nc < 2; nc++) {
     char script[1024];
@@ -1193,8 +1184,7 @@ TEST(monitor_tui_colours) {
 // are read only at stops with V=0. The bench guest never traps itself (its
 // vsepc stays 0); the hypervisor's sepc is the guest's ecall, never 0.
 TEST(monitor_tui_hs_csrs_whatever_v) {
-  if (!have("tmux"))
-    SKIP("tmux is not installed (make deps installs it)");
+  NEED_TMUX();
   paths();
   char script[1024];
   snprintf(script, sizeof script,
