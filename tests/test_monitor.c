@@ -906,7 +906,10 @@ static double gdb_stepi_secs(int port, int n) {
 
 // gdb through the monitor: about as fast as gdb on QEMU directly. Both
 // measured here, in one run (the issue saw 200 times slower: Nagle's
-// 40 ms on every packet). The bound is generous; make bench has the figure.
+// 40 ms on every packet, 8 s for 200 stepi). The rounds alternate and the
+// fastest of each counts, so that a moment of load on a shared machine
+// cannot pass for a slow stub; the bound is generous; make bench has the
+// figure.
 TEST(monitor_gdb_stepi_near_direct_speed) {
   if (!have("gdb-multiarch"))
     SKIP("gdb-multiarch is not installed (make deps installs it)");
@@ -916,11 +919,6 @@ TEST(monitor_gdb_stepi_near_direct_speed) {
   pid_t pid = start_monitor(log);
   int port = stub_port_from(log, 20);
   CHECK(port > 0, "the monitor never said where its stub listens");
-  double via = port > 0 ? gdb_stepi_secs(port, 200) : 0;
-  kill(pid, SIGTERM);
-  waitpid(pid, NULL, 0);
-  unlink(log);
-
   struct qemu_cfg cfg = {.kernel = elf3,
                          .append = "guest=bench iterations=200000000",
                          .gdb_port = QEMU_GDB_AUTO,
@@ -928,10 +926,19 @@ TEST(monitor_gdb_stepi_near_direct_speed) {
   struct qemu_proc q;
   memset(&q, 0, sizeof q);
   CHECK(qemu_start(&cfg, &q) == 0, "cannot start QEMU");
-  double direct = gdb_stepi_secs(q.gdb_port, 200);
+  double via = 0, direct = 0;
+  for (int round = 0; round < 3 && port > 0 && q.gdb_port > 0; round++) {
+    double v = gdb_stepi_secs(port, 200), d = gdb_stepi_secs(q.gdb_port, 200);
+    via = round == 0 || v < via ? v : via;
+    direct = round == 0 || d < direct ? d : direct;
+  }
+  kill(pid, SIGTERM);
+  waitpid(pid, NULL, 0);
+  unlink(log);
   qemu_kill(&q);
   qemu_free(&q);
-  printf("    200 stepi: %.3f s through the monitor, %.3f s direct (%.2fx)\n",
+  printf("    200 stepi, the fastest of 3 rounds: %.3f s through the monitor, "
+         "%.3f s direct (%.2fx)\n",
          via, direct, direct > 0 ? via / direct : 0);
   CHECK(via > 0 && direct > 0 && via < 5 * direct,
         "through the monitor %.3f s, direct %.3f s: over 5x", via, direct);
