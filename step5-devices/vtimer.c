@@ -66,11 +66,14 @@ void vtimer_set(struct vhart *h, u64 when) {
 // vstimecmp again, and QEMU, finding it due, raises the interrupt anew.
 #define BACKSTOP_TICKS 100000UL  // 10 ms at virt's 10 MHz
 
+static void backstop(u64 when) {
+  host_timer_set(when >= ~0UL - BACKSTOP_TICKS ? ~0UL : when + BACKSTOP_TICKS);
+}
+
 void vtimer_sbi(struct vhart *h, u64 when) {
   vtimer_set(h, when);
   if (h->vcpu.ctl.henvcfg & HENVCFG_STCE)
-    host_timer_set(when >= ~0UL - BACKSTOP_TICKS ? ~0UL
-                                                 : when + BACKSTOP_TICKS);
+    backstop(when);
 }
 
 // Our own timer fired while the guest ran (scause: supervisor timer
@@ -117,9 +120,19 @@ static void host_console_irq_init(void) {
 
 // Wait on this hart until an interrupt is pending that the guest enabled
 // or that is ours (an IPI, our timer, a key typed on the boot hart), then
-// let the console look for input.
+// let the console look for input. With Sstc the guest may be waiting for
+// the interrupt of its own stimecmp, which QEMU 7.2 can lose (see
+// vtimer_sbi): vstimecmp is written again first (if it is due, QEMU
+// raises it now, and the wfi returns at once), and our timer ends the
+// wait BACKSTOP_TICKS after it at the latest.
 void host_wait(void) {
-  int console = vhart_self() == &vharts[0] && host_plic_ctx >= 0;
+  struct vhart *h = vhart_self();
+  int console = h == &vharts[0] && host_plic_ctx >= 0;
+  if (h->vcpu.ctl.henvcfg & HENVCFG_STCE) {
+    u64 cmp = csr_read(vstimecmp);
+    csr_write(vstimecmp, cmp);
+    backstop(cmp);
+  }
   if (console)
     csr_set(sie, 1UL << IRQ_SEI);
   asm volatile("wfi");
