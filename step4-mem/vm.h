@@ -71,7 +71,9 @@ extern struct gpf gpf_last;  // the last fault that stopped a guest
 extern u64 gpf_stops;        // how many guests a fault stopped
 
 void gpf_init(void);  // registers the handlers for scause 20, 21, 23
-int guest_page_fault(struct vcpu *v, struct vm_exit *e);  // their handler:
+int guest_page_fault(struct vcpu *v, struct vm_exit *e);  // their handler
+// ... which is these two: decode the fault, then act on its region (a
+// later stage may look at the decoded fault first, as stage 5 does).
 void gpf_decode(const struct vcpu *v, const struct vm_exit *e, struct gpf *f);
 int gpf_handle(struct vcpu *v, struct vm_exit *e, const struct gpf *f);
 void memcalls_init(void);
