@@ -22,10 +22,15 @@ struct bench {
 // The build directory ($HVLAB_BUILD, else "build").
 const char *bench_build_dir(void);
 
-// Over the gdbstub of a QEMU started halted (hostlib/rsp.h): run until the
-// guest reaches `at` a second time (past any first-time work), then to
-// `vector`, the hypervisor's trap entry, where the exit begins. 0, or -1
-// with the reason in rsp_error(c). ms: the longest wait for each stop.
+// Start QEMU (cfg: halted, with a gdbstub) and, over its gdbstub, run
+// until the guest reaches `at` a second time (past any first-time work),
+// then to `vector`, the hypervisor's trap entry, where the exit begins.
+// 0: q and c are the caller's to end (rsp_kill, rsp_close, qemu_free);
+// -1: it said why and ended what it started. ms: the longest wait for
+// each stop.
+struct qemu_cfg;
+struct qemu_proc;
 struct rsp_client;
-int bench_to_exit(struct rsp_client *c, __UINT64_TYPE__ at,
-                  __UINT64_TYPE__ vector, int ms);
+int bench_start_at_exit(const struct qemu_cfg *cfg, struct qemu_proc *q,
+                        struct rsp_client *c, __UINT64_TYPE__ at,
+                        __UINT64_TYPE__ vector, int ms);

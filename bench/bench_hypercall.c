@@ -120,20 +120,10 @@ static int breakdown(const char *elf, long counts[NPART]) {
   struct rsp_client c;
   struct rsp_stop st;
   int rc = -1;
-  if (qemu_start(&cfg, &q) < 0) {
-    perror("bench: qemu-system-riscv64");
-    goto out_sym;
-  }
-  if (rsp_connect(&c, "localhost", q.gdb_port, 5000) < 0) {
-    printf("bench: gdbstub: %s\n", rsp_error(&c));
-    goto out_qemu;
-  }
   // Run to the guest's ecall twice (past any first-time work), then to
   // the exit vector.
-  if (bench_to_exit(&c, ecall, vector, 20000) < 0) {
-    printf("bench: gdbstub: %s\n", rsp_error(&c));
-    goto out_rsp;
-  }
+  if (bench_start_at_exit(&cfg, &q, &c, ecall, vector, 20000) < 0)
+    goto out_sym;
   uint64_t pc;
   for (int steps = 0;; steps++) {
     if (rsp_read_reg_name(&c, "pc", &pc) < 0) {
@@ -171,7 +161,6 @@ static int breakdown(const char *elf, long counts[NPART]) {
 out_rsp:
   rsp_kill(&c);
   rsp_close(&c);
-out_qemu:
   qemu_free(&q);
 out_sym:
   srcmap_close(sm);

@@ -234,20 +234,10 @@ static int uart_breakdown(const char *elf, const char *pkg) {
   const char *name[MAXF];
   long count[MAXF], total = 0;
   int nf = 0, rc = -1;
-  if (qemu_start(&cfg, &q) < 0) {
-    perror("bench: qemu-system-riscv64");
-    goto out_sym;
-  }
-  if (rsp_connect(&c, "localhost", q.gdb_port, 5000) < 0) {
-    printf("bench: gdbstub: %s\n", rsp_error(&c));
-    goto out_qemu;
-  }
   // The first write (the guest's warm-up), the second (the loop's
   // first), then the exit of the third, from its first instruction.
-  if (bench_to_exit(&c, uart, vector, 30000) < 0) {
-    printf("bench: gdbstub: %s\n", rsp_error(&c));
-    goto out_rsp;
-  }
+  if (bench_start_at_exit(&cfg, &q, &c, uart, vector, 30000) < 0)
+    goto out_sym;
   for (;;) {
     uint64_t pc, off;
     uint32_t w = 0;
@@ -303,7 +293,6 @@ static int uart_breakdown(const char *elf, const char *pkg) {
 out_rsp:
   rsp_kill(&c);
   rsp_close(&c);
-out_qemu:
   qemu_free(&q);
 out_sym:
   srcmap_close(sm);
