@@ -196,17 +196,26 @@ static int have_cross_compiler(void) {
                 "command -v riscv64-linux-gnu-gcc >/dev/null 2>&1") == 0;
 }
 
-// Build the attack and grade it; returns the score, or -1.
-static int attack(const char *tag, int fake_state) {
+// What an attack on stage `stage` needs: the grader, a cross compiler,
+// the repository (`dir`, one of the stage's paths, says it is here) and
+// the stage built. A test that lacks one is skipped.
+static void need_for_attack(int stage, const char *dir) {
   grade_bin();
   if (!have_cross_compiler())
     SKIP("no RISC-V cross compiler");
-  if (access("Makefile", R_OK) != 0 || access("grader/tasks.c", R_OK) != 0)
+  if (access("Makefile", R_OK) != 0 || access(dir, R_OK) != 0)
     SKIP("not run from the repository's top directory");
   char elf[600];
-  snprintf(elf, sizeof elf, "%s/step3/hv.elf", build_dir());
+  snprintf(elf, sizeof elf, "%s/step%d/hv.elf", build_dir(), stage);
+  static char why[64];  // (static: SKIP does not return here)
+  snprintf(why, sizeof why, "stage %d is not built (make all)", stage);
   if (access(elf, R_OK) != 0)
-    SKIP("stage 3 is not built (make all)");
+    SKIP(why);
+}
+
+// Build the attack and grade it; returns the score, or -1.
+static int attack(const char *tag, int fake_state) {
+  need_for_attack(3, "grader/tasks.c");
   char *dir = make_tmpdir(tag);
   char cmd[2048];
   snprintf(cmd, sizeof cmd,
@@ -312,15 +321,7 @@ static const char print5[] =
     "}\n";
 
 TEST(grader_attack_print_only_step5) {
-  grade_bin();
-  if (!have_cross_compiler())
-    SKIP("no RISC-V cross compiler");
-  if (access("Makefile", R_OK) != 0 || access("step5-devices", R_OK) != 0)
-    SKIP("not run from the repository's top directory");
-  char elf[600];
-  snprintf(elf, sizeof elf, "%s/step5/hv.elf", build_dir());
-  if (access(elf, R_OK) != 0)
-    SKIP("stage 5 is not built (make all)");
+  need_for_attack(5, "step5-devices");
   char *dir = make_tmpdir("print5");
   char cmd[2048], path[700];
   snprintf(cmd, sizeof cmd,
